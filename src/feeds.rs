@@ -1,0 +1,281 @@
+//! Feed definitions: one TOML file per category feed in the feeds directory, plus the
+//! built-in combined feed `all`. Owns loading and validating them, resolving slugs and
+//! aliases, and deciding which feeds an article belongs to.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::vietnamese::keywords::{KeywordSet, tokens};
+
+/// The combined feed that holds every article.
+pub const ALL_SLUG: &str = "all";
+
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}: {message}", file.display(), location(*line, field.as_deref()))]
+pub struct FeedDefError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+fn location(line: Option<usize>, field: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(line) = line {
+        out.push_str(&format!(" line {line}"));
+    }
+    if let Some(field) = field {
+        out.push_str(&format!(" field `{field}`"));
+    }
+    out
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedFile {
+    slug: String,
+    title: String,
+    title_en: String,
+    description: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    keywords: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+/// One feed: a category defined in TOML, or `all`.
+#[derive(Debug, Clone)]
+pub struct FeedDef {
+    pub slug: String,
+    /// Vietnamese title, shown to readers and used as the item category label.
+    pub title: String,
+    pub title_en: String,
+    pub description: String,
+    pub aliases: Vec<String>,
+    keywords: KeywordSet,
+    exclude: KeywordSet,
+}
+
+impl FeedDef {
+    pub fn is_all(&self) -> bool {
+        self.slug == ALL_SLUG
+    }
+}
+
+/// How a slug in a URL or a JSON `categories` list resolved.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    Feed(&'a FeedDef),
+    /// A Vietnamese alias: answered with a redirect to the feed's own slug.
+    Alias(&'a FeedDef),
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedSet {
+    all: FeedDef,
+    /// Sorted by slug, so every listing (index page, classification) is deterministic.
+    categories: Vec<FeedDef>,
+}
+
+impl FeedSet {
+    /// Loads every `*.toml` file of `dir`. Any bad file stops the load with an error naming it.
+    pub fn load(dir: &Path) -> Result<FeedSet, FeedDefError> {
+        let read_err = |message: String| FeedDefError {
+            file: dir.to_path_buf(),
+            line: None,
+            field: None,
+            message,
+        };
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| read_err(format!("cannot read the feeds directory: {e}")))?;
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| read_err(e.to_string()))?.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        let mut sources = Vec::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| FeedDefError {
+                file: path.clone(),
+                line: None,
+                field: None,
+                message: format!("cannot read: {e}"),
+            })?;
+            sources.push((path, text));
+        }
+        FeedSet::from_sources(sources)
+    }
+
+    /// Builds a feed set from (file name, TOML text) pairs.
+    pub fn from_sources(sources: Vec<(PathBuf, String)>) -> Result<FeedSet, FeedDefError> {
+        let mut categories: Vec<FeedDef> = Vec::new();
+        for (file, text) in sources {
+            let def = parse_feed_file(&file, &text)?;
+            let taken = |name: &str| {
+                name == ALL_SLUG
+                    || categories
+                        .iter()
+                        .any(|f| f.slug == name || f.aliases.iter().any(|a| a == name))
+            };
+            if taken(&def.slug) {
+                return Err(field_error(
+                    &file,
+                    "slug",
+                    format!("`{}` is already used", def.slug),
+                ));
+            }
+            if let Some(alias) = def.aliases.iter().find(|a| taken(a) || **a == def.slug) {
+                return Err(field_error(
+                    &file,
+                    "aliases",
+                    format!("`{alias}` is already used"),
+                ));
+            }
+            categories.push(def);
+        }
+        categories.sort_by(|a, b| a.slug.cmp(&b.slug));
+        let all = FeedDef {
+            slug: ALL_SLUG.to_string(),
+            title: "Tất cả bài viết".to_string(),
+            title_en: "All articles".to_string(),
+            description: "Mọi bài viết, mới nhất trước.".to_string(),
+            aliases: vec!["tat-ca".to_string()],
+            keywords: KeywordSet::new::<&str>(&[]),
+            exclude: KeywordSet::new::<&str>(&[]),
+        };
+        Ok(FeedSet { all, categories })
+    }
+
+    pub fn all(&self) -> &FeedDef {
+        &self.all
+    }
+
+    /// The category feeds, sorted by slug (without `all`).
+    pub fn categories(&self) -> &[FeedDef] {
+        &self.categories
+    }
+
+    /// `all` first, then every category.
+    pub fn feeds(&self) -> impl Iterator<Item = &FeedDef> {
+        std::iter::once(&self.all).chain(self.categories.iter())
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<Lookup<'_>> {
+        self.feeds().find_map(|f| {
+            if f.slug == name {
+                Some(Lookup::Feed(f))
+            } else if f.aliases.iter().any(|a| a == name) {
+                Some(Lookup::Alias(f))
+            } else {
+                None
+            }
+        })
+    }
+
+    /// A category named by its slug or an alias; `all` is not a category.
+    pub fn category(&self, name: &str) -> Option<&FeedDef> {
+        match self.lookup(name)? {
+            Lookup::Feed(f) | Lookup::Alias(f) if !f.is_all() => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The Vietnamese title of a category slug, or the slug itself if it is unknown.
+    pub fn title_of<'a>(&'a self, slug: &'a str) -> &'a str {
+        self.category(slug).map_or(slug, |f| f.title.as_str())
+    }
+
+    /// The categories whose keyword rules match the text, as sorted slugs.
+    /// Matching keeps diacritics (`Đảng` is not `đang`) and ignores case and tone placement.
+    pub fn classify(&self, text: &str) -> Vec<String> {
+        let words = tokens(text);
+        self.categories
+            .iter()
+            .filter(|f| f.keywords.matches(&words) && !f.exclude.matches(&words))
+            .map(|f| f.slug.clone())
+            .collect()
+    }
+}
+
+fn field_error(file: &Path, field: &str, message: String) -> FeedDefError {
+    FeedDefError {
+        file: file.to_path_buf(),
+        line: None,
+        field: Some(field.to_string()),
+        message,
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn parse_feed_file(file: &Path, text: &str) -> Result<FeedDef, FeedDefError> {
+    let raw: FeedFile = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        FeedDefError {
+            file: file.to_path_buf(),
+            line,
+            field: None,
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    if !is_slug(&raw.slug) {
+        return Err(field_error(
+            file,
+            "slug",
+            format!("`{}` is not a slug (lowercase a-z, 0-9 and '-')", raw.slug),
+        ));
+    }
+    if raw.slug == ALL_SLUG {
+        return Err(field_error(
+            file,
+            "slug",
+            "`all` is reserved for the combined feed".into(),
+        ));
+    }
+    for (field, value) in [
+        ("title", &raw.title),
+        ("title_en", &raw.title_en),
+        ("description", &raw.description),
+    ] {
+        if value.trim().is_empty() {
+            return Err(field_error(file, field, "must not be empty".into()));
+        }
+    }
+    if let Some(bad) = raw.aliases.iter().find(|a| !is_slug(a)) {
+        return Err(field_error(
+            file,
+            "aliases",
+            format!("`{bad}` is not a slug (lowercase a-z, 0-9 and '-')"),
+        ));
+    }
+    if raw.keywords.iter().all(|k| tokens(k).is_empty()) {
+        return Err(field_error(
+            file,
+            "keywords",
+            "needs at least one keyword, or no article could ever match".into(),
+        ));
+    }
+    let clean = crate::vietnamese::text::clean_line;
+    Ok(FeedDef {
+        slug: raw.slug,
+        title: clean(&raw.title),
+        title_en: clean(&raw.title_en),
+        description: clean(&raw.description),
+        aliases: raw.aliases,
+        keywords: KeywordSet::new(&raw.keywords),
+        exclude: KeywordSet::new(&raw.exclude),
+    })
+}

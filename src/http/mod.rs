@@ -1,0 +1,95 @@
+//! The HTTP side: hyper 1 on tokio. Owns the accept loop, graceful shutdown, routing and
+//! every status code vnfeed answers with.
+
+mod conditional;
+mod routes;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+pub use conditional::{accepts_gzip, not_modified};
+
+use crate::cache::{FeedCache, Rendered};
+use crate::feeds::FeedSet;
+use crate::render::Site;
+use crate::store::Store;
+
+/// What every request handler shares. Cloning the `Arc`s is cheap.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub feeds: Arc<FeedSet>,
+    pub site: Arc<Site>,
+    pub cache: Arc<FeedCache>,
+    /// The index page never changes while the server runs: rendered once.
+    pub index: Rendered,
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        feeds: Arc<FeedSet>,
+        site: Arc<Site>,
+        cache: Arc<FeedCache>,
+    ) -> AppState {
+        let index = Rendered::new(
+            "text/html; charset=utf-8",
+            crate::render::page::index(&site, &feeds),
+            None,
+        );
+        AppState {
+            store,
+            feeds,
+            site,
+            cache,
+            index,
+        }
+    }
+}
+
+/// Serves connections from `listener` until `shutdown` completes, then stops accepting and
+/// waits for requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let state = Arc::clone(&state);
+                let service = service_fn(move |req| {
+                    let state = Arc::clone(&state);
+                    async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, req).await) }
+                });
+                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}

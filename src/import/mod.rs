@@ -1,0 +1,343 @@
+//! Import: files and directories in the text layout or JSON, decoded (UTF-8, BOM, or legacy
+//! Windows-1258), NFC-normalized, classified into feeds and written to the store in
+//! transactions. One bad file is reported with its path and line and never stops the others.
+
+pub mod json;
+pub mod text;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::feeds::FeedSet;
+use crate::model::Draft;
+use crate::store::{Outcome, Store, StoreError};
+use crate::vietnamese::encoding::{SourceEncoding, decode};
+use crate::vietnamese::slug::slugify;
+
+pub use json::JsonError;
+pub use text::TextError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Text {
+        path: PathBuf,
+        #[source]
+        source: TextError,
+    },
+    #[error("{}{}: {source}", path.display(), item.map(|i| format!(" item {i}")).unwrap_or_default())]
+    Json {
+        path: PathBuf,
+        /// 1-based position in a JSON array.
+        item: Option<usize>,
+        #[source]
+        source: JsonError,
+    },
+    #[error("{}: article id `{id}` is already used by {}", path.display(), first.display())]
+    DuplicateId {
+        path: PathBuf,
+        id: String,
+        first: PathBuf,
+    },
+    #[error("{}: {source}", path.display())]
+    Store {
+        path: PathBuf,
+        #[source]
+        source: StoreError,
+    },
+}
+
+/// One file's bytes and the name to report it by.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// What an import did, for the summary line and the exit status.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: Vec<ImportError>,
+    /// Things worth telling that are not failures, e.g. a file decoded as Windows-1258.
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty()
+    }
+
+    pub fn summary(&self) -> String {
+        format!(
+            "imported {}, updated {}, unchanged {}, failed {}",
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.failed.len()
+        )
+    }
+}
+
+/// Files are read and written in batches of this many, one transaction each, so a large
+/// import neither holds everything in memory nor pays a commit per article.
+const BATCH_FILES: usize = 500;
+
+/// Expands directories (recursively, `.txt` and `.json` files) and sorts the result so an
+/// import always runs in the same order. Files named directly are taken whatever their name.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|source| ImportError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        if meta.is_dir() {
+            walk(path, &mut out)?;
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ImportError> {
+    let read_err = |source| ImportError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(read_err)?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if kind_of(&path).is_some() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Json,
+}
+
+fn kind_of(path: &Path) -> Option<Kind> {
+    match path.extension()?.to_str()? {
+        "txt" => Some(Kind::Text),
+        "json" => Some(Kind::Json),
+        _ => None,
+    }
+}
+
+/// The id of an article from a text file: its file name, which newsrooms keep stable.
+fn id_from_path(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    json::valid_id(&stem).unwrap_or_else(|_| {
+        let slug = slugify(&stem);
+        if slug.is_empty() {
+            "bai-viet".into()
+        } else {
+            slug
+        }
+    })
+}
+
+/// Decodes and parses one file into drafts; the encoding is returned for the report.
+pub fn parse_source(
+    source: &Source,
+    feeds: &FeedSet,
+) -> Result<(Vec<Draft>, SourceEncoding), ImportError> {
+    let path = &source.path;
+    let (text, encoding) = decode(&source.bytes);
+    let drafts = match kind_of(path).unwrap_or(Kind::Text) {
+        Kind::Text => {
+            let parsed = text::parse(&text).map_err(|source| ImportError::Text {
+                path: path.clone(),
+                source,
+            })?;
+            let categories = feeds.classify(&json::classification_text(
+                &parsed.title,
+                &parsed.lead,
+                &parsed.body,
+            ));
+            vec![Draft {
+                id: id_from_path(path),
+                title: parsed.title,
+                summary: parsed.lead,
+                body: parsed.body,
+                author: parsed.author,
+                published: parsed.published,
+                updated: None,
+                categories,
+                url: None,
+                image: None,
+            }]
+        }
+        Kind::Json => {
+            let json_err = |item, source| ImportError::Json {
+                path: path.clone(),
+                item,
+                source,
+            };
+            let items = json::parse_document(&text).map_err(|e| json_err(None, e))?;
+            let many = items.len() > 1;
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    json::to_draft(v, feeds).map_err(|e| json_err(many.then_some(i + 1), e))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    Ok((drafts, encoding))
+}
+
+/// Imports files and directories from disk.
+pub async fn import_paths(
+    store: &dyn Store,
+    feeds: &FeedSet,
+    paths: &[PathBuf],
+    now: DateTime<Utc>,
+) -> Report {
+    let mut report = Report::default();
+    let files = match collect_files(paths) {
+        Ok(files) => files,
+        Err(e) => {
+            report.failed.push(e);
+            return report;
+        }
+    };
+    let progress = progress_bar(files.len());
+    for chunk in files.chunks(BATCH_FILES) {
+        let mut sources = Vec::with_capacity(chunk.len());
+        for path in chunk {
+            match std::fs::read(path) {
+                Ok(bytes) => sources.push(Source {
+                    path: path.clone(),
+                    bytes,
+                }),
+                Err(source) => report.failed.push(ImportError::Read {
+                    path: path.clone(),
+                    source,
+                }),
+            }
+        }
+        import_batch(store, feeds, &sources, now, &mut report).await;
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish_and_clear();
+    report
+}
+
+/// Imports sources already in memory (the embedded samples, tests).
+pub async fn import_sources(
+    store: &dyn Store,
+    feeds: &FeedSet,
+    sources: &[Source],
+    now: DateTime<Utc>,
+) -> Report {
+    let mut report = Report::default();
+    for chunk in sources.chunks(BATCH_FILES) {
+        import_batch(store, feeds, chunk, now, &mut report).await;
+    }
+    report
+}
+
+fn progress_bar(files: usize) -> ProgressBar {
+    // Small imports (the cron case) print only the summary.
+    if files < 200 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(files as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files {per_sec} eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+async fn import_batch(
+    store: &dyn Store,
+    feeds: &FeedSet,
+    sources: &[Source],
+    now: DateTime<Utc>,
+    report: &mut Report,
+) {
+    let mut parsed: Vec<(PathBuf, Vec<Draft>)> = Vec::new();
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    for source in sources {
+        match parse_source(source, feeds) {
+            Ok((drafts, encoding)) => {
+                if encoding == SourceEncoding::Windows1258 {
+                    report.notes.push(format!(
+                        "{}: not valid UTF-8, decoded as Windows-1258",
+                        source.path.display()
+                    ));
+                }
+                if let Some((id, first)) = drafts
+                    .iter()
+                    .find_map(|d| seen.get(&d.id).map(|first| (d.id.clone(), first.clone())))
+                {
+                    report.failed.push(ImportError::DuplicateId {
+                        path: source.path.clone(),
+                        id,
+                        first,
+                    });
+                    continue;
+                }
+                for d in &drafts {
+                    seen.insert(d.id.clone(), source.path.clone());
+                }
+                parsed.push((source.path.clone(), drafts));
+            }
+            Err(e) => report.failed.push(e),
+        }
+    }
+    let all: Vec<Draft> = parsed.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
+    match store.upsert(all, now).await {
+        Ok(results) => count(report, results.iter().map(|r| r.outcome)),
+        // The batch's transaction rolled back as a whole: retry file by file so one file the
+        // store refuses does not keep the others out.
+        Err(_) => {
+            for (path, drafts) in parsed {
+                match store.upsert(drafts, now).await {
+                    Ok(results) => count(report, results.iter().map(|r| r.outcome)),
+                    Err(source) => report.failed.push(ImportError::Store { path, source }),
+                }
+            }
+        }
+    }
+}
+
+fn count(report: &mut Report, outcomes: impl Iterator<Item = Outcome>) {
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Created => report.created += 1,
+            Outcome::Updated => report.updated += 1,
+            Outcome::Unchanged => report.unchanged += 1,
+        }
+    }
+}

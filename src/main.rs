@@ -1,0 +1,37 @@
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+use vnfeed::app;
+use vnfeed::config::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => app::serve(args).await,
+        Command::Import(args) => app::import(args).await.map(|_| ()),
+        Command::Render(args) => app::render(args).await.and_then(|bytes| {
+            std::io::stdout()
+                .write_all(&bytes)
+                .map_err(app::AppError::Serve)
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // The import already printed each failure and the summary.
+        Err(app::AppError::ImportFailed { .. }) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

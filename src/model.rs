@@ -1,0 +1,118 @@
+//! The domain: articles, their bodies and images, and the feeds they are grouped into.
+//! Plain data with no I/O; timestamps are typed instants, rendered to Vietnam time only at the edges.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One block of an article body. Kept structured rather than as HTML so every renderer
+/// (RSS, Atom, the HTML page) escapes text itself and a caption can never be shown twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    Paragraph {
+        text: String,
+    },
+    Figure {
+        caption: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        src: Option<String>,
+    },
+    /// HTML that has already been through the sanitizer (from a JSON `content_html`).
+    Html {
+        html: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    pub url: String,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
+}
+
+/// What an importer hands to the store: everything but the store's own decisions
+/// (the unique slug, and `updated` when the source does not say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// The caller's stable id: the text file's name, a JSON `id`, or one derived from the URL.
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub body: Vec<Block>,
+    pub author: Option<String>,
+    pub published: DateTime<Utc>,
+    /// Set only when the source says when the article was last edited.
+    pub updated: Option<DateTime<Utc>>,
+    /// Feed slugs, sorted and unique.
+    pub categories: Vec<String>,
+    pub url: Option<String>,
+    pub image: Option<Image>,
+}
+
+/// A stored article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    pub id: String,
+    /// ASCII, unique in the store, fixed at first insert so links survive title edits.
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body: Vec<Block>,
+    pub author: Option<String>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub categories: Vec<String>,
+    pub url: Option<String>,
+    pub image: Option<Image>,
+}
+
+impl Article {
+    /// The GUID / Atom id. A name-based UUID of the article id, so it never depends on the
+    /// base URL, the title or the slug: an edited or moved article keeps it.
+    pub fn guid(&self) -> String {
+        article_guid(&self.id)
+    }
+}
+
+const GUID_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6f1c_2a3e_9b4d_4c1f_8a7e_5d3b_2c1a_0f9e);
+
+pub fn article_guid(id: &str) -> String {
+    let uuid = uuid::Uuid::new_v5(&GUID_NAMESPACE, format!("article:{id}").as_bytes());
+    format!("urn:uuid:{uuid}")
+}
+
+pub fn feed_guid(slug: &str) -> String {
+    let uuid = uuid::Uuid::new_v5(&GUID_NAMESPACE, format!("feed:{slug}").as_bytes());
+    format!("urn:uuid:{uuid}")
+}
+
+/// Output formats of a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    Rss,
+    Atom,
+}
+
+impl Format {
+    pub const ALL: [Format; 2] = [Format::Rss, Format::Atom];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Rss => "rss",
+            Format::Atom => "atom",
+        }
+    }
+
+    pub fn from_extension(ext: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.extension() == ext)
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Atom => "application/atom+xml; charset=utf-8",
+        }
+    }
+}

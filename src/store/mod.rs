@@ -1,0 +1,98 @@
+//! The article store: the one interface every backend implements, so the importer, the
+//! renderer and the server never see SQL. `sqlite` is the embedded default.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::model::{Article, Draft};
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("SQLite store {path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("store {path}: schema version {found} is newer than this vnfeed knows ({known})")]
+    SchemaTooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("stored article `{id}` has a bad `{field}`: {message}")]
+    Corrupt {
+        id: String,
+        field: &'static str,
+        message: String,
+    },
+    #[error("store task failed: {0}")]
+    Task(String),
+}
+
+/// What a write did to one article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+#[derive(Debug, Clone)]
+pub struct Upserted {
+    pub outcome: Outcome,
+    pub article: Article,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Creates or updates each draft, all in one transaction: either every draft of the batch
+    /// is stored or none is. An article is matched by id, then by URL. A draft whose content
+    /// is unchanged changes nothing; a changed one keeps its id, slug and GUID and gets
+    /// `updated` = the draft's own, or `now`.
+    async fn upsert(
+        &self,
+        drafts: Vec<Draft>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Upserted>, StoreError>;
+
+    /// The newest `limit` articles of a category (or of all, with `None`), newest first,
+    /// ties broken by id so the order is the same on every call.
+    async fn latest(
+        &self,
+        category: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError>;
+
+    async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError>;
+
+    async fn by_id(&self, id: &str) -> Result<Option<Article>, StoreError>;
+
+    async fn count(&self) -> Result<u64, StoreError>;
+
+    /// A counter that grows with every committed change, from this process or any other
+    /// writing the same store; readers poll it to know when to render again.
+    async fn revision(&self) -> Result<i64, StoreError>;
+}
+
+/// A hash of everything a draft says, so re-importing an unchanged source is a no-op.
+pub fn content_hash(draft: &Draft) -> String {
+    let canonical = serde_json::json!([
+        draft.title,
+        draft.summary,
+        draft.body,
+        draft.author,
+        draft.published.timestamp(),
+        draft.updated.map(|u| u.timestamp()),
+        draft.categories,
+        draft.url,
+        draft.image,
+    ]);
+    let digest = Sha256::digest(canonical.to_string().as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,436 @@
+//! The embedded SQLite store: one file, WAL, `synchronous=FULL`, a schema that migrates
+//! itself on open. All of vnfeed's SQL for SQLite lives here.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{Outcome, Store, StoreError, Upserted, content_hash};
+use crate::model::{Article, Block, Draft, Image};
+use crate::vietnamese::slug::slugify;
+
+/// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE articles (
+    id           TEXT PRIMARY KEY,
+    slug         TEXT NOT NULL UNIQUE,
+    title        TEXT NOT NULL,
+    summary      TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    author       TEXT,
+    published    INTEGER NOT NULL,
+    updated      INTEGER NOT NULL,
+    url          TEXT UNIQUE,
+    image        TEXT,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX articles_newest ON articles (published DESC, id DESC);
+CREATE TABLE article_categories (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    category   TEXT NOT NULL,
+    published  INTEGER NOT NULL,
+    PRIMARY KEY (article_id, category)
+) WITHOUT ROWID;
+CREATE INDEX categories_newest ON article_categories (category, published DESC, article_id DESC);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('revision', 0);
+"#];
+
+const COLUMNS: &str =
+    "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, a.updated, a.url, a.image";
+
+/// Cloning is shallow: clones share the one connection.
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the store file.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let err = sqlite_err(path);
+        let mut conn = Connection::open(path).map_err(&err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(&err)?;
+        // WAL lets the server read while `vnfeed import` writes from cron; FULL makes every
+        // acknowledged commit survive a power cut, not just a crash of the process.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(&err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(&err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(&err)?;
+        migrate(&mut conn, path)?;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on the connection off the async runtime's threads.
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    {
+        self.with_conn_typed(move |c| f(c).map_err(Into::into))
+            .await
+    }
+
+    async fn with_conn_typed<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        let path = self.path.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?;
+        joined.map_err(|e| match e {
+            DbError::Sql(source) => StoreError::Sqlite {
+                path: path.display().to_string(),
+                source,
+            },
+            DbError::Store(e) => e,
+        })
+    }
+}
+
+/// Errors inside a blocking closure: SQL errors get the path attached afterwards.
+enum DbError {
+    Sql(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Sql(e)
+    }
+}
+
+fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let err = sqlite_err(path);
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(&err)?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::SchemaTooNew {
+            path: path.display().to_string(),
+            found: version,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction().map_err(&err)?;
+        tx.execute_batch(sql).map_err(&err)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(&err)?;
+        tx.commit().map_err(&err)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn upsert(
+        &self,
+        drafts: Vec<Draft>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Upserted>, StoreError> {
+        self.with_conn_typed(move |conn| {
+            let tx = conn.transaction()?;
+            let mut results = Vec::with_capacity(drafts.len());
+            for draft in drafts {
+                results.push(upsert_one(&tx, draft, now)?);
+            }
+            if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
+                tx.execute(
+                    "UPDATE meta SET value = value + 1 WHERE key = 'revision'",
+                    [],
+                )?;
+            }
+            tx.commit()?;
+            Ok(results)
+        })
+        .await
+    }
+
+    async fn latest(
+        &self,
+        category: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError> {
+        let category = category.map(str::to_string);
+        self.with_conn_typed(move |conn| {
+            let limit = limit as i64;
+            let rows = match &category {
+                None => {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM articles a ORDER BY a.published DESC, a.id DESC LIMIT ?1"
+                    );
+                    let mut stmt = conn.prepare_cached(&sql)?;
+                    stmt.query_map(params![limit], raw_row)?
+                        .collect::<Result<Vec<_>, _>>()?
+                }
+                Some(cat) => {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM article_categories c JOIN articles a ON a.id = c.article_id \
+                         WHERE c.category = ?1 ORDER BY c.published DESC, c.article_id DESC LIMIT ?2"
+                    );
+                    let mut stmt = conn.prepare_cached(&sql)?;
+                    stmt.query_map(params![cat, limit], raw_row)?
+                        .collect::<Result<Vec<_>, _>>()?
+                }
+            };
+            rows.into_iter().map(|raw| finish(conn, raw)).collect()
+        })
+        .await
+    }
+
+    async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError> {
+        self.one("a.slug", slug.to_string()).await
+    }
+
+    async fn by_id(&self, id: &str) -> Result<Option<Article>, StoreError> {
+        self.one("a.id", id.to_string()).await
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .with_conn(|conn| conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0)))
+            .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn revision(&self) -> Result<i64, StoreError> {
+        self.with_conn(|conn| {
+            conn.prepare_cached("SELECT value FROM meta WHERE key = 'revision'")?
+                .query_row([], |r| r.get(0))
+        })
+        .await
+    }
+}
+
+impl SqliteStore {
+    async fn one(&self, column: &'static str, key: String) -> Result<Option<Article>, StoreError> {
+        self.with_conn_typed(move |conn| {
+            let sql = format!("SELECT {COLUMNS} FROM articles a WHERE {column} = ?1");
+            let raw = conn
+                .prepare_cached(&sql)?
+                .query_row(params![key], raw_row)
+                .optional()?;
+            raw.map(|raw| finish(conn, raw)).transpose()
+        })
+        .await
+    }
+}
+
+/// A row as stored, before its JSON columns and categories are decoded.
+struct RawRow {
+    id: String,
+    slug: String,
+    title: String,
+    summary: String,
+    body: String,
+    author: Option<String>,
+    published: i64,
+    updated: i64,
+    url: Option<String>,
+    image: Option<String>,
+}
+
+fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        id: row.get(0)?,
+        slug: row.get(1)?,
+        title: row.get(2)?,
+        summary: row.get(3)?,
+        body: row.get(4)?,
+        author: row.get(5)?,
+        published: row.get(6)?,
+        updated: row.get(7)?,
+        url: row.get(8)?,
+        image: row.get(9)?,
+    })
+}
+
+fn corrupt(id: &str, field: &'static str, message: impl ToString) -> DbError {
+    DbError::Store(StoreError::Corrupt {
+        id: id.to_string(),
+        field,
+        message: message.to_string(),
+    })
+}
+
+fn instant(id: &str, field: &'static str, secs: i64) -> Result<DateTime<Utc>, DbError> {
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| corrupt(id, field, "timestamp out of range"))
+}
+
+fn finish(conn: &Connection, raw: RawRow) -> Result<Article, DbError> {
+    let body: Vec<Block> =
+        serde_json::from_str(&raw.body).map_err(|e| corrupt(&raw.id, "body", e))?;
+    let image: Option<Image> = match &raw.image {
+        Some(json) => Some(serde_json::from_str(json).map_err(|e| corrupt(&raw.id, "image", e))?),
+        None => None,
+    };
+    let categories = conn
+        .prepare_cached(
+            "SELECT category FROM article_categories WHERE article_id = ?1 ORDER BY category",
+        )?
+        .query_map(params![raw.id], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(Article {
+        published: instant(&raw.id, "published", raw.published)?,
+        updated: instant(&raw.id, "updated", raw.updated)?,
+        id: raw.id,
+        slug: raw.slug,
+        title: raw.title,
+        summary: raw.summary,
+        body,
+        author: raw.author,
+        categories,
+        url: raw.url,
+        image,
+    })
+}
+
+/// The existing article a draft refers to: by id, else by URL.
+fn existing(
+    tx: &rusqlite::Transaction<'_>,
+    draft: &Draft,
+) -> rusqlite::Result<Option<(String, String, String, i64)>> {
+    let by = |column: &str, key: &str| {
+        tx.prepare_cached(&format!(
+            "SELECT id, slug, content_hash, updated FROM articles WHERE {column} = ?1"
+        ))?
+        .query_row(params![key], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()
+    };
+    if let Some(found) = by("id", &draft.id)? {
+        return Ok(Some(found));
+    }
+    match &draft.url {
+        Some(url) => by("url", url),
+        None => Ok(None),
+    }
+}
+
+/// A slug derived from the title, made unique with a numeric suffix.
+fn unique_slug(tx: &rusqlite::Transaction<'_>, title: &str) -> rusqlite::Result<String> {
+    let mut base = slugify(title);
+    if base.is_empty() {
+        base = "bai-viet".to_string();
+    }
+    let mut stmt = tx.prepare_cached("SELECT 1 FROM articles WHERE slug = ?1")?;
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while stmt.exists(params![candidate])? {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    Ok(candidate)
+}
+
+fn upsert_one(
+    tx: &rusqlite::Transaction<'_>,
+    draft: Draft,
+    now: DateTime<Utc>,
+) -> Result<Upserted, DbError> {
+    let hash = content_hash(&draft);
+    let found = existing(tx, &draft)?;
+    let (id, slug, outcome, updated) = match found {
+        Some((id, _, old_hash, _)) if old_hash == hash => {
+            let article = load(tx, &id)?;
+            return Ok(Upserted {
+                outcome: Outcome::Unchanged,
+                article,
+            });
+        }
+        Some((id, slug, _, old_updated)) => {
+            // An edit must move `updated` forward, even if the clock or the source says otherwise,
+            // or readers would not notice it.
+            let wanted = draft.updated.unwrap_or(now).max(draft.published);
+            let updated = wanted.timestamp().max(old_updated + 1);
+            (id, slug, Outcome::Updated, updated)
+        }
+        None => {
+            let slug = unique_slug(tx, &draft.title)?;
+            let updated = draft
+                .updated
+                .unwrap_or(draft.published)
+                .max(draft.published);
+            (
+                draft.id.clone(),
+                slug,
+                Outcome::Created,
+                updated.timestamp(),
+            )
+        }
+    };
+    let body = serde_json::to_string(&draft.body).map_err(|e| corrupt(&id, "body", e))?;
+    let image = draft
+        .image
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| corrupt(&id, "image", e))?;
+    tx.prepare_cached(
+        "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image, content_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, summary = excluded.summary,
+             body = excluded.body, author = excluded.author, published = excluded.published,
+             updated = excluded.updated, url = excluded.url, image = excluded.image,
+             content_hash = excluded.content_hash",
+    )?
+    .execute(params![
+        id,
+        slug,
+        draft.title,
+        draft.summary,
+        body,
+        draft.author,
+        draft.published.timestamp(),
+        updated,
+        draft.url,
+        image,
+        hash
+    ])?;
+    tx.prepare_cached("DELETE FROM article_categories WHERE article_id = ?1")?
+        .execute(params![id])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO article_categories (article_id, category, published) VALUES (?1, ?2, ?3)",
+    )?;
+    for category in &draft.categories {
+        insert.execute(params![id, category, draft.published.timestamp()])?;
+    }
+    let article = load(tx, &id)?;
+    Ok(Upserted { outcome, article })
+}
+
+fn load(conn: &Connection, id: &str) -> Result<Article, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM articles a WHERE a.id = ?1");
+    let raw = conn.prepare_cached(&sql)?.query_row(params![id], raw_row)?;
+    finish(conn, raw)
+}

@@ -1,0 +1,85 @@
+//! Owns the last cleaning step for every string that goes into a feed: NFC
+//! normalization and removal of characters XML 1.0 forbids or feed readers
+//! choke on.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Characters that must never reach a feed: XML 1.0 forbids the C0 controls
+/// (except tab, newline, carriage return) and the noncharacters U+FFFE/U+FFFF;
+/// DEL and the C1 controls are legal XML but break real feed readers, and in
+/// practice they only appear as mojibake from a wrong legacy decoding.
+fn is_forbidden(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}')
+        || matches!(c, '\u{7F}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// NFC-normalizes `s` and removes characters that XML 1.0 forbids
+/// (U+0000..U+001F except tab, LF, CR; U+FFFE; U+FFFF) and the C1 controls
+/// U+007F..U+009F. Use it on every string that goes into a feed.
+pub fn clean(s: &str) -> String {
+    // Filtering before normalizing gives the same result as the other order
+    // (no forbidden char is produced or absorbed by NFC), except that a
+    // control sitting between a letter and its combining mark would, removed
+    // afterwards, leave a non-NFC pair behind. This order keeps the output NFC.
+    s.chars().filter(|&c| !is_forbidden(c)).nfc().collect()
+}
+
+/// Like [`clean`], and also folds every run of whitespace (tab, newline and
+/// Unicode spaces included) into one space and trims the ends: for one-line
+/// fields such as titles and author names.
+pub fn clean_line(s: &str) -> String {
+    clean(s).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_composes_to_nfc() {
+        // "Hòa" with the grave as a combining mark.
+        assert_eq!(clean("Ho\u{300}a"), "H\u{F2}a");
+        assert_eq!(clean("Vi\u{EA}\u{323}t"), "Vi\u{1EC7}t");
+    }
+
+    #[test]
+    fn clean_removes_forbidden_controls_but_keeps_tab_newline_cr() {
+        assert_eq!(clean("a\u{0}b\u{1}c\u{1F}d"), "abcd");
+        assert_eq!(clean("a\tb\nc\rd"), "a\tb\nc\rd");
+        assert_eq!(clean("x\u{FFFE}y\u{FFFF}z"), "xyz");
+    }
+
+    #[test]
+    fn clean_removes_del_and_c1_controls() {
+        assert_eq!(
+            clean("a\u{7F}b\u{80}c\u{85}d\u{9F}e\u{A0}f"),
+            "abcde\u{A0}f"
+        );
+    }
+
+    #[test]
+    fn clean_output_is_nfc_even_when_a_control_split_a_mark_from_its_letter() {
+        assert_eq!(clean("e\u{1}\u{301}"), "\u{E9}");
+    }
+
+    #[test]
+    fn clean_keeps_ordinary_vietnamese_text() {
+        let s = "Đảng ủy tỉnh An Giang: tăng cường bảo vệ an ninh";
+        assert_eq!(clean(s), s);
+    }
+
+    #[test]
+    fn clean_line_collapses_whitespace_and_trims() {
+        assert_eq!(
+            clean_line("  Tăng\tcường \n\r bảo\u{A0}\u{A0}vệ  "),
+            "Tăng cường bảo vệ"
+        );
+        assert_eq!(clean_line("a\u{0}\n\u{85}b"), "a b");
+    }
+
+    #[test]
+    fn clean_line_of_blank_input_is_empty() {
+        assert_eq!(clean_line(""), "");
+        assert_eq!(clean_line(" \t\r\n "), "");
+    }
+}

@@ -1,0 +1,153 @@
+//! Shared test plumbing: temp stores, the real server on an ephemeral port, a real HTTP
+//! client, and strict XML checks. Every test gets its own directory and store file.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Parser;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use vnfeed::app::Server;
+use vnfeed::config::{Cli, Command};
+use vnfeed::feeds::FeedSet;
+use vnfeed::store::SqliteStore;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+pub fn feeds() -> FeedSet {
+    FeedSet::load(&repo().join("feeds")).expect("the shipped feed definitions load")
+}
+
+pub fn open_store(dir: &Path) -> SqliteStore {
+    SqliteStore::open(&dir.join("vnfeed.db")).expect("store opens")
+}
+
+/// Writes `files` (name, contents) into a fresh directory under `dir`.
+pub fn write_files(dir: &Path, sub: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    let target = dir.join(sub);
+    std::fs::create_dir_all(&target).unwrap();
+    for (name, bytes) in files {
+        std::fs::write(target.join(name), bytes).unwrap();
+    }
+    target
+}
+
+/// Fails the test unless `bytes` is well-formed XML 1.0 by a strict parser. quick-xml (under
+/// `rss`, `atom_syndication` and feed-rs) lets forbidden characters through; roxmltree doesn't.
+pub fn assert_well_formed(bytes: &[u8]) {
+    let text = std::str::from_utf8(bytes).expect("feeds are UTF-8");
+    if let Err(e) = roxmltree::Document::parse(text) {
+        panic!("not well-formed XML: {e}\n{text}");
+    }
+}
+
+pub struct TestServer {
+    pub url: String,
+    pub store_path: PathBuf,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts `vnfeed serve` in this process on 127.0.0.1:0 with the given extra arguments.
+    pub async fn start(dir: &Path, extra: &[&str]) -> TestServer {
+        let store_path = dir.join("vnfeed.db");
+        let mut argv: Vec<String> = vec![
+            "vnfeed".into(),
+            "serve".into(),
+            "--addr".into(),
+            "127.0.0.1:0".into(),
+            "--store".into(),
+            store_path.display().to_string(),
+            "--feeds".into(),
+            repo().join("feeds").display().to_string(),
+            "--poll-ms".into(),
+            "100".into(),
+        ];
+        argv.extend(extra.iter().map(|s| s.to_string()));
+        let Command::Serve(args) = Cli::try_parse_from(argv).expect("valid arguments").command
+        else {
+            unreachable!()
+        };
+        let server = Server::prepare(&args).await.expect("server starts");
+        let url = server.url.clone();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("server runs");
+        });
+        TestServer {
+            url,
+            store_path,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        client().get(format!("{}{path}", self.url))
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+/// No automatic decompression or redirects: the tests look at exactly what was sent.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Sends a request line exactly as written (an HTTP client library would normalize `..` and
+/// `%2e%2e` away) and returns the status code.
+pub async fn raw_status(base_url: &str, method: &str, target: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base_url.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request =
+        format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let head = String::from_utf8_lossy(&response);
+    head.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head}"))
+}
+
+pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("valid gzip");
+    out
+}
+
+pub fn tempdir() -> TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+pub fn arc<T>(t: T) -> Arc<T> {
+    Arc::new(t)
+}

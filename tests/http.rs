@@ -1,0 +1,319 @@
+//! The real server on an ephemeral port, spoken to by a real HTTP client.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::*;
+use reqwest::StatusCode;
+use reqwest::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, VARY,
+};
+use vnfeed::import;
+
+fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
+    resp.headers()
+        .get(&name)
+        .unwrap_or_else(|| panic!("no {name} header"))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn feeds_are_served_with_types_and_validators_and_answer_304() {
+    let dir = tempdir();
+    let server = TestServer::start(dir.path(), &[]).await;
+    for (path, ty) in [
+        ("/feeds/security.rss", "application/rss+xml; charset=utf-8"),
+        ("/feeds/borders.atom", "application/atom+xml; charset=utf-8"),
+        ("/feeds/all.rss", "application/rss+xml; charset=utf-8"),
+    ] {
+        let resp = server.get(path).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        assert_eq!(header(&resp, CONTENT_TYPE), ty);
+        assert_eq!(header(&resp, VARY), "Accept-Encoding");
+        assert_eq!(header(&resp, CACHE_CONTROL), "public, max-age=300");
+        let etag = header(&resp, ETAG);
+        let last_modified = header(&resp, LAST_MODIFIED);
+        assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+        let body = resp.bytes().await.unwrap();
+        assert_well_formed(&body);
+        let parsed = feed_rs::parser::parse(&body[..]).unwrap();
+        assert!(!parsed.entries.is_empty(), "samples fill {path}");
+
+        let by_etag = server
+            .get(path)
+            .header(IF_NONE_MATCH, &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_etag.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(header(&by_etag, ETAG), etag);
+        assert!(by_etag.bytes().await.unwrap().is_empty());
+
+        let by_date = server
+            .get(path)
+            .header(IF_MODIFIED_SINCE, &last_modified)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_date.status(), StatusCode::NOT_MODIFIED);
+
+        // If-None-Match wins: a stale ETag gets the body even with a fresh date.
+        let stale = server
+            .get(path)
+            .header(IF_NONE_MATCH, "\"stale\"")
+            .header(IF_MODIFIED_SINCE, &last_modified)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), StatusCode::OK);
+
+        let earlier = server
+            .get(path)
+            .header(IF_MODIFIED_SINCE, "Mon, 01 Jan 2024 00:00:00 GMT")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(earlier.status(), StatusCode::OK);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn gzip_head_and_errors() {
+    let dir = tempdir();
+    let server = TestServer::start(dir.path(), &[]).await;
+    let plain = server.get("/feeds/all.atom").send().await.unwrap();
+    let plain_etag = header(&plain, ETAG);
+    let plain_body = plain.bytes().await.unwrap();
+
+    let gz = server
+        .get("/feeds/all.atom")
+        .header(ACCEPT_ENCODING, "gzip, deflate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&gz, CONTENT_ENCODING), "gzip");
+    let gz_etag = header(&gz, ETAG);
+    assert_ne!(gz_etag, plain_etag, "each coding has its own strong ETag");
+    let gz_body = gz.bytes().await.unwrap();
+    assert!(gz_body.len() < plain_body.len() / 2);
+    assert_eq!(gunzip(&gz_body), plain_body.to_vec());
+    let again = server
+        .get("/feeds/all.atom")
+        .header(ACCEPT_ENCODING, "gzip")
+        .header(IF_NONE_MATCH, &gz_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let head = client()
+        .head(format!("{}/feeds/all.atom", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(header(&head, ETAG), plain_etag);
+    assert_eq!(header(&head, CONTENT_LENGTH), plain_body.len().to_string());
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    for path in [
+        "/feeds/weather.rss",
+        "/feeds/security.xml",
+        "/articles/khong-co-bai-nay",
+        "/nothing",
+    ] {
+        let resp = server.get(path).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(!resp.text().await.unwrap().is_empty());
+    }
+    for target in [
+        "/feeds/../vnfeed.db",
+        "/feeds/%2e%2e/vnfeed.db",
+        "/feeds/%2e%2e/",
+        "/feeds/borders.rss%00",
+        "/articles/../../etc/passwd",
+    ] {
+        assert_eq!(
+            raw_status(&server.url, "GET", target).await,
+            404,
+            "{target}"
+        );
+    }
+    let post = client()
+        .post(format!("{}/feeds/all.rss", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(header(&post, reqwest::header::ALLOW), "GET, HEAD");
+
+    let alias = server
+        .get("/feeds/xay-dung-dang.atom")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alias.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(header(&alias, LOCATION), "/feeds/party-affairs.atom");
+    for (alias, slug) in [("an-ninh", "security"), ("bien-gioi", "borders")] {
+        let resp = server
+            .get(&format!("/feeds/{alias}.rss"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(header(&resp, LOCATION), format!("/feeds/{slug}.rss"));
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn index_autodiscovery_article_pages_and_health() {
+    let dir = tempdir();
+    let server = TestServer::start(dir.path(), &["--site-title", "Báo Thử"]).await;
+    let index = server.get("/").send().await.unwrap();
+    assert_eq!(header(&index, CONTENT_TYPE), "text/html; charset=utf-8");
+    let html = index.text().await.unwrap();
+    for slug in ["all", "security", "party-affairs", "borders"] {
+        for (ext, ty) in [
+            ("rss", "application/rss+xml"),
+            ("atom", "application/atom+xml"),
+        ] {
+            let link = format!("type=\"{ty}\" title=");
+            assert!(html.contains(&link));
+            assert!(
+                html.contains(&format!("href=\"{}/feeds/{slug}.{ext}\"", server.url)),
+                "{slug}.{ext}"
+            );
+        }
+    }
+    assert!(
+        html.contains("Xây dựng Đảng") && html.contains("Biên giới") && html.contains("An ninh")
+    );
+
+    let feed = server
+        .get("/feeds/security.rss")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let channel = rss::Channel::read_from(&feed[..]).unwrap();
+    let item = channel
+        .items()
+        .iter()
+        .find(|i| i.link().unwrap().starts_with(&server.url))
+        .expect("a sample without its own URL links to its page here");
+    let page = server
+        .get(item.link().unwrap().strip_prefix(&server.url).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains(&format!("<h1>{}</h1>", item.title().unwrap())));
+    assert!(page.contains("(GMT+7)"), "dates for people: {page}");
+    assert!(page.contains("<link rel=\"canonical\""));
+
+    let health = server.get("/healthz").send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_slice(&health.bytes().await.unwrap()).unwrap();
+    assert_eq!(json["status"], "ok");
+    assert!(json["articles"].as_u64().unwrap() >= 14);
+    server.stop().await;
+}
+
+const BORDER_ARTICLE: &str = "\
+Bộ đội Biên phòng mở lớp học tình thương cho trẻ em bản Na Hối
+
+15:30 20/11/2026
+
+Đồn Biên phòng Na Hối vừa mở lớp học tình thương cho hai mươi em nhỏ sống gần đường biên.
+
+Các chiến sĩ thay nhau đứng lớp vào buổi tối sau giờ tuần tra.
+
+Thanh Tâm
+";
+
+#[tokio::test]
+async fn an_import_from_another_writer_appears_within_two_seconds_and_only_where_it_belongs() {
+    let dir = tempdir();
+    let server = TestServer::start(dir.path(), &[]).await;
+    let validators = |path: &'static str| {
+        let req = server.get(path);
+        async move {
+            let r = req.send().await.unwrap();
+            (header(&r, ETAG), header(&r, LAST_MODIFIED))
+        }
+    };
+    let security_before = validators("/feeds/security.atom").await;
+    let borders_before = validators("/feeds/borders.atom").await;
+
+    // A second connection to the same file, as `vnfeed import` from cron would open.
+    let writer = vnfeed::store::SqliteStore::open(&server.store_path).unwrap();
+    let src = write_files(
+        dir.path(),
+        "cron",
+        &[("na-hoi-01.txt", BORDER_ARTICLE.as_bytes())],
+    );
+    let report = import::import_paths(&writer, &feeds(), &[src], Utc::now()).await;
+    assert_eq!(report.created, 1);
+    let written = Instant::now();
+
+    loop {
+        let body = server
+            .get("/feeds/borders.atom")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if body.contains("Na Hối") {
+            break;
+        }
+        assert!(
+            written.elapsed() < Duration::from_secs(2),
+            "not served within 2 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let borders_after = validators("/feeds/borders.atom").await;
+    assert_ne!(borders_after.0, borders_before.0);
+    assert_eq!(borders_after.1, "Fri, 20 Nov 2026 08:30:00 GMT");
+    assert_ne!(borders_after.1, borders_before.1);
+    assert_eq!(
+        validators("/feeds/security.atom").await,
+        security_before,
+        "another category's validators do not move"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_restarted_server_serves_the_same_bytes_and_validators() {
+    let dir = tempdir();
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let server = TestServer::start(dir.path(), &["--base-url", "https://tin.example"]).await;
+        let mut run = Vec::new();
+        for path in ["/feeds/all.rss", "/feeds/all.atom", "/feeds/borders.rss"] {
+            let r = server.get(path).send().await.unwrap();
+            let v = (header(&r, ETAG), header(&r, LAST_MODIFIED));
+            run.push((v, r.bytes().await.unwrap()));
+        }
+        seen.push(run);
+        server.stop().await;
+    }
+    assert_eq!(seen[0], seen[1]);
+    let body = String::from_utf8(seen[0][0].1.to_vec()).unwrap();
+    assert!(
+        body.contains("<atom:link href=\"https://tin.example/feeds/all.rss\" rel=\"self\""),
+        "{body}"
+    );
+}

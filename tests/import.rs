@@ -1,0 +1,349 @@
+//! Import into a real SQLite store: the text layout, JSON, encodings, classification,
+//! idempotence and bad input.
+
+mod common;
+
+use chrono::{DateTime, Utc};
+use common::*;
+use vnfeed::import::{self, ImportError};
+use vnfeed::model::Block;
+use vnfeed::store::Store;
+use vnfeed::vietnamese::dateline::{rfc822, rfc3339};
+
+const NOW: &str = "2026-11-20T03:00:00Z";
+
+fn now() -> DateTime<Utc> {
+    NOW.parse().unwrap()
+}
+
+const ARTICLE: &str = "\
+Đồn Biên phòng Pác Nậm tuần tra mốc quốc giới mùa mưa lũ
+
+07:00 22/04/2024
+
+Sáng nay, tổ công tác của Đồn Biên phòng Pác Nậm xuất phát sớm để kiểm tra các cột mốc trên tuyến biên giới sau những trận mưa lớn.
+
+Cán bộ biên phòng kiểm tra cột mốc
+Cán bộ biên phòng kiểm tra cột mốc.
+
+Đoàn đã phát quang đường tuần tra, ghi nhận hai điểm sạt lở nhỏ và báo cáo để khắc phục kịp thời.
+
+Hà Linh
+";
+
+#[tokio::test]
+async fn text_layout_fields_are_stored_as_written() {
+    let dir = tempdir();
+    let src = write_files(dir.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
+    let store = open_store(dir.path());
+    let report = import::import_paths(&store, &feeds(), &[src], now()).await;
+    assert!(report.is_success(), "{:?}", report.failed);
+    assert_eq!(
+        (report.created, report.updated, report.unchanged),
+        (1, 0, 0)
+    );
+
+    let a = store
+        .by_id("bp-0001")
+        .await
+        .unwrap()
+        .expect("stored under the file name");
+    assert_eq!(
+        a.title,
+        "Đồn Biên phòng Pác Nậm tuần tra mốc quốc giới mùa mưa lũ"
+    );
+    assert_eq!(
+        a.slug,
+        "don-bien-phong-pac-nam-tuan-tra-moc-quoc-gioi-mua-mua-lu"
+    );
+    assert_eq!(rfc822(a.published), "Mon, 22 Apr 2024 07:00:00 +0700");
+    assert_eq!(rfc3339(a.published), "2024-04-22T07:00:00+07:00");
+    assert_eq!(a.published.to_rfc3339(), "2024-04-22T00:00:00+00:00");
+    assert_eq!(
+        a.updated, a.published,
+        "a new article's `updated` is its publication"
+    );
+    assert_eq!(a.author.as_deref(), Some("Hà Linh"));
+    assert!(a.summary.starts_with("Sáng nay, tổ công tác"));
+    assert_eq!(a.categories, vec!["borders".to_string()]);
+    let figures: Vec<&Block> = a
+        .body
+        .iter()
+        .filter(|b| matches!(b, Block::Figure { .. }))
+        .collect();
+    assert_eq!(
+        figures,
+        vec![&Block::Figure {
+            caption: "Cán bộ biên phòng kiểm tra cột mốc.".into(),
+            src: None
+        }],
+        "the caption pair becomes one figure"
+    );
+    assert_eq!(
+        a.body.len(),
+        3,
+        "lead, figure, paragraph; the author is not body"
+    );
+}
+
+#[tokio::test]
+async fn reimport_is_idempotent_and_an_edit_updates_the_same_article() {
+    let dir = tempdir();
+    let src = write_files(dir.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
+    let store = open_store(dir.path());
+    let f = feeds();
+    import::import_paths(&store, &f, std::slice::from_ref(&src), now()).await;
+    let first = store.by_id("bp-0001").await.unwrap().unwrap();
+    let rev = store.revision().await.unwrap();
+
+    let again = import::import_paths(&store, &f, std::slice::from_ref(&src), now()).await;
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 1));
+    assert_eq!(
+        store.revision().await.unwrap(),
+        rev,
+        "nothing changed, nothing written"
+    );
+    assert_eq!(store.by_id("bp-0001").await.unwrap().unwrap(), first);
+
+    let edited = ARTICLE.replace("mùa mưa lũ", "sau mưa lũ");
+    std::fs::write(src.join("bp-0001.txt"), edited).unwrap();
+    let later: DateTime<Utc> = "2026-11-21T01:02:03Z".parse().unwrap();
+    let edit = import::import_paths(&store, &f, std::slice::from_ref(&src), later).await;
+    assert_eq!((edit.created, edit.updated, edit.unchanged), (0, 1, 0));
+    assert_eq!(
+        store.count().await.unwrap(),
+        1,
+        "an edit never makes a second article"
+    );
+    let a = store.by_id("bp-0001").await.unwrap().unwrap();
+    assert_eq!(
+        a.title,
+        "Đồn Biên phòng Pác Nậm tuần tra mốc quốc giới sau mưa lũ"
+    );
+    assert_eq!(a.guid(), first.guid());
+    assert_eq!(
+        a.slug, first.slug,
+        "the slug is kept so links survive title edits"
+    );
+    assert_eq!(rfc3339(a.updated), "2026-11-21T08:02:03+07:00");
+    assert_eq!(a.published, first.published);
+    assert!(store.revision().await.unwrap() > rev);
+}
+
+#[tokio::test]
+async fn encodings_are_decoded_and_normalized() {
+    let dir = tempdir();
+    let store = open_store(dir.path());
+    let f = feeds();
+    let paths = ["nfd.txt", "windows-1258.txt", "bom.txt"]
+        .map(fixture)
+        .to_vec();
+    let report = import::import_paths(&store, &f, &paths, now()).await;
+    assert!(report.is_success(), "{:?}", report.failed);
+    assert_eq!(report.created, 3);
+    assert_eq!(
+        report.notes,
+        vec![format!(
+            "{}: not valid UTF-8, decoded as Windows-1258",
+            fixture("windows-1258.txt").display()
+        )]
+    );
+    use unicode_normalization::UnicodeNormalization;
+    for id in ["nfd", "windows-1258", "bom"] {
+        let a = store.by_id(id).await.unwrap().unwrap();
+        for text in [&a.title, &a.summary] {
+            assert_eq!(*text, text.nfc().collect::<String>(), "{id} is stored NFC");
+            assert!(!text.starts_with('\u{feff}'), "{id}: BOM removed");
+        }
+    }
+    let nfd = store.by_id("nfd").await.unwrap().unwrap();
+    assert!(nfd.title.contains("Đảng ủy"), "{}", nfd.title);
+    assert!(nfd.categories.contains(&"party-affairs".to_string()));
+    let cp = store.by_id("windows-1258").await.unwrap().unwrap();
+    assert!(cp.title.contains("biên giới"), "{}", cp.title);
+    assert!(cp.categories.contains(&"borders".to_string()));
+}
+
+#[tokio::test]
+async fn categories_keep_diacritics_and_ignore_tone_placement() {
+    let dir = tempdir();
+    let store = open_store(dir.path());
+    let f = feeds();
+    let paths = ["dang-trap.txt", "tone-placement.txt"]
+        .map(fixture)
+        .to_vec();
+    let report = import::import_paths(&store, &f, &paths, now()).await;
+    assert!(report.is_success(), "{:?}", report.failed);
+    let trap = store.by_id("dang-trap").await.unwrap().unwrap();
+    assert!(
+        trap.summary.contains("đang")
+            || trap
+                .body
+                .iter()
+                .any(|b| matches!(b, Block::Paragraph { text } if text.contains("đang")))
+    );
+    assert_eq!(
+        trap.categories,
+        Vec::<String>::new(),
+        "`đang` is not `Đảng`"
+    );
+    let tone = store.by_id("tone-placement").await.unwrap().unwrap();
+    assert!(
+        tone.categories.contains(&"party-affairs".to_string()),
+        "Tỉnh uỷ = Tỉnh ủy"
+    );
+    assert!(
+        tone.title.contains("Uỷ ban"),
+        "the author's spelling is kept: {}",
+        tone.title
+    );
+}
+
+#[tokio::test]
+async fn bad_files_are_reported_with_path_and_line_and_the_rest_imported() {
+    let dir = tempdir();
+    let store = open_store(dir.path());
+    let f = feeds();
+    let mut paths: Vec<_> = [
+        "impossible-date.txt",
+        "no-dateline.txt",
+        "empty.txt",
+        "pre-1900.txt",
+    ]
+    .map(fixture)
+    .to_vec();
+    let good = write_files(dir.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
+    paths.push(good);
+    let report = import::import_paths(&store, &f, &paths, now()).await;
+    assert_eq!(report.created, 1, "the good file is imported");
+    assert_eq!(report.failed.len(), 4);
+    let messages: Vec<String> = report.failed.iter().map(|e| e.to_string()).collect();
+    let find = |name: &str| {
+        messages
+            .iter()
+            .find(|m| m.contains(name))
+            .unwrap_or_else(|| panic!("no error names {name}: {messages:?}"))
+            .clone()
+    };
+    let impossible = find("impossible-date.txt");
+    assert!(
+        impossible.contains("line 3") && impossible.contains("31/02/2024"),
+        "{impossible}"
+    );
+    let no_date = find("no-dateline.txt");
+    assert!(
+        no_date.contains("line ") && no_date.contains("dateline"),
+        "{no_date}"
+    );
+    assert!(find("empty.txt").contains("line 1: no title"));
+    let old = find("pre-1900.txt");
+    assert!(old.contains("1899"), "{old}");
+    for e in &report.failed {
+        assert!(matches!(e, ImportError::Text { .. }), "{e}");
+    }
+    assert_eq!(store.count().await.unwrap(), 1, "nothing half-written");
+}
+
+#[tokio::test]
+async fn json_articles_with_explicit_categories_aliases_and_errors() {
+    let dir = tempdir();
+    let store = open_store(dir.path());
+    let f = feeds();
+    let good = r#"[
+      {"id": "tt-2025-07", "title": "Công an phường  Bến Thành\u000b ra quân",
+       "published": "2025-03-01T09:15:00+07:00", "updated": "2025-03-02T10:00:00+07:00",
+       "author": "Trần Vy", "summary": "Tóm tắt.",
+       "body": "Đoạn một.\n\nĐoạn hai.", "categories": ["an-ninh", "borders"],
+       "url": "https://baobientap.example/an-ninh/ra-quan",
+       "image": {"url": "https://baobientap.example/anh/1.jpg", "type": "image/jpeg", "length": 1234}},
+      {"title": "Bài không có id", "published": "6:05 5/1/2025",
+       "content_html": "<p onclick=\"x()\">Chi bộ họp <script>alert(1)</script>thường kỳ.</p>"}
+    ]"#;
+    let bad =
+        r#"{"title": "Sai", "published": "2024-01-01", "body": "x", "categories": ["weather"]}"#;
+    let src = write_files(
+        dir.path(),
+        "json",
+        &[("a.json", good.as_bytes()), ("b.json", bad.as_bytes())],
+    );
+    let report = import::import_paths(&store, &f, &[src], now()).await;
+    assert_eq!(report.created, 2);
+    assert_eq!(report.failed.len(), 1);
+    let err = report.failed[0].to_string();
+    assert!(
+        err.contains("b.json") && err.contains("field `categories`") && err.contains("weather"),
+        "{err}"
+    );
+
+    let a = store.by_id("tt-2025-07").await.unwrap().unwrap();
+    assert_eq!(a.title, "Công an phường Bến Thành ra quân");
+    assert_eq!(
+        a.categories,
+        vec!["borders".to_string(), "security".to_string()]
+    );
+    assert_eq!(rfc3339(a.published), "2025-03-01T09:15:00+07:00");
+    assert_eq!(rfc3339(a.updated), "2025-03-02T10:00:00+07:00");
+    assert_eq!(
+        a.url.as_deref(),
+        Some("https://baobientap.example/an-ninh/ra-quan")
+    );
+    assert_eq!(a.image.as_ref().map(|i| i.length), Some(Some(1234)));
+    assert_eq!(a.body.len(), 2);
+
+    let all = store.latest(None, 10).await.unwrap();
+    let html = all.iter().find(|x| x.title == "Bài không có id").unwrap();
+    assert_eq!(
+        rfc3339(html.published),
+        "2025-01-05T06:05:00+07:00",
+        "day first"
+    );
+    assert_eq!(
+        html.categories,
+        vec!["party-affairs".to_string()],
+        "classified by keywords"
+    );
+    let Block::Html { html: body } = &html.body[0] else {
+        panic!("{:?}", html.body)
+    };
+    assert!(
+        !body.contains("script") && !body.contains("onclick"),
+        "{body}"
+    );
+    assert_eq!(html.summary, "Chi bộ họp thường kỳ.");
+    assert!(html.id.starts_with("t-"), "a derived id: {}", html.id);
+}
+
+#[tokio::test]
+async fn the_shipped_samples_fill_every_category() {
+    let dir = tempdir();
+    let store = open_store(dir.path());
+    let f = feeds();
+    let report = import::import_sources(&store, &f, &vnfeed::samples::sources(), now()).await;
+    assert!(report.is_success(), "{:?}", report.failed);
+    assert!(report.created >= 14, "{}", report.summary());
+    for feed in f.categories() {
+        let items = store.latest(Some(&feed.slug), 50).await.unwrap();
+        assert!(
+            items.len() >= 4,
+            "{} has only {} items",
+            feed.slug,
+            items.len()
+        );
+    }
+    let all = store.latest(None, 100).await.unwrap();
+    let trap: Vec<_> = all
+        .iter()
+        .filter(|a| {
+            a.body
+                .iter()
+                .any(|b| matches!(b, Block::Paragraph { text } if text.contains(" đang ")))
+        })
+        .collect();
+    assert!(!trap.is_empty(), "a sample uses `đang`");
+    for a in all.windows(2) {
+        assert!(
+            (a[0].published, &a[0].id) > (a[1].published, &a[1].id),
+            "newest first with an id tie-break"
+        );
+    }
+}
