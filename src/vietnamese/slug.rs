@@ -66,7 +66,7 @@ mod tests {
             "tang-cuong-bao-ve-an-ninh"
         );
         assert_eq!(slugify("Đảng ủy"), "dang-uy");
-        assert_eq!(slugify("An Giang: Tăng cường"), "an-giang-tang-cuong");
+        assert_eq!(slugify("Hà Nguyên: Tăng cường"), "ha-nguyen-tang-cuong");
         assert_eq!(
             slugify("ĐẠI HỘI ĐẢNG lần thứ XIV"),
             "dai-hoi-dang-lan-thu-xiv"

@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn clean_keeps_ordinary_vietnamese_text() {
-        let s = "Đảng ủy tỉnh An Giang: tăng cường bảo vệ an ninh";
+        let s = "Đảng ủy tỉnh Hà Nguyên: siết chặt tuần tra, giữ vững an ninh";
         assert_eq!(clean(s), s);
     }
 
