@@ -347,3 +347,41 @@ async fn the_shipped_samples_fill_every_category() {
         );
     }
 }
+
+#[tokio::test]
+async fn two_files_with_one_id_are_reported_not_merged() {
+    let dir = tempdir();
+    let store = open_store(dir.path());
+    // Enough files before the duplicate that it lands in a later write batch.
+    let mut first: Vec<(String, Vec<u8>)> =
+        vec![("bp-0001.txt".into(), ARTICLE.as_bytes().to_vec())];
+    for i in 0..600 {
+        let text = ARTICLE.replace("Pác Nậm", &format!("Pác Nậm {i}"));
+        first.push((format!("filler-{i:03}.txt"), text.into_bytes()));
+    }
+    let files: Vec<(&str, &[u8])> = first
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let a = write_files(dir.path(), "a", &files);
+    let edited = ARTICLE.replace("Hà Linh", "Hà Linh Chi");
+    let b = write_files(dir.path(), "b", &[("bp-0001.txt", edited.as_bytes())]);
+    let report = import::import_paths(&store, &feeds(), &[a, b.clone()], now()).await;
+    assert_eq!(report.created, 601);
+    assert_eq!(report.failed.len(), 1);
+    let err = report.failed[0].to_string();
+    assert!(
+        err.starts_with(&b.join("bp-0001.txt").display().to_string()),
+        "{err}"
+    );
+    assert!(
+        err.contains("article id `bp-0001` is already used by"),
+        "{err}"
+    );
+    let stored = store.by_id("bp-0001").await.unwrap().unwrap();
+    assert_eq!(
+        stored.author.as_deref(),
+        Some("Hà Linh"),
+        "the first file wins, untouched"
+    );
+}

@@ -230,6 +230,7 @@ pub async fn import_paths(
         }
     };
     let progress = progress_bar(files.len());
+    let mut seen = HashMap::new();
     for chunk in files.chunks(BATCH_FILES) {
         let mut sources = Vec::with_capacity(chunk.len());
         for path in chunk {
@@ -244,7 +245,7 @@ pub async fn import_paths(
                 }),
             }
         }
-        import_batch(store, feeds, &sources, now, &mut report).await;
+        import_batch(store, feeds, &sources, now, &mut seen, &mut report).await;
         progress.inc(chunk.len() as u64);
     }
     progress.finish_and_clear();
@@ -259,8 +260,9 @@ pub async fn import_sources(
     now: DateTime<Utc>,
 ) -> Report {
     let mut report = Report::default();
+    let mut seen = HashMap::new();
     for chunk in sources.chunks(BATCH_FILES) {
-        import_batch(store, feeds, chunk, now, &mut report).await;
+        import_batch(store, feeds, chunk, now, &mut seen, &mut report).await;
     }
     report
 }
@@ -284,10 +286,11 @@ async fn import_batch(
     feeds: &FeedSet,
     sources: &[Source],
     now: DateTime<Utc>,
+    // Ids already taken by earlier files of this import, across batches.
+    seen: &mut HashMap<String, PathBuf>,
     report: &mut Report,
 ) {
     let mut parsed: Vec<(PathBuf, Vec<Draft>)> = Vec::new();
-    let mut seen: HashMap<String, PathBuf> = HashMap::new();
     for source in sources {
         match parse_source(source, feeds) {
             Ok((drafts, encoding)) => {
