@@ -1,4 +1,4 @@
-//! Conditional GET and content coding for cached bodies: picks identity or gzip, answers
+//! Conditional GET and content coding for cached bodies: picks brotli, gzip or identity, answers
 //! 304 when the client's validators still hold (If-None-Match before If-Modified-Since,
 //! RFC 9110 13.2.2), and sets the caching headers.
 
@@ -11,51 +11,70 @@ use http::header::{
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::cache::Rendered;
+use crate::cache::{Coding, Rendered};
 
 /// How long shared caches and readers may reuse a response without asking again.
 pub const FEED_MAX_AGE: u32 = 300;
 
-/// Whether the client accepts gzip (`gzip`, `x-gzip` or `*` with a non-zero q).
-pub fn accepts_gzip(headers: &HeaderMap) -> bool {
-    let mut gzip = None;
+/// Whether the client accepts `coding` (by name, or `*`, with a non-zero q). Identity is
+/// always acceptable here: we never answer 406.
+pub fn accepts(headers: &HeaderMap, coding: Coding) -> bool {
+    let Some(token) = coding.token() else {
+        return true;
+    };
+    let mut named = None;
     let mut star = None;
     for value in headers.get_all(ACCEPT_ENCODING) {
         let Ok(value) = value.to_str() else { continue };
         for part in value.split(',') {
             let mut pieces = part.split(';');
-            let coding = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let name = pieces.next().unwrap_or("").trim();
             let q = pieces
                 .filter_map(|p| p.trim().strip_prefix("q="))
                 .filter_map(|q| q.trim().parse::<f32>().ok())
                 .next_back()
                 .unwrap_or(1.0);
-            match coding.as_str() {
-                "gzip" | "x-gzip" => gzip = Some(q > 0.0),
-                "*" => star = Some(q > 0.0),
-                _ => {}
+            if name.eq_ignore_ascii_case(token)
+                || (token == "gzip" && name.eq_ignore_ascii_case("x-gzip"))
+            {
+                named = Some(q > 0.0);
+            } else if name == "*" {
+                star = Some(q > 0.0);
             }
         }
     }
-    gzip.or(star).unwrap_or(false)
+    named.or(star).unwrap_or(false)
+}
+
+/// Whether the client accepts gzip (`gzip`, `x-gzip` or `*` with a non-zero q).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    accepts(headers, Coding::Gzip)
+}
+
+/// The coding to send: brotli when accepted and kept (smallest), then gzip, then identity.
+pub fn choose_coding(headers: &HeaderMap, rendered: &Rendered) -> Coding {
+    [Coding::Brotli, Coding::Gzip]
+        .into_iter()
+        .find(|&c| rendered.representation(c).is_some() && accepts(headers, c))
+        .unwrap_or(Coding::Identity)
 }
 
 /// Weak comparison (RFC 9110 8.8.3.2): `W/` prefixes are ignored.
-fn none_match(header: &str, etags: &[&str]) -> bool {
+fn none_match<'a>(header: &str, etags: impl Iterator<Item = &'a str> + Clone) -> bool {
     header.split(',').map(str::trim).any(|tag| {
         tag == "*" || {
             let tag = tag.strip_prefix("W/").unwrap_or(tag);
             etags
-                .iter()
+                .clone()
                 .any(|e| e.strip_prefix("W/").unwrap_or(e) == tag)
         }
     })
 }
 
 /// True if the request's validators say the client already has this content.
-pub fn not_modified(
+pub fn not_modified<'a>(
     headers: &HeaderMap,
-    etags: &[&str],
+    etags: impl Iterator<Item = &'a str> + Clone,
     last_modified: Option<DateTime<Utc>>,
 ) -> bool {
     if let Some(inm) = headers.get(IF_NONE_MATCH) {
@@ -79,22 +98,19 @@ pub fn http_date(t: DateTime<Utc>) -> String {
     httpdate::fmt_http_date(t.into())
 }
 
-/// The response for a cached body: 304 or 200, gzip when accepted, no body for HEAD.
+/// The response for a cached body: 304 or 200, the best coding accepted, no body for HEAD.
 pub fn respond(
     request: &HeaderMap,
     head: bool,
     rendered: &Rendered,
     cache_control: &str,
 ) -> Response<Full<Bytes>> {
-    let gzip = accepts_gzip(request);
-    let chosen = if gzip {
-        &rendered.gzip
-    } else {
-        &rendered.identity
-    };
-    // Both codings carry the same content: a client holding either is up to date.
-    let etags = [rendered.identity.etag.as_str(), rendered.gzip.etag.as_str()];
-    let fresh = not_modified(request, &etags, rendered.last_modified);
+    let coding = choose_coding(request, rendered);
+    let chosen = rendered
+        .representation(coding)
+        .unwrap_or(&rendered.identity);
+    // Every coding carries the same content: a client holding any of them is up to date.
+    let fresh = not_modified(request, rendered.etags(), rendered.last_modified);
     let mut builder = Response::builder()
         .header(ETAG, &chosen.etag)
         .header(CACHE_CONTROL, cache_control)
@@ -112,8 +128,8 @@ pub fn respond(
         .status(StatusCode::OK)
         .header(CONTENT_TYPE, rendered.content_type)
         .header(CONTENT_LENGTH, chosen.body.len());
-    if gzip {
-        builder = builder.header(CONTENT_ENCODING, "gzip");
+    if let Some(token) = coding.token() {
+        builder = builder.header(CONTENT_ENCODING, token);
     }
     let body = if head {
         Bytes::new()
@@ -153,32 +169,52 @@ mod tests {
     }
 
     #[test]
+    fn brotli_is_preferred_then_gzip_then_identity() {
+        let rendered = Rendered::new("text/plain", b"xin chao ".repeat(50), None);
+        let page = Rendered::without_brotli("text/plain", b"xin chao ".repeat(50), None);
+        let pick =
+            |ae: &'static str, r: &Rendered| choose_coding(&headers(&[("accept-encoding", ae)]), r);
+        assert_eq!(pick("gzip, deflate, br", &rendered), Coding::Brotli);
+        assert_eq!(pick("br;q=0, gzip", &rendered), Coding::Gzip);
+        assert_eq!(pick("BR", &rendered), Coding::Brotli);
+        assert_eq!(pick("*", &rendered), Coding::Brotli);
+        assert_eq!(
+            pick("gzip, br", &page),
+            Coding::Gzip,
+            "a page kept without brotli"
+        );
+        assert_eq!(pick("identity", &rendered), Coding::Identity);
+        assert_eq!(pick("br;q=0, gzip;q=0", &rendered), Coding::Identity);
+        assert_eq!(choose_coding(&headers(&[]), &rendered), Coding::Identity);
+    }
+
+    #[test]
     fn if_none_match_takes_precedence_over_if_modified_since() {
         let lm = DateTime::from_timestamp(1_713_744_000, 0);
-        let etags = ["\"abc\"", "\"abc-gz\""];
+        let etags = ["\"abc\"", "\"abc-gz\""].into_iter();
         let stale_etag_fresh_date = headers(&[
             ("if-none-match", "\"old\""),
             ("if-modified-since", "Sun, 01 Jan 2045 00:00:00 GMT"),
         ]);
-        assert!(!not_modified(&stale_etag_fresh_date, &etags, lm));
+        assert!(!not_modified(&stale_etag_fresh_date, etags.clone(), lm));
         assert!(not_modified(
             &headers(&[("if-none-match", "W/\"x\", \"abc\"")]),
-            &etags,
+            etags.clone(),
             lm
         ));
         assert!(not_modified(
             &headers(&[("if-none-match", "*")]),
-            &etags,
+            etags.clone(),
             lm
         ));
         assert!(not_modified(
             &headers(&[("if-modified-since", "Mon, 22 Apr 2024 00:00:00 GMT")]),
-            &etags,
+            etags.clone(),
             lm
         ));
         assert!(!not_modified(
             &headers(&[("if-modified-since", "Sun, 21 Apr 2024 23:59:59 GMT")]),
-            &etags,
+            etags.clone(),
             lm
         ));
     }

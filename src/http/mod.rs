@@ -13,7 +13,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-pub use conditional::{accepts_gzip, not_modified};
+pub use conditional::{accepts, accepts_gzip, choose_coding, not_modified};
 
 use crate::cache::{FeedCache, Rendered};
 use crate::feeds::FeedSet;

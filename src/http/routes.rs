@@ -47,8 +47,12 @@ pub async fn handle<B>(state: &AppState, req: Request<B>) -> Resp {
         Route::Article(slug) => match state.store.by_slug(slug).await {
             Ok(Some(article)) => {
                 let page = crate::render::page::article(&state.site, &state.feeds, &article);
-                let rendered =
-                    Rendered::new("text/html; charset=utf-8", page, Some(article.updated));
+                // Rendered per request: brotli would cost more than it saves here.
+                let rendered = Rendered::without_brotli(
+                    "text/html; charset=utf-8",
+                    page,
+                    Some(article.updated),
+                );
                 respond(headers, head, &rendered, &feed_cache)
             }
             Ok(None) => text(StatusCode::NOT_FOUND, "no such article\n"),

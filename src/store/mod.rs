@@ -3,6 +3,8 @@
 
 pub mod sqlite;
 
+use std::collections::BTreeSet;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -49,6 +51,17 @@ pub struct Upserted {
     pub article: Article,
 }
 
+/// What changed in the store after a revision a reader has already seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changes {
+    /// The store's revision now; the reader passes it back next time.
+    pub revision: i64,
+    /// The categories an article entered, left or changed in after the revision asked about
+    /// (the `all` feed changes with any of them). `None` when the store cannot tell, and every
+    /// feed must be taken as changed.
+    pub categories: Option<BTreeSet<String>>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Creates or updates each draft, all in one transaction: either every draft of the batch
@@ -78,6 +91,21 @@ pub trait Store: Send + Sync {
     /// A counter that grows with every committed change, from this process or any other
     /// writing the same store; readers poll it to know when to render again.
     async fn revision(&self) -> Result<i64, StoreError>;
+
+    /// Which categories changed after revision `since`, so a reader renders only the feeds
+    /// that can differ. A backend that keeps this must record, in the same transaction as
+    /// every write (create, edit, delete), the article's categories before and after it.
+    ///
+    /// The default cannot tell and says so (`categories: None`): always correct, it just
+    /// makes readers render every feed on each change.
+    async fn changes_since(&self, since: i64) -> Result<Changes, StoreError> {
+        let revision = self.revision().await?;
+        let categories = (revision == since).then(BTreeSet::new);
+        Ok(Changes {
+            revision,
+            categories,
+        })
+    }
 }
 
 /// A hash of everything a draft says, so re-importing an unchanged source is a no-op.

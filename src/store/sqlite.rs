@@ -1,6 +1,7 @@
 //! The embedded SQLite store: one file, WAL, `synchronous=FULL`, a schema that migrates
 //! itself on open. All of vnfeed's SQL for SQLite lives here.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -8,12 +9,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Outcome, Store, StoreError, Upserted, content_hash};
+use super::{Changes, Outcome, Store, StoreError, Upserted, content_hash};
 use crate::model::{Article, Block, Draft, Image};
 use crate::vietnamese::slug::slugify;
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE articles (
     id           TEXT PRIMARY KEY,
     slug         TEXT NOT NULL UNIQUE,
@@ -37,10 +39,26 @@ CREATE TABLE article_categories (
 CREATE INDEX categories_newest ON article_categories (category, published DESC, article_id DESC);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('revision', 0);
-"#];
+"#,
+    r#"
+-- The revision at which each category last changed, so a reader re-renders only the feeds
+-- a write touched. One row per category: it never grows with the number of writes.
+CREATE TABLE category_revisions (
+    category TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO category_revisions (category, revision)
+    SELECT DISTINCT category, (SELECT value FROM meta WHERE key = 'revision') FROM article_categories;
+"#,
+];
 
-const COLUMNS: &str =
-    "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, a.updated, a.url, a.image";
+/// An article row with its categories in the same statement (a correlated subquery on the
+/// categories' primary key), so reading N articles is one query, not N + 1. Category slugs
+/// never contain a comma.
+const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, a.updated, a.url, a.image, \
+     (SELECT group_concat(c2.category, ',') FROM article_categories c2 WHERE c2.article_id = a.id)";
+
+const REVISION_SQL: &str = "SELECT value FROM meta WHERE key = 'revision'";
 
 /// Cloning is shallow: clones share the one connection.
 #[derive(Clone)]
@@ -160,14 +178,12 @@ impl Store for SqliteStore {
         self.with_conn_typed(move |conn| {
             let tx = conn.transaction()?;
             let mut results = Vec::with_capacity(drafts.len());
+            let mut touched = BTreeSet::new();
             for draft in drafts {
-                results.push(upsert_one(&tx, draft, now)?);
+                results.push(upsert_one(&tx, draft, now, &mut touched)?);
             }
             if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
-                tx.execute(
-                    "UPDATE meta SET value = value + 1 WHERE key = 'revision'",
-                    [],
-                )?;
+                record_change(&tx, &touched)?;
             }
             tx.commit()?;
             Ok(results)
@@ -183,26 +199,14 @@ impl Store for SqliteStore {
         let category = category.map(str::to_string);
         self.with_conn_typed(move |conn| {
             let limit = limit as i64;
+            let mut stmt = conn.prepare_cached(&latest_sql(category.is_some()))?;
             let rows = match &category {
-                None => {
-                    let sql = format!(
-                        "SELECT {COLUMNS} FROM articles a ORDER BY a.published DESC, a.id DESC LIMIT ?1"
-                    );
-                    let mut stmt = conn.prepare_cached(&sql)?;
-                    stmt.query_map(params![limit], raw_row)?
-                        .collect::<Result<Vec<_>, _>>()?
-                }
-                Some(cat) => {
-                    let sql = format!(
-                        "SELECT {COLUMNS} FROM article_categories c JOIN articles a ON a.id = c.article_id \
-                         WHERE c.category = ?1 ORDER BY c.published DESC, c.article_id DESC LIMIT ?2"
-                    );
-                    let mut stmt = conn.prepare_cached(&sql)?;
-                    stmt.query_map(params![cat, limit], raw_row)?
-                        .collect::<Result<Vec<_>, _>>()?
-                }
-            };
-            rows.into_iter().map(|raw| finish(conn, raw)).collect()
+                None => stmt.query_map(params![limit], raw_row)?,
+                Some(cat) => stmt.query_map(params![limit, cat], raw_row)?,
+            }
+            .collect::<Result<Vec<_>, _>>()?;
+            drop(stmt);
+            rows.into_iter().map(finish).collect()
         })
         .await
     }
@@ -224,10 +228,75 @@ impl Store for SqliteStore {
 
     async fn revision(&self) -> Result<i64, StoreError> {
         self.with_conn(|conn| {
-            conn.prepare_cached("SELECT value FROM meta WHERE key = 'revision'")?
+            conn.prepare_cached(REVISION_SQL)?
                 .query_row([], |r| r.get(0))
         })
         .await
+    }
+
+    async fn changes_since(&self, since: i64) -> Result<Changes, StoreError> {
+        self.with_conn(move |conn| {
+            // One read transaction: the revision and the categories come from one snapshot.
+            let tx = conn.transaction()?;
+            let revision: i64 = tx
+                .prepare_cached(REVISION_SQL)?
+                .query_row([], |r| r.get(0))?;
+            let categories = if revision == since {
+                Some(BTreeSet::new())
+            } else if since < 0 || since > revision {
+                // Never rendered, or a store older than what the reader saw (a restored
+                // backup): anything may differ.
+                None
+            } else {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT category FROM category_revisions WHERE revision > ?1",
+                )?;
+                let changed = stmt
+                    .query_map(params![since], |r| r.get(0))?
+                    .collect::<Result<BTreeSet<String>, _>>()?;
+                Some(changed)
+            };
+            Ok(Changes {
+                revision,
+                categories,
+            })
+        })
+        .await
+    }
+}
+
+/// Moves the store's revision on and marks `categories` as changed at it. Every write that
+/// changes something calls this inside its transaction, with the categories the changed
+/// articles had before and have after.
+fn record_change(
+    tx: &rusqlite::Transaction<'_>,
+    categories: &BTreeSet<String>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("UPDATE meta SET value = value + 1 WHERE key = 'revision'")?
+        .execute([])?;
+    let mut mark = tx.prepare_cached(
+        "INSERT INTO category_revisions (category, revision) \
+         VALUES (?1, (SELECT value FROM meta WHERE key = 'revision')) \
+         ON CONFLICT (category) DO UPDATE SET revision = excluded.revision",
+    )?;
+    for category in categories {
+        mark.execute(params![category])?;
+    }
+    Ok(())
+}
+
+/// The newest `?1` articles, of category `?2` when `in_category`. Both walk an index from
+/// its newest end and stop after `?1` rows (`articles_newest`, `categories_newest`), so a
+/// feed costs the same with a thousand articles or a million; the test below holds the
+/// query plans to that.
+fn latest_sql(in_category: bool) -> String {
+    if in_category {
+        format!(
+            "SELECT {COLUMNS} FROM article_categories c JOIN articles a ON a.id = c.article_id \
+             WHERE c.category = ?2 ORDER BY c.published DESC, c.article_id DESC LIMIT ?1"
+        )
+    } else {
+        format!("SELECT {COLUMNS} FROM articles a ORDER BY a.published DESC, a.id DESC LIMIT ?1")
     }
 }
 
@@ -239,7 +308,7 @@ impl SqliteStore {
                 .prepare_cached(&sql)?
                 .query_row(params![key], raw_row)
                 .optional()?;
-            raw.map(|raw| finish(conn, raw)).transpose()
+            raw.map(finish).transpose()
         })
         .await
     }
@@ -257,6 +326,7 @@ struct RawRow {
     updated: i64,
     url: Option<String>,
     image: Option<String>,
+    categories: Option<String>,
 }
 
 fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
@@ -271,6 +341,7 @@ fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
         updated: row.get(7)?,
         url: row.get(8)?,
         image: row.get(9)?,
+        categories: row.get(10)?,
     })
 }
 
@@ -286,19 +357,19 @@ fn instant(id: &str, field: &'static str, secs: i64) -> Result<DateTime<Utc>, Db
     DateTime::from_timestamp(secs, 0).ok_or_else(|| corrupt(id, field, "timestamp out of range"))
 }
 
-fn finish(conn: &Connection, raw: RawRow) -> Result<Article, DbError> {
+fn finish(raw: RawRow) -> Result<Article, DbError> {
     let body: Vec<Block> =
         serde_json::from_str(&raw.body).map_err(|e| corrupt(&raw.id, "body", e))?;
     let image: Option<Image> = match &raw.image {
         Some(json) => Some(serde_json::from_str(json).map_err(|e| corrupt(&raw.id, "image", e))?),
         None => None,
     };
-    let categories = conn
-        .prepare_cached(
-            "SELECT category FROM article_categories WHERE article_id = ?1 ORDER BY category",
-        )?
-        .query_map(params![raw.id], |r| r.get(0))?
-        .collect::<Result<Vec<String>, _>>()?;
+    let mut categories: Vec<String> = raw
+        .categories
+        .as_deref()
+        .map(|list| list.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    categories.sort();
     Ok(Article {
         published: instant(&raw.id, "published", raw.published)?,
         updated: instant(&raw.id, "updated", raw.updated)?,
@@ -353,10 +424,13 @@ fn unique_slug(tx: &rusqlite::Transaction<'_>, title: &str) -> rusqlite::Result<
     Ok(candidate)
 }
 
+/// Writes one draft; the categories of a created or changed article, before and after, go
+/// into `touched`.
 fn upsert_one(
     tx: &rusqlite::Transaction<'_>,
     draft: Draft,
     now: DateTime<Utc>,
+    touched: &mut BTreeSet<String>,
 ) -> Result<Upserted, DbError> {
     let hash = content_hash(&draft);
     let found = existing(tx, &draft)?;
@@ -417,8 +491,12 @@ fn upsert_one(
         image,
         hash
     ])?;
-    tx.prepare_cached("DELETE FROM article_categories WHERE article_id = ?1")?
-        .execute(params![id])?;
+    let before = tx
+        .prepare_cached("DELETE FROM article_categories WHERE article_id = ?1 RETURNING category")?
+        .query_map(params![id], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    touched.extend(before);
+    touched.extend(draft.categories.iter().cloned());
     let mut insert = tx.prepare_cached(
         "INSERT INTO article_categories (article_id, category, published) VALUES (?1, ?2, ?3)",
     )?;
@@ -432,5 +510,49 @@ fn upsert_one(
 fn load(conn: &Connection, id: &str) -> Result<Article, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM articles a WHERE a.id = ?1");
     let raw = conn.prepare_cached(&sql)?.query_row(params![id], raw_row)?;
-    finish(conn, raw)
+    finish(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// EXPLAIN QUERY PLAN, one line per step.
+    fn plan(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let steps = stmt
+            .query_map(args, |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        steps.join("\n")
+    }
+
+    #[test]
+    fn feed_queries_walk_an_index_newest_first_and_never_sort() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("plan.db")).unwrap();
+        let conn = store.conn.lock().unwrap();
+
+        let all = plan(&conn, &latest_sql(false), params![50]);
+        assert!(all.contains("SCAN a USING INDEX articles_newest"), "{all}");
+        let category = plan(&conn, &latest_sql(true), params![50, "borders"]);
+        assert!(
+            category.contains("SEARCH c USING COVERING INDEX categories_newest (category=?)"),
+            "{category}"
+        );
+        assert!(
+            category.contains("SEARCH a USING INDEX sqlite_autoindex_articles_1 (id=?)"),
+            "{category}"
+        );
+        for plan in [&all, &category] {
+            // A sort would mean reading every matching row before the first is returned.
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+            // Categories come from the primary key, one range per article, in the same query.
+            assert!(
+                plan.contains("SEARCH c2 USING PRIMARY KEY (article_id=?)"),
+                "{plan}"
+            );
+        }
+    }
 }

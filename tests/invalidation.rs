@@ -1,0 +1,194 @@
+//! A write re-renders only the feeds it touched: the store names the categories that changed
+//! since a revision, and the cache keeps the other feeds' renders (the very same bytes).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use common::*;
+use vnfeed::cache::FeedCache;
+use vnfeed::model::{Block, Draft, Format};
+use vnfeed::render::Site;
+use vnfeed::store::{Store, StoreError};
+
+fn at(rfc3339: &str) -> DateTime<Utc> {
+    rfc3339.parse().unwrap()
+}
+
+fn draft(id: &str, title: &str, categories: &[&str]) -> Draft {
+    Draft {
+        id: id.into(),
+        title: title.into(),
+        summary: format!("{title}: phần tóm tắt."),
+        body: vec![Block::Paragraph {
+            text: format!("{title}. Nội dung chi tiết của bài viết."),
+        }],
+        author: Some("Thu Trang".into()),
+        published: at("2025-05-02T01:30:00Z"),
+        updated: None,
+        categories: categories.iter().map(|c| c.to_string()).collect(),
+        url: None,
+        image: None,
+    }
+}
+
+fn set(items: &[&str]) -> Option<BTreeSet<String>> {
+    Some(items.iter().map(|s| s.to_string()).collect())
+}
+
+async fn upsert(store: &dyn Store, drafts: Vec<Draft>) -> Result<(), StoreError> {
+    store
+        .upsert(drafts, at("2026-01-01T00:00:00Z"))
+        .await
+        .map(|_| ())
+}
+
+#[tokio::test]
+async fn the_store_names_the_categories_changed_since_a_revision() {
+    let dir = tempdir();
+    let store = open_store(dir.path());
+    let fresh = store.changes_since(-1).await.unwrap();
+    assert_eq!(fresh.revision, 0);
+    assert_eq!(
+        fresh.categories, None,
+        "a reader that never rendered renders all"
+    );
+
+    upsert(
+        &store,
+        vec![draft("a1", "Công an xã tuần tra đêm", &["security"])],
+    )
+    .await
+    .unwrap();
+    let first = store.changes_since(0).await.unwrap();
+    assert_eq!(first.revision, 1);
+    assert_eq!(first.categories, set(&["security"]));
+
+    // Nothing changed: same revision, nothing named.
+    upsert(
+        &store,
+        vec![draft("a1", "Công an xã tuần tra đêm", &["security"])],
+    )
+    .await
+    .unwrap();
+    let same = store.changes_since(1).await.unwrap();
+    assert_eq!(same.revision, 1);
+    assert_eq!(same.categories, set(&[]));
+
+    // Moving an article changes the feed it left as well as the one it entered.
+    upsert(
+        &store,
+        vec![draft("a1", "Đồn biên phòng tuần tra đêm", &["borders"])],
+    )
+    .await
+    .unwrap();
+    let moved = store.changes_since(1).await.unwrap();
+    assert_eq!(moved.revision, 2);
+    assert_eq!(moved.categories, set(&["borders", "security"]));
+
+    // An article in no category changes only the `all` feed.
+    upsert(&store, vec![draft("a2", "Thời tiết cuối tuần", &[])])
+        .await
+        .unwrap();
+    let uncategorized = store.changes_since(2).await.unwrap();
+    assert_eq!(uncategorized.revision, 3);
+    assert_eq!(uncategorized.categories, set(&[]));
+    // Older revisions still see everything since then, from one snapshot.
+    assert_eq!(
+        store.changes_since(1).await.unwrap().categories,
+        set(&["borders", "security"])
+    );
+    // A reader ahead of the store (a restored backup) renders everything.
+    assert_eq!(store.changes_since(9).await.unwrap().categories, None);
+
+    // A batch that fails rolls back its change marks with it: `a1` may not take the URL
+    // `a3` already has, so `a5` is not stored either and no category is marked.
+    let url = Some("https://bao.example.vn/bai-a3".to_string());
+    let a3 = Draft {
+        url: url.clone(),
+        ..draft("a3", "Hội nghị cấp ủy quý hai", &["party-affairs"])
+    };
+    upsert(&store, vec![a3]).await.unwrap();
+    let before = store.revision().await.unwrap();
+    let steals_url = Draft {
+        url,
+        ..draft("a1", "Đồn biên phòng tuần tra đêm", &["borders"])
+    };
+    let batch = vec![
+        draft("a5", "Bắt đối tượng trộm cắp", &["security"]),
+        steals_url,
+    ];
+    assert!(upsert(&store, batch).await.is_err());
+    let after = store.changes_since(before).await.unwrap();
+    assert_eq!(after.revision, before);
+    assert_eq!(after.categories, set(&[]));
+    assert!(store.by_id("a5").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_write_renders_again_only_the_feeds_it_touched() {
+    let dir = tempdir();
+    let store: Arc<dyn Store> = Arc::new(open_store(dir.path()));
+    upsert(
+        store.as_ref(),
+        vec![
+            draft("s1", "Công an phường giữ trật tự lễ hội", &["security"]),
+            draft(
+                "p1",
+                "Chi bộ khu phố sinh hoạt chuyên đề",
+                &["party-affairs"],
+            ),
+            draft("b1", "Cột mốc mới trên đường biên", &["borders"]),
+        ],
+    )
+    .await
+    .unwrap();
+    let cache = FeedCache::new(
+        Arc::clone(&store),
+        arc(feeds()),
+        arc(Site::new("http://127.0.0.1:8080", "vnfeed")),
+        50,
+    );
+    assert!(cache.refresh().await.unwrap());
+    assert!(!cache.refresh().await.unwrap(), "nothing changed");
+    let before: Vec<_> = ["all", "security", "party-affairs", "borders"]
+        .iter()
+        .map(|slug| (*slug, cache.get(slug, Format::Atom).unwrap()))
+        .collect();
+
+    upsert(
+        store.as_ref(),
+        vec![draft(
+            "b2",
+            "Đồn biên phòng đón đoàn công tác",
+            &["borders"],
+        )],
+    )
+    .await
+    .unwrap();
+    assert!(cache.refresh().await.unwrap());
+    for (slug, old) in before {
+        let new = cache.get(slug, Format::Atom).unwrap();
+        let reused = Arc::ptr_eq(&old, &new);
+        match slug {
+            "all" | "borders" => {
+                assert!(!reused, "{slug} is rendered again");
+                assert_ne!(old.identity.etag, new.identity.etag, "{slug}");
+                let feed = feed_rs::parser::parse(&new.identity.body[..]).unwrap();
+                let titles: Vec<_> = feed
+                    .entries
+                    .iter()
+                    .map(|e| e.title.as_ref().unwrap().content.clone())
+                    .collect();
+                assert!(
+                    titles.contains(&"Đồn biên phòng đón đoàn công tác".to_string()),
+                    "{slug}: {titles:?}"
+                );
+            }
+            _ => assert!(reused, "{slug} is untouched: its render is kept as it was"),
+        }
+    }
+    assert_eq!(cache.revision(), store.revision().await.unwrap());
+}
