@@ -9,12 +9,14 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::net::TcpListener;
 
-use crate::cache::FeedCache;
+use crate::cache::{FeedCache, FeedContent};
 use crate::config::{ImportArgs, RenderArgs, ServeArgs, StoreArgs};
 use crate::feeds::{FeedDefError, FeedSet, Lookup};
 use crate::http::AppState;
+use crate::http::api::ApiConfig;
+use crate::http::auth::{TokenFileError, Tokens};
 use crate::import::{self, Report};
-use crate::render::{self, FeedView, Site};
+use crate::render::{self, Site};
 use crate::store::{SqliteStore, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,8 @@ pub enum AppError {
     Serve(#[source] std::io::Error),
     #[error("no feed `{0}` (see the feeds directory; `all` is the combined feed)")]
     UnknownFeed(String),
+    #[error(transparent)]
+    TokenFile(#[from] TokenFileError),
     #[error("import failed for {failed} file(s)")]
     ImportFailed { failed: usize },
 }
@@ -59,6 +63,7 @@ pub struct Server {
     pub state: Arc<AppState>,
     pub url: String,
     poll: Duration,
+    tombstone_days: u32,
 }
 
 impl Server {
@@ -94,23 +99,68 @@ impl Server {
             Arc::clone(&site),
             args.site.limit,
         ));
+        forget_tombstones(opened.store.as_ref(), args.tombstone_days).await?;
         cache.refresh().await?;
-        let state = Arc::new(AppState::new(opened.store, opened.feeds, site, cache));
+        let mut state = AppState::new(opened.store, opened.feeds, site, cache);
+        state.api = ApiConfig {
+            tokens: Tokens::new(
+                args.api.api_token.as_deref(),
+                args.api.token_file.as_deref(),
+            )?,
+            max_body: args.api.max_body,
+        };
+        if state.api.tokens.is_configured() {
+            tracing::info!("publishing API on at /api/articles");
+        } else {
+            tracing::warn!(
+                "publishing API off: no token configured (set VNFEED_API_TOKEN or --token-file); /api answers 403"
+            );
+        }
+        let state = Arc::new(state);
         Ok(Server {
             listener,
             state,
             url: format!("http://{local}"),
             poll: Duration::from_millis(args.poll_ms),
+            tombstone_days: args.tombstone_days,
         })
     }
 
     /// Serves until `shutdown` completes.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), AppError> {
         let watcher = tokio::spawn(Arc::clone(&self.state.cache).watch(self.poll));
+        let expiry = tokio::spawn(expire_tombstones(
+            Arc::clone(&self.state.store),
+            self.tombstone_days,
+        ));
         tracing::info!(url = %self.url, "listening on {}", self.url);
         let result = crate::http::serve(self.listener, self.state, shutdown).await;
         watcher.abort();
+        expiry.abort();
         result.map_err(AppError::Serve)
+    }
+}
+
+/// Tombstones older than this many days leave the store (and so the feeds, at the next poll).
+async fn forget_tombstones(store: &dyn Store, days: u32) -> Result<u64, StoreError> {
+    let before = Utc::now() - chrono::Duration::days(i64::from(days));
+    let gone = store.forget_tombstones(before).await?;
+    if gone > 0 {
+        tracing::info!(gone, days, "expired tombstones dropped");
+    }
+    Ok(gone)
+}
+
+/// Drops expired tombstones once an hour. Expiry is a store write, not a render-time filter,
+/// so the feeds stay a function of the store and replicas agree byte for byte.
+async fn expire_tombstones(store: Arc<dyn Store>, days: u32) {
+    let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    hourly.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        hourly.tick().await;
+        if let Err(e) = forget_tombstones(store.as_ref(), days).await {
+            tracing::warn!(error = %e, "could not drop expired tombstones");
+        }
     }
 }
 
@@ -180,13 +230,9 @@ pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
         .clone()
         .unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
     let site = Site::new(&base, &args.site.site_title);
-    let category = (!feed.is_all()).then_some(feed.slug.as_str());
-    let articles = opened.store.latest(category, args.site.limit).await?;
-    let view = FeedView {
-        site: &site,
-        feed: &feed,
-        feeds: &opened.feeds,
-        articles: &articles,
-    };
-    Ok(render::feed(&view, args.format))
+    let content = FeedContent::load(opened.store.as_ref(), &feed, args.site.limit).await?;
+    Ok(render::feed(
+        &content.view(&site, &feed, &opened.feeds),
+        args.format,
+    ))
 }

@@ -17,7 +17,7 @@ use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
 use crate::feeds::{FeedDef, FeedSet};
-use crate::model::{Article, Format};
+use crate::model::{Article, Format, Tombstone};
 use crate::render::{self, FeedView, Site};
 use crate::store::{Store, StoreError};
 
@@ -155,6 +155,41 @@ pub fn brotli(body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// What one feed shows, read from the store: its newest articles and its tombstones.
+pub struct FeedContent {
+    pub articles: Vec<Article>,
+    pub tombstones: Vec<Tombstone>,
+}
+
+impl FeedContent {
+    pub async fn load(
+        store: &dyn Store,
+        feed: &FeedDef,
+        limit: usize,
+    ) -> Result<FeedContent, StoreError> {
+        let category = (!feed.is_all()).then_some(feed.slug.as_str());
+        Ok(FeedContent {
+            articles: store.latest(category, limit).await?,
+            tombstones: store.tombstones(category, limit).await?,
+        })
+    }
+
+    pub fn view<'a>(
+        &'a self,
+        site: &'a Site,
+        feed: &'a FeedDef,
+        feeds: &'a FeedSet,
+    ) -> FeedView<'a> {
+        FeedView {
+            site,
+            feed,
+            feeds,
+            articles: &self.articles,
+            tombstones: &self.tombstones,
+        }
+    }
+}
+
 type Key = (String, Format);
 
 /// The current renders of every feed, swapped in whole when the store changes.
@@ -217,15 +252,14 @@ impl FeedCache {
             if !changed && rendered_before {
                 continue;
             }
-            let category = (!feed.is_all()).then_some(feed.slug.as_str());
-            let articles = self.store.latest(category, self.limit).await?;
+            let content = FeedContent::load(self.store.as_ref(), feed, self.limit).await?;
             // Rendering and compressing are CPU work: off the threads that answer requests,
             // and one feed per blocking thread so a write's feeds are ready together.
             let job = RenderJob {
                 site: Arc::clone(&self.site),
                 feeds: Arc::clone(&self.feeds),
                 feed: feed.clone(),
-                articles,
+                content,
             };
             jobs.spawn_blocking(move || job.run());
         }
@@ -259,17 +293,12 @@ struct RenderJob {
     site: Arc<Site>,
     feeds: Arc<FeedSet>,
     feed: FeedDef,
-    articles: Vec<Article>,
+    content: FeedContent,
 }
 
 impl RenderJob {
     fn run(self) -> Vec<(Key, Arc<Rendered>)> {
-        let view = FeedView {
-            site: &self.site,
-            feed: &self.feed,
-            feeds: &self.feeds,
-            articles: &self.articles,
-        };
+        let view = self.content.view(&self.site, &self.feed, &self.feeds);
         let last_modified = view.last_updated();
         Format::ALL
             .into_iter()

@@ -67,6 +67,27 @@ pub struct ServeArgs {
     /// Do not import the shipped sample articles into an empty store.
     #[arg(long, env = "VNFEED_NO_SAMPLES")]
     pub no_samples: bool,
+    /// Days a deleted article's tombstone (RFC 6721 `at:deleted-entry`) stays in the Atom feeds.
+    #[arg(long, env = "VNFEED_TOMBSTONE_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub tombstone_days: u32,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// The publishing API (`/api/articles`). With no token configured it is off.
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    /// A bearer token for the publishing API. Prefer the environment variable: a token
+    /// given on the command line shows in `ps`.
+    #[arg(long, env = "VNFEED_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
+    /// A file of bearer tokens, one per line (`#` starts a comment), read again on every
+    /// API request, so tokens are rotated by editing it, with no restart.
+    #[arg(long, env = "VNFEED_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// The largest request body accepted, in bytes, or with a KiB or MiB suffix.
+    #[arg(long, env = "VNFEED_MAX_BODY", default_value = "2MiB", value_parser = parse_size)]
+    pub max_body: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -97,6 +118,25 @@ fn parse_limit(s: &str) -> Result<usize, String> {
         Ok(n) if (1..=1000).contains(&n) => Ok(n),
         _ => Err(format!("`{s}` is not a whole number from 1 to 1000")),
     }
+}
+
+/// `1048576`, `512KiB`, `2MiB` (also `K`, `KB`, `M`, `MB`, all meaning powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        _ => return Err(format!("`{s}`: unknown unit (use bytes, KiB or MiB)")),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{s}` is not a positive size"))
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {

@@ -76,6 +76,23 @@ impl Article {
     }
 }
 
+/// What is left of a deleted article: enough for an RFC 6721 `at:deleted-entry`, so
+/// aggregators that saw it can retract it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tombstone {
+    pub id: String,
+    /// When it was deleted, as stored (whole seconds): never the time of a render.
+    pub deleted: DateTime<Utc>,
+    /// The categories it was in when deleted, sorted.
+    pub categories: Vec<String>,
+}
+
+impl Tombstone {
+    pub fn guid(&self) -> String {
+        article_guid(&self.id)
+    }
+}
+
 const GUID_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6f1c_2a3e_9b4d_4c1f_8a7e_5d3b_2c1a_0f9e);
 
 pub fn article_guid(id: &str) -> String {

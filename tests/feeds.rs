@@ -5,11 +5,12 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::*;
+use vnfeed::cache::FeedContent;
 use vnfeed::feeds::FeedSet;
 use vnfeed::import;
-use vnfeed::model::{Article, Format};
-use vnfeed::render::{self, FeedView, Site};
-use vnfeed::store::{SqliteStore, Store};
+use vnfeed::model::Format;
+use vnfeed::render::{self, Site};
+use vnfeed::store::SqliteStore;
 
 const SECURITY: &str = "\
 Công an xã Hòa Phong ra mắt tổ tự quản về an ninh trật tự
@@ -49,15 +50,8 @@ async fn store_with(dir: &std::path::Path, files: &[(&str, &[u8])]) -> (SqliteSt
 async fn render_feed(store: &SqliteStore, feeds: &FeedSet, slug: &str, format: Format) -> Vec<u8> {
     let site = Site::new("https://tin.example/vn", "Báo Thử");
     let feed = feeds.feeds().find(|f| f.slug == slug).unwrap().clone();
-    let category = (!feed.is_all()).then_some(slug);
-    let articles: Vec<Article> = store.latest(category, 50).await.unwrap();
-    let view = FeedView {
-        site: &site,
-        feed: &feed,
-        feeds,
-        articles: &articles,
-    };
-    render::feed(&view, format)
+    let content = FeedContent::load(store, &feed, 50).await.unwrap();
+    render::feed(&content.view(&site, &feed, feeds), format)
 }
 
 #[tokio::test]

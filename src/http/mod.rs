@@ -1,6 +1,8 @@
 //! The HTTP side: hyper 1 on tokio. Owns the accept loop, graceful shutdown, routing and
 //! every status code vnfeed answers with.
 
+pub mod api;
+pub mod auth;
 mod conditional;
 mod routes;
 
@@ -28,6 +30,8 @@ pub struct AppState {
     pub cache: Arc<FeedCache>,
     /// The index page never changes while the server runs: rendered once.
     pub index: Rendered,
+    /// The publishing API's tokens and limits; off until configured.
+    pub api: api::ApiConfig,
 }
 
 impl AppState {
@@ -48,6 +52,7 @@ impl AppState {
             site,
             cache,
             index,
+            api: api::ApiConfig::default(),
         }
     }
 }

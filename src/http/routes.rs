@@ -6,6 +6,7 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 
 use super::AppState;
+use super::api::BoxError;
 use super::conditional::{FEED_MAX_AGE, respond};
 use crate::cache::Rendered;
 use crate::feeds::Lookup;
@@ -13,7 +14,14 @@ use crate::model::Format;
 
 type Resp = Response<Full<Bytes>>;
 
-pub async fn handle<B>(state: &AppState, req: Request<B>) -> Resp {
+pub async fn handle<B>(state: &AppState, req: Request<B>) -> Resp
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    if req.uri().path().starts_with("/api/") {
+        return super::api::handle(state, req).await;
+    }
     let path = req.uri().path().to_string();
     let head = req.method() == Method::HEAD;
     let route = match route(&path) {
@@ -144,7 +152,7 @@ fn redirect(location: &str) -> Resp {
 }
 
 /// HEAD gets every header GET would, Content-Length included, and no body.
-fn strip_body(resp: Resp) -> Resp {
+pub(super) fn strip_body(resp: Resp) -> Resp {
     let (parts, _) = resp.into_parts();
     Response::from_parts(parts, Full::new(Bytes::new()))
 }

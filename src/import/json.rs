@@ -12,13 +12,31 @@ use crate::vietnamese::text::{clean, clean_line};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}{message}", field.as_ref().map(|f| format!("field `{f}`: ")).unwrap_or_default())]
 pub struct JsonError {
+    pub kind: JsonErrorKind,
     pub field: Option<String>,
     pub message: String,
 }
 
+/// Whether the text was not JSON at all, or JSON that is not a valid article. The API
+/// answers the first with 400 and the second with 422.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonErrorKind {
+    Syntax,
+    Content,
+}
+
 fn field_err(field: &str, message: impl Into<String>) -> JsonError {
     JsonError {
+        kind: JsonErrorKind::Content,
         field: Some(field.to_string()),
+        message: message.into(),
+    }
+}
+
+fn content_err(message: impl Into<String>) -> JsonError {
+    JsonError {
+        kind: JsonErrorKind::Content,
+        field: None,
         message: message.into(),
     }
 }
@@ -42,27 +60,92 @@ const MAX_ID_LEN: usize = 200;
 
 /// Decodes a document holding one article object or an array of them.
 pub fn parse_document(text: &str) -> Result<Vec<Value>, JsonError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| JsonError {
-        field: None,
-        message: format!("line {} column {}: {e}", e.line(), e.column()),
-    })?;
-    match value {
+    match parse_value(text)? {
         Value::Array(items) => Ok(items),
         object @ Value::Object(_) => Ok(vec![object]),
-        _ => Err(JsonError {
-            field: None,
-            message: "expected an article object or an array of them".into(),
-        }),
+        _ => Err(content_err(
+            "expected an article object or an array of them",
+        )),
+    }
+}
+
+/// Decodes a document holding exactly one article object (the publishing API's body).
+pub fn parse_object(text: &str) -> Result<Map<String, Value>, JsonError> {
+    match parse_value(text)? {
+        Value::Object(object) => Ok(object),
+        _ => Err(content_err("expected one article object")),
+    }
+}
+
+fn parse_value(text: &str) -> Result<Value, JsonError> {
+    serde_json::from_str(&repair_lone_surrogates(text)).map_err(|e| JsonError {
+        kind: JsonErrorKind::Syntax,
+        field: None,
+        message: format!("line {} column {}: {e}", e.line(), e.column()),
+    })
+}
+
+/// Replaces `\uD800`-`\uDFFF` escapes that are not a valid surrogate pair with `\uFFFD`.
+/// JavaScript strings cut in half carry them, and serde_json rejects the whole document;
+/// one replacement character is a better outcome than a lost article.
+pub fn repair_lone_surrogates(text: &str) -> std::borrow::Cow<'_, str> {
+    fn escape_at(b: &[u8], i: usize) -> Option<u16> {
+        let hex = b.get(i..i + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    }
+    let b = text.as_bytes();
+    let mut out: Option<String> = None;
+    let (mut i, mut copied, mut in_string) = (0, 0, false);
+    while i < b.len() {
+        match b[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => {
+                let unit = escape_at(b, i);
+                let lone = match unit {
+                    Some(0xD800..=0xDBFF) => {
+                        if matches!(escape_at(b, i + 6), Some(0xDC00..=0xDFFF)) {
+                            i += 12;
+                            continue;
+                        }
+                        true
+                    }
+                    Some(0xDC00..=0xDFFF) => true,
+                    _ => false,
+                };
+                if lone {
+                    let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                    out.push_str(&text[copied..i]);
+                    out.push_str("\\uFFFD");
+                    i += 6;
+                    copied = i;
+                } else {
+                    // Skip the escaped character, so `\"` does not end the string.
+                    i += 2;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    match out {
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            std::borrow::Cow::Owned(out)
+        }
+        None => std::borrow::Cow::Borrowed(text),
     }
 }
 
 /// Turns one JSON article into a draft. Explicit `categories` win; without them the
 /// feeds' keyword rules decide.
 pub fn to_draft(value: &Value, feeds: &FeedSet) -> Result<Draft, JsonError> {
-    let obj = value.as_object().ok_or_else(|| JsonError {
-        field: None,
-        message: "an article must be a JSON object".into(),
-    })?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| content_err("an article must be a JSON object"))?;
     if let Some(unknown) = obj.keys().find(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
         return Err(field_err(unknown, "unknown field"));
     }
@@ -290,4 +373,40 @@ fn derived_id(url: Option<&str>, title: &str, published: i64) -> String {
     let digest = Sha256::digest(key.as_bytes());
     let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
     format!("{prefix}-{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lone_surrogate_escapes_become_replacement_characters() {
+        let repaired = |s: &str| repair_lone_surrogates(s).into_owned();
+        assert_eq!(repaired(r#"{"a":"x\ud800y"}"#), r#"{"a":"x\uFFFDy"}"#);
+        assert_eq!(
+            repaired(r#"["\udc00","\ud800\ud800"]"#),
+            r#"["\uFFFD","\uFFFD\uFFFD"]"#
+        );
+        // A valid pair, an escaped backslash before `u`, and escapes outside strings stay.
+        for kept in [
+            r#"["\ud83d\ude00"]"#,
+            r#"["\\ud800"]"#,
+            r#"{"k\"":"Đảng"}"#,
+            r#"\ud800"#,
+        ] {
+            assert_eq!(repaired(kept), kept);
+        }
+        let value = parse_value(r#""Tin\ud83d""#).unwrap();
+        assert_eq!(value, Value::String("Tin\u{FFFD}".into()));
+    }
+
+    #[test]
+    fn syntax_and_content_errors_are_told_apart() {
+        assert_eq!(parse_object("{").unwrap_err().kind, JsonErrorKind::Syntax);
+        assert_eq!(parse_object("[]").unwrap_err().kind, JsonErrorKind::Content);
+        assert_eq!(
+            parse_document("1").unwrap_err().kind,
+            JsonErrorKind::Content
+        );
+    }
 }

@@ -1,13 +1,19 @@
 //! Atom 1.0 (RFC 4287) with `atom_syndication`.
 
+use std::collections::BTreeMap;
+
+use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{
     Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text, WriteConfig,
 };
 use chrono::{DateTime, Utc};
 
 use super::{FeedView, GENERATOR, VERSION, body};
-use crate::model::{Article, Format, feed_guid};
-use crate::vietnamese::dateline::to_vietnam;
+use crate::model::{Article, Format, Tombstone, feed_guid};
+use crate::vietnamese::dateline::{rfc3339, to_vietnam};
+
+/// RFC 6721, The Atom "deleted-entry" Element.
+pub const TOMBSTONE_NS: &str = "http://purl.org/atompub/tombstones/1.0";
 
 pub fn render(view: &FeedView<'_>) -> Vec<u8> {
     let site = view.site;
@@ -34,6 +40,8 @@ pub fn render(view: &FeedView<'_>) -> Vec<u8> {
         }),
         lang: Some("vi".into()),
         entries: view.articles.iter().map(|a| entry(view, a)).collect(),
+        extensions: tombstones(view.tombstones),
+        namespaces: namespaces(view.tombstones),
         ..Feed::default()
     };
     let config = WriteConfig {
@@ -83,6 +91,37 @@ fn entry(view: &FeedView<'_>, article: &Article) -> Entry {
         }),
         ..Entry::default()
     }
+}
+
+/// The namespace is declared only when used, so a feed without deletions stays plain Atom.
+fn namespaces(tombstones: &[Tombstone]) -> BTreeMap<String, String> {
+    match tombstones {
+        [] => BTreeMap::new(),
+        _ => BTreeMap::from([("at".to_string(), TOMBSTONE_NS.to_string())]),
+    }
+}
+
+fn tombstones(tombstones: &[Tombstone]) -> ExtensionMap {
+    if tombstones.is_empty() {
+        return ExtensionMap::new();
+    }
+    let deleted = tombstones
+        .iter()
+        .map(|t| Extension {
+            name: "at:deleted-entry".into(),
+            // `ref` is the entry's Atom id, `when` the stored deletion time (RFC 6721 §2).
+            // atom_syndication writes attribute values as given: both are plain ASCII.
+            attrs: BTreeMap::from([
+                ("ref".to_string(), t.guid()),
+                ("when".to_string(), rfc3339(t.deleted)),
+            ]),
+            ..Extension::default()
+        })
+        .collect();
+    ExtensionMap::from([(
+        "at".to_string(),
+        BTreeMap::from([("deleted-entry".to_string(), deleted)]),
+    )])
 }
 
 fn link(href: &str, rel: &str, mime: &str) -> Link {

@@ -9,7 +9,7 @@ pub mod rss;
 use chrono::{DateTime, Utc};
 
 use crate::feeds::{FeedDef, FeedSet};
-use crate::model::{Article, Format};
+use crate::model::{Article, Format, Tombstone};
 
 /// Items in a feed unless configured otherwise.
 pub const DEFAULT_LIMIT: usize = 50;
@@ -60,12 +60,19 @@ pub struct FeedView<'a> {
     pub feeds: &'a FeedSet,
     /// Newest first, already limited.
     pub articles: &'a [Article],
+    /// Articles deleted from this feed, newest first: Atom carries them as RFC 6721
+    /// `at:deleted-entry`, and their time moves the feed's last change.
+    pub tombstones: &'a [Tombstone],
 }
 
 impl FeedView<'_> {
-    /// The newest `updated` among the items: the feed's last change, never the render time.
+    /// The newest `updated` among the items or deletion among the tombstones: the feed's
+    /// last change, never the render time. A deletion must move it, or a reader asking
+    /// with `If-Modified-Since` would never learn of it.
     pub fn last_updated(&self) -> Option<DateTime<Utc>> {
-        self.articles.iter().map(|a| a.updated).max()
+        let updated = self.articles.iter().map(|a| a.updated);
+        let deleted = self.tombstones.iter().map(|t| t.deleted);
+        updated.chain(deleted).max()
     }
 
     pub fn title(&self) -> String {

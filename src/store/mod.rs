@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Article, Draft};
+use crate::model::{Article, Draft, Tombstone};
 
 pub use sqlite::SqliteStore;
 
@@ -35,6 +35,12 @@ pub enum StoreError {
     },
     #[error("store task failed: {0}")]
     Task(String),
+    /// The write contradicts what is stored, e.g. its `url` belongs to another article.
+    #[error("field `{field}`: {message}")]
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
 }
 
 /// What a write did to one article.
@@ -67,7 +73,9 @@ pub trait Store: Send + Sync {
     /// Creates or updates each draft, all in one transaction: either every draft of the batch
     /// is stored or none is. An article is matched by id, then by URL. A draft whose content
     /// is unchanged changes nothing; a changed one keeps its id, slug and GUID and gets
-    /// `updated` = the draft's own, or `now`.
+    /// `updated` = the draft's own, or `now`. Creating an article removes any tombstone of
+    /// its id (a feed never holds an entry and its tombstone). A draft matched by id whose
+    /// `url` belongs to another article fails the batch with [`StoreError::Conflict`].
     async fn upsert(
         &self,
         drafts: Vec<Draft>,
@@ -87,6 +95,22 @@ pub trait Store: Send + Sync {
     async fn by_id(&self, id: &str) -> Result<Option<Article>, StoreError>;
 
     async fn count(&self) -> Result<u64, StoreError>;
+
+    /// Deletes an article and leaves a [`Tombstone`] (deleted = `now`, categories as they
+    /// were) in the same transaction, bumping the revision. `None` if there is no such id.
+    async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError>;
+
+    /// The newest `limit` tombstones of a category (or of every category, with `None`),
+    /// newest first, ties broken by id.
+    async fn tombstones(
+        &self,
+        category: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Tombstone>, StoreError>;
+
+    /// Drops tombstones deleted before `before`; bumps the revision if any went, so every
+    /// replica renders the same feeds. Returns how many went.
+    async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 
     /// A counter that grows with every committed change, from this process or any other
     /// writing the same store; readers poll it to know when to render again.

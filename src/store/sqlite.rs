@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Changes, Outcome, Store, StoreError, Upserted, content_hash};
-use crate::model::{Article, Block, Draft, Image};
+use crate::model::{Article, Block, Draft, Image, Tombstone};
 use crate::vietnamese::slug::slugify;
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
@@ -49,6 +49,14 @@ CREATE TABLE category_revisions (
 ) WITHOUT ROWID;
 INSERT INTO category_revisions (category, revision)
     SELECT DISTINCT category, (SELECT value FROM meta WHERE key = 'revision') FROM article_categories;
+"#,
+    r#"
+CREATE TABLE tombstones (
+    id         TEXT PRIMARY KEY,
+    deleted    INTEGER NOT NULL,
+    categories TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX tombstones_newest ON tombstones (deleted DESC, id DESC);
 "#,
 ];
 
@@ -191,6 +199,90 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError> {
+        let id = id.to_string();
+        self.with_conn_typed(move |conn| {
+            let tx = conn.transaction()?;
+            let categories = match tx
+                .prepare_cached("SELECT 1 FROM articles WHERE id = ?1")?
+                .exists(params![id])?
+            {
+                true => tx
+                    .prepare_cached(
+                        "SELECT category FROM article_categories WHERE article_id = ?1 ORDER BY category",
+                    )?
+                    .query_map(params![id], |r| r.get(0))?
+                    .collect::<Result<Vec<String>, _>>()?,
+                false => return Ok(None),
+            };
+            let tombstone = Tombstone {
+                deleted: instant(&id, "deleted", now.timestamp())?,
+                categories,
+                id,
+            };
+            let categories_json = serde_json::to_string(&tombstone.categories)
+                .map_err(|e| corrupt(&tombstone.id, "categories", e))?;
+            // article_categories rows go with it (ON DELETE CASCADE).
+            tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
+                .execute(params![tombstone.id])?;
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO tombstones (id, deleted, categories) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![tombstone.id, now.timestamp(), categories_json])?;
+            record_change(&tx, &tombstone.categories.iter().cloned().collect())?;
+            tx.commit()?;
+            Ok(Some(tombstone))
+        })
+        .await
+    }
+
+    async fn tombstones(
+        &self,
+        category: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Tombstone>, StoreError> {
+        let category = category.map(str::to_string);
+        self.with_conn_typed(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, deleted, categories FROM tombstones t
+                 WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.categories) WHERE value = ?1)
+                 ORDER BY deleted DESC, id DESC LIMIT ?2",
+            )?;
+            let rows = stmt
+                .query_map(params![category, limit as i64], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(id, deleted, categories)| {
+                    Ok(Tombstone {
+                        deleted: instant(&id, "deleted", deleted)?,
+                        categories: serde_json::from_str(&categories)
+                            .map_err(|e| corrupt(&id, "categories", e))?,
+                        id,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.with_conn(move |conn| {
+            let tx = conn.transaction()?;
+            let gone = tx
+                .prepare_cached("DELETE FROM tombstones WHERE deleted < ?1 RETURNING categories")?
+                .query_map(params![before.timestamp()], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            if !gone.is_empty() {
+                record_change(&tx, &tombstone_categories(&gone))?;
+            }
+            tx.commit()?;
+            Ok(gone.len() as u64)
+        })
+        .await
+    }
+
     async fn latest(
         &self,
         category: Option<&str>,
@@ -312,6 +404,16 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// The categories named by tombstones' stored JSON lists. An unreadable list names none:
+/// `all` re-renders with any change, and a category feed simply keeps a stale tombstone.
+fn tombstone_categories(lists: &[String]) -> BTreeSet<String> {
+    lists
+        .iter()
+        .filter_map(|json| serde_json::from_str::<Vec<String>>(json).ok())
+        .flatten()
+        .collect()
 }
 
 /// A row as stored, before its JSON columns and categories are decoded.
@@ -463,6 +565,26 @@ fn upsert_one(
             )
         }
     };
+    if let Some(url) = &draft.url {
+        let owner: Option<String> = tx
+            .prepare_cached("SELECT id FROM articles WHERE url = ?1 AND id <> ?2")?
+            .query_row(params![url, id], |r| r.get(0))
+            .optional()?;
+        if let Some(owner) = owner {
+            return Err(DbError::Store(StoreError::Conflict {
+                field: "url",
+                message: format!("`{url}` is already the URL of article `{owner}`"),
+            }));
+        }
+    }
+    if outcome == Outcome::Created {
+        // Its feeds drop the tombstone, whatever categories the new article has.
+        let retired = tx
+            .prepare_cached("DELETE FROM tombstones WHERE id = ?1 RETURNING categories")?
+            .query_map(params![id], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        touched.extend(tombstone_categories(&retired));
+    }
     let body = serde_json::to_string(&draft.body).map_err(|e| corrupt(&id, "body", e))?;
     let image = draft
         .image

@@ -151,3 +151,82 @@ pub fn tempdir() -> TempDir {
 pub fn arc<T>(t: T) -> Arc<T> {
     Arc::new(t)
 }
+
+/// The token the API tests configure.
+pub const TOKEN: &str = "thu-nghiem-0123456789abcdef";
+
+/// What an API call answered: status, headers and the body parsed as JSON.
+pub struct ApiReply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub json: serde_json::Value,
+}
+
+impl TestServer {
+    /// Starts a server with the publishing API on (token [`TOKEN`]) and no samples.
+    pub async fn with_api(dir: &Path, extra: &[&str]) -> TestServer {
+        let mut args = vec!["--no-samples", "--api-token", TOKEN];
+        args.extend_from_slice(extra);
+        TestServer::start(dir, &args).await
+    }
+
+    /// An API call with the test token and, if `body` is given, `Content-Type: application/json`.
+    pub async fn api(&self, method: &str, path: &str, body: Option<&str>) -> ApiReply {
+        let mut req = client()
+            .request(method.parse().unwrap(), format!("{}{path}", self.url))
+            .bearer_auth(TOKEN);
+        if let Some(body) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        ApiReply::from(req.send().await.unwrap()).await
+    }
+}
+
+impl ApiReply {
+    pub async fn from(resp: reqwest::Response) -> ApiReply {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.unwrap();
+        let json = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+        };
+        ApiReply {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name} header"))
+            .to_str()
+            .unwrap()
+    }
+}
+
+/// A feed's ETag, Last-Modified (empty for an empty feed) and body, fetched unconditionally.
+pub async fn fetch(server: &TestServer, path: &str) -> (String, String, Vec<u8>) {
+    let resp = server.get(path).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{path}");
+    let h = |n: &str| {
+        resp.headers()
+            .get(n)
+            .map_or("", |v| v.to_str().unwrap())
+            .to_string()
+    };
+    let (etag, lm) = (h("etag"), h("last-modified"));
+    (etag, lm, resp.bytes().await.unwrap().to_vec())
+}
+
+/// Parses a feed back with feed-rs after checking it is well-formed XML.
+pub fn parse_feed(bytes: &[u8]) -> feed_rs::model::Feed {
+    assert_well_formed(bytes);
+    feed_rs::parser::parse(bytes).expect("feed-rs reads the feed")
+}
