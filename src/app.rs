@@ -10,14 +10,14 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 
 use crate::cache::{FeedCache, FeedContent};
-use crate::config::{ImportArgs, RenderArgs, ServeArgs, StoreArgs};
+use crate::config::{ImportArgs, RenderArgs, ServeArgs, StoreArgs, StoreLocation};
 use crate::feeds::{FeedDefError, FeedSet, Lookup};
 use crate::http::AppState;
 use crate::http::api::ApiConfig;
 use crate::http::auth::{TokenFileError, Tokens};
 use crate::import::{self, Report};
 use crate::render::{self, Site};
-use crate::store::{SqliteStore, Store, StoreError};
+use crate::store::{PostgresStore, SqliteStore, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -47,13 +47,21 @@ pub struct Opened {
     pub feeds: Arc<FeedSet>,
 }
 
-pub fn open(args: &StoreArgs) -> Result<Opened, AppError> {
+pub async fn open(args: &StoreArgs) -> Result<Opened, AppError> {
     // Definitions first: a bad one should stop us before we touch the store.
     let feeds = FeedSet::load(&args.feeds)?;
-    let store = SqliteStore::open(&args.store)?;
+    let store = open_store(&args.store).await?;
     Ok(Opened {
-        store: Arc::new(store),
+        store,
         feeds: Arc::new(feeds),
+    })
+}
+
+/// Opens the backend `location` names, migrating its schema.
+pub async fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match location {
+        StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
+        StoreLocation::Postgres(url) => Arc::new(PostgresStore::connect(url).await?),
     })
 }
 
@@ -68,7 +76,7 @@ pub struct Server {
 
 impl Server {
     pub async fn prepare(args: &ServeArgs) -> Result<Server, AppError> {
-        let opened = open(&args.store)?;
+        let opened = open(&args.store).await?;
         if !args.no_samples && opened.store.count().await? == 0 {
             let report = import::import_sources(
                 opened.store.as_ref(),
@@ -193,7 +201,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), AppError> {
 
 /// Runs an import and prints its report: failures and notes to stderr, the summary last.
 pub async fn import(args: ImportArgs) -> Result<Report, AppError> {
-    let opened = open(&args.store)?;
+    let opened = open(&args.store).await?;
     let report = import::import_paths(
         opened.store.as_ref(),
         &opened.feeds,
@@ -219,7 +227,7 @@ pub async fn import(args: ImportArgs) -> Result<Report, AppError> {
 
 /// The bytes of one feed, as `serve` would send them (identity coding).
 pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
-    let opened = open(&args.store)?;
+    let opened = open(&args.store).await?;
     let feed = match opened.feeds.lookup(&args.feed) {
         Some(Lookup::Feed(f) | Lookup::Alias(f)) => f.clone(),
         None => return Err(AppError::UnknownFeed(args.feed)),

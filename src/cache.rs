@@ -15,11 +15,12 @@ use chrono::{DateTime, Utc};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
+use tokio::sync::watch;
 
 use crate::feeds::{FeedDef, FeedSet};
 use crate::model::{Article, Format, Tombstone};
 use crate::render::{self, FeedView, Site};
-use crate::store::{Store, StoreError};
+use crate::store::{ChangeNotices, Store, StoreError};
 
 /// A content coding a body is kept in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,19 +273,37 @@ impl FeedCache {
         Ok(true)
     }
 
-    /// Polls the store for changes made by anyone (the API, `vnfeed import` from cron) until
-    /// the task is dropped. A failed poll keeps the last good renders.
+    /// Renders again whenever the store announces a change (PostgreSQL's NOTIFY, from any
+    /// replica), and polls its revision every `interval` as the safety net for missed
+    /// announcements and for backends without them (SQLite written by `vnfeed import` from
+    /// cron). Runs until the task is dropped. A failed refresh keeps the last good renders.
     pub async fn watch(self: Arc<Self>, interval: Duration) {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut changes = self.store.change_notices();
         loop {
-            ticker.tick().await;
+            tokio::select! {
+                _ = ticker.tick() => {}
+                announced = next_change(&mut changes) => {
+                    if !announced {
+                        changes = None;
+                    }
+                }
+            }
             match self.refresh().await {
                 Ok(true) => tracing::info!(revision = self.revision(), "feeds rendered"),
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "store poll failed; serving the last render"),
             }
         }
+    }
+}
+
+/// Waits for the next announced change; false once the announcer is gone (never, with none).
+async fn next_change(changes: &mut Option<watch::Receiver<ChangeNotices>>) -> bool {
+    match changes {
+        Some(rx) => rx.changed().await.is_ok(),
+        None => std::future::pending().await,
     }
 }
 

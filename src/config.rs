@@ -31,9 +31,10 @@ pub enum Command {
 /// Where the articles and the feed definitions live.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
-    /// The SQLite store file (created if missing).
-    #[arg(long, env = "VNFEED_STORE", default_value = "vnfeed.db")]
-    pub store: PathBuf,
+    /// The store: an SQLite file (created if missing; `sqlite:PATH` or a plain path) or a
+    /// PostgreSQL database shared by replicas (`postgres://user@host/db`).
+    #[arg(long, env = "VNFEED_STORE", default_value = "vnfeed.db", value_parser = StoreLocation::parse)]
+    pub store: StoreLocation,
     /// The directory of feed definitions (one TOML file per category feed).
     #[arg(long, env = "VNFEED_FEEDS", default_value = "feeds")]
     pub feeds: PathBuf,
@@ -113,6 +114,61 @@ pub struct RenderArgs {
     pub format: Format,
 }
 
+/// Which backend holds the articles, decided once from the `--store` text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    Sqlite(PathBuf),
+    /// A libpq-style URL, checked by the driver's own parser.
+    Postgres(String),
+}
+
+impl StoreLocation {
+    pub fn parse(s: &str) -> Result<StoreLocation, String> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return match s.parse::<tokio_postgres::Config>() {
+                Ok(_) => Ok(StoreLocation::Postgres(s.to_string())),
+                Err(e) => Err(format!("`{}` is not a PostgreSQL URL: {e}", redact(s))),
+            };
+        }
+        let path = s.strip_prefix("sqlite:").unwrap_or(s);
+        if path.is_empty() {
+            return Err("the store path is empty".to_string());
+        }
+        Ok(StoreLocation::Sqlite(PathBuf::from(path)))
+    }
+}
+
+/// For logs and errors: the URL without its password.
+impl std::fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::Sqlite(path) => write!(f, "{}", path.display()),
+            StoreLocation::Postgres(url) => f.write_str(&redact(url)),
+        }
+    }
+}
+
+/// A URL with any password (in the user part or as `?password=`) replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "(an unparsable URL)".to_string();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    if parsed.query_pairs().any(|(k, _)| k == "password") {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "password" { "***".into() } else { v };
+                (k.into_owned(), v.into_owned())
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
 fn parse_limit(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if (1..=1000).contains(&n) => Ok(n),
@@ -160,5 +216,47 @@ impl SiteArgs {
         self.base_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_locations_are_told_apart_once() {
+        assert_eq!(
+            StoreLocation::parse("vnfeed.db"),
+            Ok(StoreLocation::Sqlite("vnfeed.db".into()))
+        );
+        assert_eq!(
+            StoreLocation::parse("sqlite:/var/lib/vnfeed/a.db"),
+            Ok(StoreLocation::Sqlite("/var/lib/vnfeed/a.db".into()))
+        );
+        for url in [
+            "postgres://vnfeed@db.internal/vnfeed",
+            "postgresql:///vnfeed?host=/run/postgresql",
+        ] {
+            assert_eq!(
+                StoreLocation::parse(url),
+                Ok(StoreLocation::Postgres(url.into()))
+            );
+        }
+        let bad = StoreLocation::parse("postgres://u:secret@h/db?sslmode=bogus").unwrap_err();
+        assert!(bad.contains("not a PostgreSQL URL"), "{bad}");
+        assert!(!bad.contains("secret"), "{bad}");
+        assert!(StoreLocation::parse("sqlite:").is_err());
+    }
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        let shown =
+            StoreLocation::parse("postgres://feed:hunter2@db/vnfeed?password=x2&connect_timeout=5")
+                .unwrap()
+                .to_string();
+        assert_eq!(
+            shown,
+            "postgres://feed:***@db/vnfeed?password=***&connect_timeout=5"
+        );
     }
 }

@@ -6,7 +6,16 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 use vnfeed::model::article_guid;
-use vnfeed::store::Store;
+
+on_both_backends!(
+    with_no_token_the_api_is_off_and_says_so,
+    a_missing_or_wrong_token_gets_401_with_a_bearer_challenge,
+    a_post_is_in_the_feeds_on_the_next_request_and_other_feeds_keep_their_etag,
+    an_update_keeps_its_guid_gets_a_new_updated_and_is_never_listed_twice,
+    the_list_filters_by_category_and_limit,
+    rejected_requests_leave_the_store_and_the_feeds_exactly_as_they_were,
+    a_lone_surrogate_escape_becomes_a_replacement_character,
+);
 
 fn border_article(id: &str, title: &str) -> String {
     json!({
@@ -20,10 +29,8 @@ fn border_article(id: &str, title: &str) -> String {
     .to_string()
 }
 
-#[tokio::test]
-async fn with_no_token_the_api_is_off_and_says_so() {
-    let dir = tempdir();
-    let server = TestServer::start(dir.path(), &["--no-samples"]).await;
+async fn with_no_token_the_api_is_off_and_says_so(backend: Backend) {
+    let server = TestServer::start(&backend, &["--no-samples"]).await;
     for method in ["GET", "POST", "DELETE"] {
         let path = if method == "POST" {
             "/api/articles"
@@ -44,13 +51,11 @@ async fn with_no_token_the_api_is_off_and_says_so() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_missing_or_wrong_token_gets_401_with_a_bearer_challenge() {
-    let dir = tempdir();
-    let tokens = dir.path().join("tokens.txt");
+async fn a_missing_or_wrong_token_gets_401_with_a_bearer_challenge(backend: Backend) {
+    let tokens = backend.path().join("tokens.txt");
     std::fs::write(&tokens, "# biên tập viên\ncu-aaaaaaaaaaaaaaaaaaaa\n").unwrap();
     let server = TestServer::start(
-        dir.path(),
+        &backend,
         &["--no-samples", "--token-file", tokens.to_str().unwrap()],
     )
     .await;
@@ -108,10 +113,10 @@ async fn a_missing_or_wrong_token_gets_401_with_a_bearer_challenge() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_post_is_in_the_feeds_on_the_next_request_and_other_feeds_keep_their_etag() {
-    let dir = tempdir();
-    let server = TestServer::with_api(dir.path(), &[]).await;
+async fn a_post_is_in_the_feeds_on_the_next_request_and_other_feeds_keep_their_etag(
+    backend: Backend,
+) {
+    let server = TestServer::with_api(&backend, &[]).await;
     let first_body = border_article("bg-0001", "Đồn biên phòng tuần tra cột mốc số 12");
     let first = server.api("POST", "/api/articles", Some(&first_body)).await;
     assert_eq!(first.status, 201, "{}", first.json);
@@ -187,10 +192,8 @@ async fn a_post_is_in_the_feeds_on_the_next_request_and_other_feeds_keep_their_e
     server.stop().await;
 }
 
-#[tokio::test]
-async fn an_update_keeps_its_guid_gets_a_new_updated_and_is_never_listed_twice() {
-    let dir = tempdir();
-    let server = TestServer::with_api(dir.path(), &[]).await;
+async fn an_update_keeps_its_guid_gets_a_new_updated_and_is_never_listed_twice(backend: Backend) {
+    let server = TestServer::with_api(&backend, &[]).await;
     let body = border_article("bg-0100", "Tuần tra cột mốc 45");
     assert_eq!(
         server
@@ -261,10 +264,8 @@ async fn an_update_keeps_its_guid_gets_a_new_updated_and_is_never_listed_twice()
     server.stop().await;
 }
 
-#[tokio::test]
-async fn the_list_filters_by_category_and_limit() {
-    let dir = tempdir();
-    let server = TestServer::with_api(dir.path(), &[]).await;
+async fn the_list_filters_by_category_and_limit(backend: Backend) {
+    let server = TestServer::with_api(&backend, &[]).await;
     for (i, hour) in ["07", "08", "09"].iter().enumerate() {
         let body = json!({
             "id": format!("bg-list-{i}"),
@@ -317,10 +318,8 @@ async fn the_list_filters_by_category_and_limit() {
 
 /// Every kind of bad request, each answered with its status and field, none of which may
 /// change the store or a feed.
-#[tokio::test]
-async fn rejected_requests_leave_the_store_and_the_feeds_exactly_as_they_were() {
-    let dir = tempdir();
-    let server = TestServer::with_api(dir.path(), &["--max-body", "4KiB"]).await;
+async fn rejected_requests_leave_the_store_and_the_feeds_exactly_as_they_were(backend: Backend) {
+    let server = TestServer::with_api(&backend, &["--max-body", "4KiB"]).await;
     assert_eq!(
         server
             .api(
@@ -332,7 +331,7 @@ async fn rejected_requests_leave_the_store_and_the_feeds_exactly_as_they_were() 
             .status,
         201
     );
-    let store = vnfeed::store::SqliteStore::open(&server.store_path).unwrap();
+    let store = backend.open().await;
     let revision = store.revision().await.unwrap();
     let feeds_before = fetch(&server, "/feeds/all.atom").await;
 
@@ -501,10 +500,8 @@ async fn chunked_post(base_url: &str, count: usize, size: usize) -> u16 {
         .unwrap_or_else(|| panic!("no status in {text}"))
 }
 
-#[tokio::test]
-async fn a_lone_surrogate_escape_becomes_a_replacement_character() {
-    let dir = tempdir();
-    let server = TestServer::with_api(dir.path(), &[]).await;
+async fn a_lone_surrogate_escape_becomes_a_replacement_character(backend: Backend) {
+    let server = TestServer::with_api(&backend, &[]).await;
     let body = r#"{"id": "cat-doi", "title": "Tin b\ud83d\u1ecb c\u1eaft \udc00 đôi",
         "published": "2026-11-20T07:00:00+07:00", "body": "Chuỗi bị cắt\ud800"}"#;
     let reply = server.api("POST", "/api/articles", Some(body)).await;

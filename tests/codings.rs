@@ -11,6 +11,8 @@ use reqwest::header::{
     ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH, ETAG, IF_NONE_MATCH, VARY,
 };
 
+on_both_backends!(brotli_is_preferred_then_gzip_and_every_coding_is_the_same_feed,);
+
 fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
     resp.headers()
         .get(&name)
@@ -25,10 +27,8 @@ fn unbrotli(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-#[tokio::test]
-async fn brotli_is_preferred_then_gzip_and_every_coding_is_the_same_feed() {
-    let dir = tempdir();
-    let server = TestServer::start(dir.path(), &[]).await;
+async fn brotli_is_preferred_then_gzip_and_every_coding_is_the_same_feed(backend: Backend) {
+    let server = TestServer::start(&backend, &[]).await;
     for path in ["/feeds/all.rss", "/feeds/security.atom", "/"] {
         let plain = server.get(path).send().await.unwrap();
         assert_eq!(header(&plain, CONTENT_ENCODING), None, "{path}");

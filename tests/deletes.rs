@@ -8,7 +8,12 @@ use common::*;
 use serde_json::json;
 use vnfeed::model::{Draft, article_guid};
 use vnfeed::render::atom::TOMBSTONE_NS;
-use vnfeed::store::Store;
+
+on_both_backends!(
+    a_deleted_article_leaves_every_feed_and_its_atom_feeds_carry_a_tombstone,
+    tombstones_last_the_configured_number_of_days,
+    forgetting_tombstones_bumps_the_revision_only_when_some_went,
+);
 
 /// (ref, when) of every `at:deleted-entry` in an Atom feed.
 fn tombstones(bytes: &[u8]) -> Vec<(String, String)> {
@@ -38,10 +43,10 @@ fn article(id: &str, title: &str, categories: &[&str]) -> String {
     .to_string()
 }
 
-#[tokio::test]
-async fn a_deleted_article_leaves_every_feed_and_its_atom_feeds_carry_a_tombstone() {
-    let dir = tempdir();
-    let server = TestServer::with_api(dir.path(), &["--base-url", "https://tin.example"]).await;
+async fn a_deleted_article_leaves_every_feed_and_its_atom_feeds_carry_a_tombstone(
+    backend: Backend,
+) {
+    let server = TestServer::with_api(&backend, &["--base-url", "https://tin.example"]).await;
     let posted = server
         .api(
             "POST",
@@ -126,7 +131,7 @@ async fn a_deleted_article_leaves_every_feed_and_its_atom_feeds_carry_a_tombston
     // The tombstone is stored, not made up at render time: a restart serves the same bytes.
     let rendered = fetch(&server, "/feeds/borders.atom").await;
     server.stop().await;
-    let server = TestServer::with_api(dir.path(), &["--base-url", "https://tin.example"]).await;
+    let server = TestServer::with_api(&backend, &["--base-url", "https://tin.example"]).await;
     assert_eq!(fetch(&server, "/feeds/borders.atom").await, rendered);
 
     // Publishing the id again brings the entry back and retires the tombstone.
@@ -163,17 +168,17 @@ fn draft(id: &str) -> Draft {
     }
 }
 
-#[tokio::test]
-async fn tombstones_last_the_configured_number_of_days() {
+async fn tombstones_last_the_configured_number_of_days(backend: Backend) {
     let deleted_at: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-10-10T09:00:00+07:00")
         .unwrap()
         .into();
     let age = (Utc::now() - deleted_at).num_days();
     assert!(age > 30, "the test assumes a deletion over 30 days old");
+    // Both rounds use the one store: the first round's tombstone is gone before the second
+    // deletes the article again.
     for (days, kept) in [(None, false), (Some(age + 10), true)] {
-        let dir = tempdir();
         {
-            let store = open_store(dir.path());
+            let store = backend.open().await;
             store
                 .upsert(vec![draft("cu-01")], deleted_at)
                 .await
@@ -197,7 +202,7 @@ async fn tombstones_last_the_configured_number_of_days() {
         if let Some(d) = &days {
             extra = vec!["--tombstone-days", d.as_str()];
         }
-        let server = TestServer::with_api(dir.path(), &extra).await;
+        let server = TestServer::with_api(&backend, &extra).await;
         let feed = fetch(&server, "/feeds/borders.atom").await;
         let expected = if kept {
             vec![(
@@ -212,10 +217,8 @@ async fn tombstones_last_the_configured_number_of_days() {
     }
 }
 
-#[tokio::test]
-async fn forgetting_tombstones_bumps_the_revision_only_when_some_went() {
-    let dir = tempdir();
-    let store = open_store(dir.path());
+async fn forgetting_tombstones_bumps_the_revision_only_when_some_went(backend: Backend) {
+    let store = backend.open().await;
     let now = Utc::now();
     store.upsert(vec![draft("a")], now).await.unwrap();
     store.delete("a", now).await.unwrap();

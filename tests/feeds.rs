@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use common::*;
 use vnfeed::cache::FeedContent;
@@ -10,7 +12,16 @@ use vnfeed::feeds::FeedSet;
 use vnfeed::import;
 use vnfeed::model::Format;
 use vnfeed::render::{self, Site};
-use vnfeed::store::SqliteStore;
+use vnfeed::store::Store;
+
+on_both_backends!(
+    rss_fields_read_back_exactly,
+    atom_fields_read_back_exactly,
+    feed_rs_reads_both_formats_with_the_same_ids_and_instants,
+    hostile_text_yields_well_formed_feeds,
+    rendering_is_deterministic,
+    every_sample_feed_is_valid_for_every_parser,
+);
 
 const SECURITY: &str = "\
 Công an xã Hòa Phong ra mắt tổ tự quản về an ninh trật tự
@@ -37,35 +48,33 @@ Chi bộ thôn Đông Yên vừa sinh hoạt chuyên đề về nâng cao chất
 Các đảng viên trao đổi về kế hoạch năm tới và phân công người kèm cặp quần chúng ưu tú.
 ";
 
-async fn store_with(dir: &std::path::Path, files: &[(&str, &[u8])]) -> (SqliteStore, FeedSet) {
-    let store = open_store(dir);
+async fn store_with(backend: &Backend, files: &[(&str, &[u8])]) -> (Arc<dyn Store>, FeedSet) {
+    let store = backend.open().await;
     let feeds = feeds();
-    let src = write_files(dir, "in", files);
+    let src = write_files(backend.path(), "in", files);
     let now: DateTime<Utc> = "2026-11-20T03:00:00Z".parse().unwrap();
-    let report = import::import_paths(&store, &feeds, &[src], now).await;
+    let report = import::import_paths(store.as_ref(), &feeds, &[src], now).await;
     assert!(report.is_success(), "{:?}", report.failed);
     (store, feeds)
 }
 
-async fn render_feed(store: &SqliteStore, feeds: &FeedSet, slug: &str, format: Format) -> Vec<u8> {
+async fn render_feed(store: &dyn Store, feeds: &FeedSet, slug: &str, format: Format) -> Vec<u8> {
     let site = Site::new("https://tin.example/vn", "Báo Thử");
     let feed = feeds.feeds().find(|f| f.slug == slug).unwrap().clone();
     let content = FeedContent::load(store, &feed, 50).await.unwrap();
     render::feed(&content.view(&site, &feed, feeds), format)
 }
 
-#[tokio::test]
-async fn rss_fields_read_back_exactly() {
-    let dir = tempdir();
+async fn rss_fields_read_back_exactly(backend: Backend) {
     let (store, feeds) = store_with(
-        dir.path(),
+        &backend,
         &[
             ("an-ninh-01.txt", SECURITY.as_bytes()),
             ("dang-01.txt", PARTY.as_bytes()),
         ],
     )
     .await;
-    let bytes = render_feed(&store, &feeds, "security", Format::Rss).await;
+    let bytes = render_feed(store.as_ref(), &feeds, "security", Format::Rss).await;
     assert_well_formed(&bytes);
     let channel = rss::Channel::read_from(&bytes[..]).unwrap();
     assert_eq!(channel.title(), "An ninh – Báo Thử");
@@ -129,18 +138,16 @@ async fn rss_fields_read_back_exactly() {
     );
 }
 
-#[tokio::test]
-async fn atom_fields_read_back_exactly() {
-    let dir = tempdir();
+async fn atom_fields_read_back_exactly(backend: Backend) {
     let (store, feeds) = store_with(
-        dir.path(),
+        &backend,
         &[
             ("an-ninh-01.txt", SECURITY.as_bytes()),
             ("dang-01.txt", PARTY.as_bytes()),
         ],
     )
     .await;
-    let bytes = render_feed(&store, &feeds, "all", Format::Atom).await;
+    let bytes = render_feed(store.as_ref(), &feeds, "all", Format::Atom).await;
     assert_well_formed(&bytes);
     let text = String::from_utf8(bytes.clone()).unwrap();
     assert!(
@@ -194,12 +201,10 @@ async fn atom_fields_read_back_exactly() {
     assert_eq!(cats, vec!["party-affairs"]);
 }
 
-#[tokio::test]
-async fn feed_rs_reads_both_formats_with_the_same_ids_and_instants() {
-    let dir = tempdir();
-    let (store, feeds) = store_with(dir.path(), &[("an-ninh-01.txt", SECURITY.as_bytes())]).await;
+async fn feed_rs_reads_both_formats_with_the_same_ids_and_instants(backend: Backend) {
+    let (store, feeds) = store_with(&backend, &[("an-ninh-01.txt", SECURITY.as_bytes())]).await;
     for format in Format::ALL {
-        let bytes = render_feed(&store, &feeds, "security", format).await;
+        let bytes = render_feed(store.as_ref(), &feeds, "security", format).await;
         let parsed = feed_rs::parser::parse(&bytes[..]).unwrap();
         assert_eq!(parsed.entries.len(), 1);
         let e = &parsed.entries[0];
@@ -221,13 +226,11 @@ async fn feed_rs_reads_both_formats_with_the_same_ids_and_instants() {
     }
 }
 
-#[tokio::test]
-async fn hostile_text_yields_well_formed_feeds() {
-    let dir = tempdir();
+async fn hostile_text_yields_well_formed_feeds(backend: Backend) {
     let hostile = std::fs::read(fixture("hostile.txt")).unwrap();
-    let (store, feeds) = store_with(dir.path(), &[("hostile.txt", &hostile)]).await;
+    let (store, feeds) = store_with(&backend, &[("hostile.txt", &hostile)]).await;
     for format in Format::ALL {
-        let bytes = render_feed(&store, &feeds, "borders", format).await;
+        let bytes = render_feed(store.as_ref(), &feeds, "borders", format).await;
         assert_well_formed(&bytes);
         let parsed = feed_rs::parser::parse(&bytes[..]).unwrap();
         let e = &parsed.entries[0];
@@ -243,7 +246,7 @@ async fn hostile_text_yields_well_formed_feeds() {
             );
         }
     }
-    let rss = render_feed(&store, &feeds, "borders", Format::Rss).await;
+    let rss = render_feed(store.as_ref(), &feeds, "borders", Format::Rss).await;
     let channel = rss::Channel::read_from(&rss[..]).unwrap();
     let content = channel.items()[0].content().unwrap();
     assert!(
@@ -253,11 +256,9 @@ async fn hostile_text_yields_well_formed_feeds() {
     assert!(content.contains("]]&gt;"), "{content}");
 }
 
-#[tokio::test]
-async fn rendering_is_deterministic() {
-    let dir = tempdir();
+async fn rendering_is_deterministic(backend: Backend) {
     let (store, feeds) = store_with(
-        dir.path(),
+        &backend,
         &[
             ("an-ninh-01.txt", SECURITY.as_bytes()),
             ("dang-01.txt", PARTY.as_bytes()),
@@ -265,24 +266,22 @@ async fn rendering_is_deterministic() {
     )
     .await;
     for format in Format::ALL {
-        let a = render_feed(&store, &feeds, "all", format).await;
-        let b = render_feed(&store, &feeds, "all", format).await;
+        let a = render_feed(store.as_ref(), &feeds, "all", format).await;
+        let b = render_feed(store.as_ref(), &feeds, "all", format).await;
         assert_eq!(a, b);
     }
 }
 
-#[tokio::test]
-async fn every_sample_feed_is_valid_for_every_parser() {
-    let dir = tempdir();
-    let store = open_store(dir.path());
+async fn every_sample_feed_is_valid_for_every_parser(backend: Backend) {
+    let store = backend.open().await;
     let feeds = feeds();
     let now: DateTime<Utc> = "2026-11-20T03:00:00Z".parse().unwrap();
-    import::import_sources(&store, &feeds, &vnfeed::samples::sources(), now).await;
+    import::import_sources(store.as_ref(), &feeds, &vnfeed::samples::sources(), now).await;
     let slugs: Vec<String> = feeds.feeds().map(|f| f.slug.clone()).collect();
     assert_eq!(slugs, ["all", "borders", "party-affairs", "security"]);
     for slug in &slugs {
-        let rss = render_feed(&store, &feeds, slug, Format::Rss).await;
-        let atom = render_feed(&store, &feeds, slug, Format::Atom).await;
+        let rss = render_feed(store.as_ref(), &feeds, slug, Format::Rss).await;
+        let atom = render_feed(store.as_ref(), &feeds, slug, Format::Atom).await;
         assert_well_formed(&rss);
         assert_well_formed(&atom);
         let channel = rss::Channel::read_from(&rss[..]).unwrap();

@@ -13,6 +13,14 @@ use reqwest::header::{
 };
 use vnfeed::import;
 
+on_both_backends!(
+    feeds_are_served_with_types_and_validators_and_answer_304,
+    gzip_head_and_errors,
+    index_autodiscovery_article_pages_and_health,
+    an_import_from_another_writer_appears_within_two_seconds_and_only_where_it_belongs,
+    a_restarted_server_serves_the_same_bytes_and_validators,
+);
+
 fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
     resp.headers()
         .get(&name)
@@ -22,10 +30,8 @@ fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> String
         .to_string()
 }
 
-#[tokio::test]
-async fn feeds_are_served_with_types_and_validators_and_answer_304() {
-    let dir = tempdir();
-    let server = TestServer::start(dir.path(), &[]).await;
+async fn feeds_are_served_with_types_and_validators_and_answer_304(backend: Backend) {
+    let server = TestServer::start(&backend, &[]).await;
     for (path, ty) in [
         ("/feeds/security.rss", "application/rss+xml; charset=utf-8"),
         ("/feeds/borders.atom", "application/atom+xml; charset=utf-8"),
@@ -83,10 +89,8 @@ async fn feeds_are_served_with_types_and_validators_and_answer_304() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn gzip_head_and_errors() {
-    let dir = tempdir();
-    let server = TestServer::start(dir.path(), &[]).await;
+async fn gzip_head_and_errors(backend: Backend) {
+    let server = TestServer::start(&backend, &[]).await;
     let plain = server.get("/feeds/all.atom").send().await.unwrap();
     let plain_etag = header(&plain, ETAG);
     let plain_body = plain.bytes().await.unwrap();
@@ -171,10 +175,8 @@ async fn gzip_head_and_errors() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn index_autodiscovery_article_pages_and_health() {
-    let dir = tempdir();
-    let server = TestServer::start(dir.path(), &["--site-title", "Báo Thử"]).await;
+async fn index_autodiscovery_article_pages_and_health(backend: Backend) {
+    let server = TestServer::start(&backend, &["--site-title", "Báo Thử"]).await;
     let index = server.get("/").send().await.unwrap();
     assert_eq!(header(&index, CONTENT_TYPE), "text/html; charset=utf-8");
     let html = index.text().await.unwrap();
@@ -240,10 +242,10 @@ Các chiến sĩ thay nhau đứng lớp vào buổi tối sau giờ tuần tra.
 Thanh Tâm
 ";
 
-#[tokio::test]
-async fn an_import_from_another_writer_appears_within_two_seconds_and_only_where_it_belongs() {
-    let dir = tempdir();
-    let server = TestServer::start(dir.path(), &[]).await;
+async fn an_import_from_another_writer_appears_within_two_seconds_and_only_where_it_belongs(
+    backend: Backend,
+) {
+    let server = TestServer::start(&backend, &[]).await;
     let validators = |path: &'static str| {
         let req = server.get(path);
         async move {
@@ -254,14 +256,14 @@ async fn an_import_from_another_writer_appears_within_two_seconds_and_only_where
     let security_before = validators("/feeds/security.atom").await;
     let borders_before = validators("/feeds/borders.atom").await;
 
-    // A second connection to the same file, as `vnfeed import` from cron would open.
-    let writer = vnfeed::store::SqliteStore::open(&server.store_path).unwrap();
+    // A second connection to the same store, as `vnfeed import` from cron would open.
+    let writer = backend.open().await;
     let src = write_files(
-        dir.path(),
+        backend.path(),
         "cron",
         &[("na-hoi-01.txt", BORDER_ARTICLE.as_bytes())],
     );
-    let report = import::import_paths(&writer, &feeds(), &[src], Utc::now()).await;
+    let report = import::import_paths(writer.as_ref(), &feeds(), &[src], Utc::now()).await;
     assert_eq!(report.created, 1);
     let written = Instant::now();
 
@@ -295,12 +297,10 @@ async fn an_import_from_another_writer_appears_within_two_seconds_and_only_where
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_restarted_server_serves_the_same_bytes_and_validators() {
-    let dir = tempdir();
+async fn a_restarted_server_serves_the_same_bytes_and_validators(backend: Backend) {
     let mut seen = Vec::new();
     for _ in 0..2 {
-        let server = TestServer::start(dir.path(), &["--base-url", "https://tin.example"]).await;
+        let server = TestServer::start(&backend, &["--base-url", "https://tin.example"]).await;
         let mut run = Vec::new();
         for path in ["/feeds/all.rss", "/feeds/all.atom", "/feeds/borders.rss"] {
             let r = server.get(path).send().await.unwrap();

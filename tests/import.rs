@@ -7,8 +7,18 @@ use chrono::{DateTime, Utc};
 use common::*;
 use vnfeed::import::{self, ImportError};
 use vnfeed::model::Block;
-use vnfeed::store::Store;
 use vnfeed::vietnamese::dateline::{rfc822, rfc3339};
+
+on_both_backends!(
+    two_files_with_one_id_are_reported_not_merged,
+    text_layout_fields_are_stored_as_written,
+    reimport_is_idempotent_and_an_edit_updates_the_same_article,
+    encodings_are_decoded_and_normalized,
+    categories_keep_diacritics_and_ignore_tone_placement,
+    bad_files_are_reported_with_path_and_line_and_the_rest_imported,
+    json_articles_with_explicit_categories_aliases_and_errors,
+    the_shipped_samples_fill_every_category,
+);
 
 const NOW: &str = "2026-11-20T03:00:00Z";
 
@@ -31,12 +41,10 @@ Cán bộ biên phòng kiểm tra cột mốc.
 Hà Linh
 ";
 
-#[tokio::test]
-async fn text_layout_fields_are_stored_as_written() {
-    let dir = tempdir();
-    let src = write_files(dir.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
-    let store = open_store(dir.path());
-    let report = import::import_paths(&store, &feeds(), &[src], now()).await;
+async fn text_layout_fields_are_stored_as_written(backend: Backend) {
+    let src = write_files(backend.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
+    let store = backend.open().await;
+    let report = import::import_paths(store.as_ref(), &feeds(), &[src], now()).await;
     assert!(report.is_success(), "{:?}", report.failed);
     assert_eq!(
         (report.created, report.updated, report.unchanged),
@@ -86,17 +94,15 @@ async fn text_layout_fields_are_stored_as_written() {
     );
 }
 
-#[tokio::test]
-async fn reimport_is_idempotent_and_an_edit_updates_the_same_article() {
-    let dir = tempdir();
-    let src = write_files(dir.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
-    let store = open_store(dir.path());
+async fn reimport_is_idempotent_and_an_edit_updates_the_same_article(backend: Backend) {
+    let src = write_files(backend.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
+    let store = backend.open().await;
     let f = feeds();
-    import::import_paths(&store, &f, std::slice::from_ref(&src), now()).await;
+    import::import_paths(store.as_ref(), &f, std::slice::from_ref(&src), now()).await;
     let first = store.by_id("bp-0001").await.unwrap().unwrap();
     let rev = store.revision().await.unwrap();
 
-    let again = import::import_paths(&store, &f, std::slice::from_ref(&src), now()).await;
+    let again = import::import_paths(store.as_ref(), &f, std::slice::from_ref(&src), now()).await;
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 1));
     assert_eq!(
         store.revision().await.unwrap(),
@@ -108,7 +114,7 @@ async fn reimport_is_idempotent_and_an_edit_updates_the_same_article() {
     let edited = ARTICLE.replace("mùa mưa lũ", "sau mưa lũ");
     std::fs::write(src.join("bp-0001.txt"), edited).unwrap();
     let later: DateTime<Utc> = "2026-11-21T01:02:03Z".parse().unwrap();
-    let edit = import::import_paths(&store, &f, std::slice::from_ref(&src), later).await;
+    let edit = import::import_paths(store.as_ref(), &f, std::slice::from_ref(&src), later).await;
     assert_eq!((edit.created, edit.updated, edit.unchanged), (0, 1, 0));
     assert_eq!(
         store.count().await.unwrap(),
@@ -130,15 +136,13 @@ async fn reimport_is_idempotent_and_an_edit_updates_the_same_article() {
     assert!(store.revision().await.unwrap() > rev);
 }
 
-#[tokio::test]
-async fn encodings_are_decoded_and_normalized() {
-    let dir = tempdir();
-    let store = open_store(dir.path());
+async fn encodings_are_decoded_and_normalized(backend: Backend) {
+    let store = backend.open().await;
     let f = feeds();
     let paths = ["nfd.txt", "windows-1258.txt", "bom.txt"]
         .map(fixture)
         .to_vec();
-    let report = import::import_paths(&store, &f, &paths, now()).await;
+    let report = import::import_paths(store.as_ref(), &f, &paths, now()).await;
     assert!(report.is_success(), "{:?}", report.failed);
     assert_eq!(report.created, 3);
     assert_eq!(
@@ -164,15 +168,13 @@ async fn encodings_are_decoded_and_normalized() {
     assert!(cp.categories.contains(&"borders".to_string()));
 }
 
-#[tokio::test]
-async fn categories_keep_diacritics_and_ignore_tone_placement() {
-    let dir = tempdir();
-    let store = open_store(dir.path());
+async fn categories_keep_diacritics_and_ignore_tone_placement(backend: Backend) {
+    let store = backend.open().await;
     let f = feeds();
     let paths = ["dang-trap.txt", "tone-placement.txt"]
         .map(fixture)
         .to_vec();
-    let report = import::import_paths(&store, &f, &paths, now()).await;
+    let report = import::import_paths(store.as_ref(), &f, &paths, now()).await;
     assert!(report.is_success(), "{:?}", report.failed);
     let trap = store.by_id("dang-trap").await.unwrap().unwrap();
     assert!(
@@ -199,10 +201,8 @@ async fn categories_keep_diacritics_and_ignore_tone_placement() {
     );
 }
 
-#[tokio::test]
-async fn bad_files_are_reported_with_path_and_line_and_the_rest_imported() {
-    let dir = tempdir();
-    let store = open_store(dir.path());
+async fn bad_files_are_reported_with_path_and_line_and_the_rest_imported(backend: Backend) {
+    let store = backend.open().await;
     let f = feeds();
     let mut paths: Vec<_> = [
         "impossible-date.txt",
@@ -212,9 +212,9 @@ async fn bad_files_are_reported_with_path_and_line_and_the_rest_imported() {
     ]
     .map(fixture)
     .to_vec();
-    let good = write_files(dir.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
+    let good = write_files(backend.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
     paths.push(good);
-    let report = import::import_paths(&store, &f, &paths, now()).await;
+    let report = import::import_paths(store.as_ref(), &f, &paths, now()).await;
     assert_eq!(report.created, 1, "the good file is imported");
     assert_eq!(report.failed.len(), 4);
     let messages: Vec<String> = report.failed.iter().map(|e| e.to_string()).collect();
@@ -244,10 +244,8 @@ async fn bad_files_are_reported_with_path_and_line_and_the_rest_imported() {
     assert_eq!(store.count().await.unwrap(), 1, "nothing half-written");
 }
 
-#[tokio::test]
-async fn json_articles_with_explicit_categories_aliases_and_errors() {
-    let dir = tempdir();
-    let store = open_store(dir.path());
+async fn json_articles_with_explicit_categories_aliases_and_errors(backend: Backend) {
+    let store = backend.open().await;
     let f = feeds();
     let good = r#"[
       {"id": "tt-2025-07", "title": "Công an phường  Bến Thành\u000b ra quân",
@@ -262,11 +260,11 @@ async fn json_articles_with_explicit_categories_aliases_and_errors() {
     let bad =
         r#"{"title": "Sai", "published": "2024-01-01", "body": "x", "categories": ["weather"]}"#;
     let src = write_files(
-        dir.path(),
+        backend.path(),
         "json",
         &[("a.json", good.as_bytes()), ("b.json", bad.as_bytes())],
     );
-    let report = import::import_paths(&store, &f, &[src], now()).await;
+    let report = import::import_paths(store.as_ref(), &f, &[src], now()).await;
     assert_eq!(report.created, 2);
     assert_eq!(report.failed.len(), 1);
     let err = report.failed[0].to_string();
@@ -313,12 +311,11 @@ async fn json_articles_with_explicit_categories_aliases_and_errors() {
     assert!(html.id.starts_with("t-"), "a derived id: {}", html.id);
 }
 
-#[tokio::test]
-async fn the_shipped_samples_fill_every_category() {
-    let dir = tempdir();
-    let store = open_store(dir.path());
+async fn the_shipped_samples_fill_every_category(backend: Backend) {
+    let store = backend.open().await;
     let f = feeds();
-    let report = import::import_sources(&store, &f, &vnfeed::samples::sources(), now()).await;
+    let report =
+        import::import_sources(store.as_ref(), &f, &vnfeed::samples::sources(), now()).await;
     assert!(report.is_success(), "{:?}", report.failed);
     assert!(report.created >= 14, "{}", report.summary());
     for feed in f.categories() {
@@ -348,10 +345,8 @@ async fn the_shipped_samples_fill_every_category() {
     }
 }
 
-#[tokio::test]
-async fn two_files_with_one_id_are_reported_not_merged() {
-    let dir = tempdir();
-    let store = open_store(dir.path());
+async fn two_files_with_one_id_are_reported_not_merged(backend: Backend) {
+    let store = backend.open().await;
     // Enough files before the duplicate that it lands in a later write batch.
     let mut first: Vec<(String, Vec<u8>)> =
         vec![("bp-0001.txt".into(), ARTICLE.as_bytes().to_vec())];
@@ -363,10 +358,10 @@ async fn two_files_with_one_id_are_reported_not_merged() {
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
-    let a = write_files(dir.path(), "a", &files);
+    let a = write_files(backend.path(), "a", &files);
     let edited = ARTICLE.replace("Hà Linh", "Hà Linh Chi");
-    let b = write_files(dir.path(), "b", &[("bp-0001.txt", edited.as_bytes())]);
-    let report = import::import_paths(&store, &feeds(), &[a, b.clone()], now()).await;
+    let b = write_files(backend.path(), "b", &[("bp-0001.txt", edited.as_bytes())]);
+    let report = import::import_paths(store.as_ref(), &feeds(), &[a, b.clone()], now()).await;
     assert_eq!(report.created, 601);
     assert_eq!(report.failed.len(), 1);
     let err = report.failed[0].to_string();

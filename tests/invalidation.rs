@@ -13,6 +13,11 @@ use vnfeed::model::{Block, Draft, Format};
 use vnfeed::render::Site;
 use vnfeed::store::{Store, StoreError};
 
+on_both_backends!(
+    the_store_names_the_categories_changed_since_a_revision,
+    a_write_renders_again_only_the_feeds_it_touched,
+);
+
 fn at(rfc3339: &str) -> DateTime<Utc> {
     rfc3339.parse().unwrap()
 }
@@ -45,10 +50,8 @@ async fn upsert(store: &dyn Store, drafts: Vec<Draft>) -> Result<(), StoreError>
         .map(|_| ())
 }
 
-#[tokio::test]
-async fn the_store_names_the_categories_changed_since_a_revision() {
-    let dir = tempdir();
-    let store = open_store(dir.path());
+async fn the_store_names_the_categories_changed_since_a_revision(backend: Backend) {
+    let store = backend.open().await;
     let fresh = store.changes_since(-1).await.unwrap();
     assert_eq!(fresh.revision, 0);
     assert_eq!(
@@ -57,7 +60,7 @@ async fn the_store_names_the_categories_changed_since_a_revision() {
     );
 
     upsert(
-        &store,
+        store.as_ref(),
         vec![draft("a1", "Công an xã tuần tra đêm", &["security"])],
     )
     .await
@@ -68,7 +71,7 @@ async fn the_store_names_the_categories_changed_since_a_revision() {
 
     // Nothing changed: same revision, nothing named.
     upsert(
-        &store,
+        store.as_ref(),
         vec![draft("a1", "Công an xã tuần tra đêm", &["security"])],
     )
     .await
@@ -79,7 +82,7 @@ async fn the_store_names_the_categories_changed_since_a_revision() {
 
     // Moving an article changes the feed it left as well as the one it entered.
     upsert(
-        &store,
+        store.as_ref(),
         vec![draft("a1", "Đồn biên phòng tuần tra đêm", &["borders"])],
     )
     .await
@@ -89,9 +92,12 @@ async fn the_store_names_the_categories_changed_since_a_revision() {
     assert_eq!(moved.categories, set(&["borders", "security"]));
 
     // An article in no category changes only the `all` feed.
-    upsert(&store, vec![draft("a2", "Thời tiết cuối tuần", &[])])
-        .await
-        .unwrap();
+    upsert(
+        store.as_ref(),
+        vec![draft("a2", "Thời tiết cuối tuần", &[])],
+    )
+    .await
+    .unwrap();
     let uncategorized = store.changes_since(2).await.unwrap();
     assert_eq!(uncategorized.revision, 3);
     assert_eq!(uncategorized.categories, set(&[]));
@@ -110,7 +116,7 @@ async fn the_store_names_the_categories_changed_since_a_revision() {
         url: url.clone(),
         ..draft("a3", "Hội nghị cấp ủy quý hai", &["party-affairs"])
     };
-    upsert(&store, vec![a3]).await.unwrap();
+    upsert(store.as_ref(), vec![a3]).await.unwrap();
     let before = store.revision().await.unwrap();
     let steals_url = Draft {
         url,
@@ -120,17 +126,15 @@ async fn the_store_names_the_categories_changed_since_a_revision() {
         draft("a5", "Bắt đối tượng trộm cắp", &["security"]),
         steals_url,
     ];
-    assert!(upsert(&store, batch).await.is_err());
+    assert!(upsert(store.as_ref(), batch).await.is_err());
     let after = store.changes_since(before).await.unwrap();
     assert_eq!(after.revision, before);
     assert_eq!(after.categories, set(&[]));
     assert!(store.by_id("a5").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn a_write_renders_again_only_the_feeds_it_touched() {
-    let dir = tempdir();
-    let store: Arc<dyn Store> = Arc::new(open_store(dir.path()));
+async fn a_write_renders_again_only_the_feeds_it_touched(backend: Backend) {
+    let store: Arc<dyn Store> = backend.open().await;
     upsert(
         store.as_ref(),
         vec![

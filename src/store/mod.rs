@@ -1,6 +1,9 @@
 //! The article store: the one interface every backend implements, so the importer, the
-//! renderer and the server never see SQL. `sqlite` is the embedded default.
+//! renderer and the server never see SQL. `sqlite` is the embedded default; `postgres` is
+//! one database shared by several stateless replicas. `record` holds the rules both share.
 
+pub mod postgres;
+pub mod record;
 pub mod sqlite;
 
 use std::collections::BTreeSet;
@@ -11,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Article, Draft, Tombstone};
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +25,15 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("PostgreSQL store {target}: {}", postgres::describe(source))]
+    Postgres {
+        /// The URL without its password.
+        target: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error("PostgreSQL store {target} is unreachable: {message}")]
+    Unreachable { target: String, message: String },
     #[error("store {path}: schema version {found} is newer than this vnfeed knows ({known})")]
     SchemaTooNew {
         path: String,
@@ -41,6 +54,31 @@ pub enum StoreError {
         field: &'static str,
         message: String,
     },
+}
+
+impl StoreError {
+    /// True when the store could not be reached or went away mid-request (a retry later may
+    /// succeed), as opposed to a request it refused or data it could not read.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unreachable { .. } => true,
+            StoreError::Postgres { source, .. } => postgres::is_connection_error(source),
+            StoreError::Sqlite { source, .. } => matches!(
+                source.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// What a change listener has seen: how many change notifications arrived, when the last
+/// one did, and whether it is connected right now.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChangeNotices {
+    pub received: u64,
+    pub last: Option<std::time::Instant>,
+    pub listening: bool,
 }
 
 /// What a write did to one article.
@@ -129,6 +167,13 @@ pub trait Store: Send + Sync {
             revision,
             categories,
         })
+    }
+
+    /// Pushed word of changes committed by any process, for backends that have it
+    /// (PostgreSQL's LISTEN/NOTIFY). The value changes on each notification and on each
+    /// reconnection (changes may have been missed while away). `None`: poll `revision`.
+    fn change_notices(&self) -> Option<tokio::sync::watch::Receiver<ChangeNotices>> {
+        None
     }
 }
 

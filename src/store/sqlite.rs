@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Changes, Outcome, Store, StoreError, Upserted, content_hash};
-use crate::model::{Article, Block, Draft, Image, Tombstone};
-use crate::vietnamese::slug::slugify;
+use super::record::{self, Existing, Plan, Row as RawRow};
+use super::{Changes, Outcome, Store, StoreError, Upserted};
+use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
 const MIGRATIONS: &[&str] = &[
@@ -184,7 +184,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<Upserted>, StoreError> {
         self.with_conn_typed(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = write_transaction(conn)?;
             let mut results = Vec::with_capacity(drafts.len());
             let mut touched = BTreeSet::new();
             for draft in drafts {
@@ -202,7 +202,7 @@ impl Store for SqliteStore {
     async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError> {
         let id = id.to_string();
         self.with_conn_typed(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = write_transaction(conn)?;
             let categories = match tx
                 .prepare_cached("SELECT 1 FROM articles WHERE id = ?1")?
                 .exists(params![id])?
@@ -269,7 +269,7 @@ impl Store for SqliteStore {
 
     async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         self.with_conn(move |conn| {
-            let tx = conn.transaction()?;
+            let tx = write_transaction(conn)?;
             let gone = tx
                 .prepare_cached("DELETE FROM tombstones WHERE deleted < ?1 RETURNING categories")?
                 .query_map(params![before.timestamp()], |r| r.get::<_, String>(0))?
@@ -406,6 +406,13 @@ impl SqliteStore {
     }
 }
 
+/// A transaction that takes the write lock up front (waiting out `busy_timeout`): a
+/// deferred one that read first cannot upgrade once another process has written, and fails
+/// at once with "database is locked" (cron import and server writing at the same time).
+fn write_transaction(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
 /// The categories named by tombstones' stored JSON lists. An unreadable list names none:
 /// `all` re-renders with any change, and a category feed simply keeps a stale tombstone.
 fn tombstone_categories(lists: &[String]) -> BTreeSet<String> {
@@ -414,21 +421,6 @@ fn tombstone_categories(lists: &[String]) -> BTreeSet<String> {
         .filter_map(|json| serde_json::from_str::<Vec<String>>(json).ok())
         .flatten()
         .collect()
-}
-
-/// A row as stored, before its JSON columns and categories are decoded.
-struct RawRow {
-    id: String,
-    slug: String,
-    title: String,
-    summary: String,
-    body: String,
-    author: Option<String>,
-    published: i64,
-    updated: i64,
-    url: Option<String>,
-    image: Option<String>,
-    categories: Option<String>,
 }
 
 fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
@@ -443,61 +435,46 @@ fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
         updated: row.get(7)?,
         url: row.get(8)?,
         image: row.get(9)?,
-        categories: row.get(10)?,
+        categories: split_categories(row.get(10)?),
     })
 }
 
-fn corrupt(id: &str, field: &'static str, message: impl ToString) -> DbError {
-    DbError::Store(StoreError::Corrupt {
-        id: id.to_string(),
-        field,
-        message: message.to_string(),
-    })
-}
-
-fn instant(id: &str, field: &'static str, secs: i64) -> Result<DateTime<Utc>, DbError> {
-    DateTime::from_timestamp(secs, 0).ok_or_else(|| corrupt(id, field, "timestamp out of range"))
-}
-
-fn finish(raw: RawRow) -> Result<Article, DbError> {
-    let body: Vec<Block> =
-        serde_json::from_str(&raw.body).map_err(|e| corrupt(&raw.id, "body", e))?;
-    let image: Option<Image> = match &raw.image {
-        Some(json) => Some(serde_json::from_str(json).map_err(|e| corrupt(&raw.id, "image", e))?),
-        None => None,
-    };
-    let mut categories: Vec<String> = raw
-        .categories
+/// `group_concat`'s list, in byte order as `record::Row` wants (category slugs never
+/// contain a comma).
+fn split_categories(list: Option<String>) -> Vec<String> {
+    let mut categories: Vec<String> = list
         .as_deref()
         .map(|list| list.split(',').map(str::to_string).collect())
         .unwrap_or_default();
     categories.sort();
-    Ok(Article {
-        published: instant(&raw.id, "published", raw.published)?,
-        updated: instant(&raw.id, "updated", raw.updated)?,
-        id: raw.id,
-        slug: raw.slug,
-        title: raw.title,
-        summary: raw.summary,
-        body,
-        author: raw.author,
-        categories,
-        url: raw.url,
-        image,
-    })
+    categories
+}
+
+fn corrupt(id: &str, field: &'static str, message: impl ToString) -> DbError {
+    DbError::Store(record::corrupt(id, field, message))
+}
+
+fn instant(id: &str, field: &'static str, secs: i64) -> Result<DateTime<Utc>, DbError> {
+    record::instant(id, field, secs).map_err(DbError::Store)
+}
+
+fn finish(raw: RawRow) -> Result<Article, DbError> {
+    raw.into_article().map_err(DbError::Store)
 }
 
 /// The existing article a draft refers to: by id, else by URL.
-fn existing(
-    tx: &rusqlite::Transaction<'_>,
-    draft: &Draft,
-) -> rusqlite::Result<Option<(String, String, String, i64)>> {
+fn existing(tx: &rusqlite::Transaction<'_>, draft: &Draft) -> rusqlite::Result<Option<Existing>> {
     let by = |column: &str, key: &str| {
         tx.prepare_cached(&format!(
             "SELECT id, slug, content_hash, updated FROM articles WHERE {column} = ?1"
         ))?
         .query_row(params![key], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok(Existing {
+                id: r.get(0)?,
+                slug: r.get(1)?,
+                content_hash: r.get(2)?,
+                updated: r.get(3)?,
+            })
         })
         .optional()
     };
@@ -510,20 +487,15 @@ fn existing(
     }
 }
 
-/// A slug derived from the title, made unique with a numeric suffix.
+/// The first of the title's slug candidates no other article has.
 fn unique_slug(tx: &rusqlite::Transaction<'_>, title: &str) -> rusqlite::Result<String> {
-    let mut base = slugify(title);
-    if base.is_empty() {
-        base = "bai-viet".to_string();
-    }
     let mut stmt = tx.prepare_cached("SELECT 1 FROM articles WHERE slug = ?1")?;
-    let mut candidate = base.clone();
-    let mut n = 2;
-    while stmt.exists(params![candidate])? {
-        candidate = format!("{base}-{n}");
-        n += 1;
+    for candidate in record::slug_candidates(title) {
+        if !stmt.exists(params![candidate])? {
+            return Ok(candidate);
+        }
     }
-    Ok(candidate)
+    unreachable!("the candidates never run out")
 }
 
 /// Writes one draft; the categories of a created or changed article, before and after, go
@@ -534,47 +506,28 @@ fn upsert_one(
     now: DateTime<Utc>,
     touched: &mut BTreeSet<String>,
 ) -> Result<Upserted, DbError> {
-    let hash = content_hash(&draft);
     let found = existing(tx, &draft)?;
-    let (id, slug, outcome, updated) = match found {
-        Some((id, _, old_hash, _)) if old_hash == hash => {
-            let article = load(tx, &id)?;
+    let write = match record::plan(&draft, found, now).map_err(DbError::Store)? {
+        Plan::Unchanged { id } => {
             return Ok(Upserted {
                 outcome: Outcome::Unchanged,
-                article,
+                article: load(tx, &id)?,
             });
         }
-        Some((id, slug, _, old_updated)) => {
-            // An edit must move `updated` forward, even if the clock or the source says otherwise,
-            // or readers would not notice it.
-            let wanted = draft.updated.unwrap_or(now).max(draft.published);
-            let updated = wanted.timestamp().max(old_updated + 1);
-            (id, slug, Outcome::Updated, updated)
-        }
-        None => {
-            let slug = unique_slug(tx, &draft.title)?;
-            let updated = draft
-                .updated
-                .unwrap_or(draft.published)
-                .max(draft.published);
-            (
-                draft.id.clone(),
-                slug,
-                Outcome::Created,
-                updated.timestamp(),
-            )
-        }
+        Plan::Write(write) => write,
     };
+    let slug = match write.slug {
+        Some(slug) => slug,
+        None => unique_slug(tx, &draft.title)?,
+    };
+    let (id, outcome) = (write.id, write.outcome);
     if let Some(url) = &draft.url {
         let owner: Option<String> = tx
             .prepare_cached("SELECT id FROM articles WHERE url = ?1 AND id <> ?2")?
             .query_row(params![url, id], |r| r.get(0))
             .optional()?;
         if let Some(owner) = owner {
-            return Err(DbError::Store(StoreError::Conflict {
-                field: "url",
-                message: format!("`{url}` is already the URL of article `{owner}`"),
-            }));
+            return Err(DbError::Store(record::url_conflict(url, owner)));
         }
     }
     if outcome == Outcome::Created {
@@ -585,13 +538,6 @@ fn upsert_one(
             .collect::<Result<Vec<_>, _>>()?;
         touched.extend(tombstone_categories(&retired));
     }
-    let body = serde_json::to_string(&draft.body).map_err(|e| corrupt(&id, "body", e))?;
-    let image = draft
-        .image
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|e| corrupt(&id, "image", e))?;
     tx.prepare_cached(
         "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image, content_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -605,13 +551,13 @@ fn upsert_one(
         slug,
         draft.title,
         draft.summary,
-        body,
+        write.body,
         draft.author,
         draft.published.timestamp(),
-        updated,
+        write.updated,
         draft.url,
-        image,
-        hash
+        write.image,
+        write.content_hash
     ])?;
     let before = tx
         .prepare_cached("DELETE FROM article_categories WHERE article_id = ?1 RETURNING category")?

@@ -1,6 +1,10 @@
-//! Shared test plumbing: temp stores, the real server on an ephemeral port, a real HTTP
-//! client, and strict XML checks. Every test gets its own directory and store file.
-#![allow(dead_code)]
+//! Shared test plumbing: temp stores on each backend, the real server on an ephemeral port,
+//! a real HTTP client, and strict XML checks. Every test gets its own directory and store.
+#![allow(dead_code, unused_imports)]
+
+mod backend;
+
+pub use backend::*;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,22 +54,21 @@ pub fn assert_well_formed(bytes: &[u8]) {
 
 pub struct TestServer {
     pub url: String,
-    pub store_path: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl TestServer {
-    /// Starts `vnfeed serve` in this process on 127.0.0.1:0 with the given extra arguments.
-    pub async fn start(dir: &Path, extra: &[&str]) -> TestServer {
-        let store_path = dir.join("vnfeed.db");
+    /// Starts `vnfeed serve` in this process on 127.0.0.1:0, on the backend's store, with
+    /// the given extra arguments.
+    pub async fn start(backend: &Backend, extra: &[&str]) -> TestServer {
         let mut argv: Vec<String> = vec![
             "vnfeed".into(),
             "serve".into(),
             "--addr".into(),
             "127.0.0.1:0".into(),
             "--store".into(),
-            store_path.display().to_string(),
+            backend.location.clone(),
             "--feeds".into(),
             repo().join("feeds").display().to_string(),
             "--poll-ms".into(),
@@ -89,7 +92,6 @@ impl TestServer {
         });
         TestServer {
             url,
-            store_path,
             shutdown: Some(tx),
             task: Some(task),
         }
@@ -164,10 +166,10 @@ pub struct ApiReply {
 
 impl TestServer {
     /// Starts a server with the publishing API on (token [`TOKEN`]) and no samples.
-    pub async fn with_api(dir: &Path, extra: &[&str]) -> TestServer {
+    pub async fn with_api(backend: &Backend, extra: &[&str]) -> TestServer {
         let mut args = vec!["--no-samples", "--api-token", TOKEN];
         args.extend_from_slice(extra);
-        TestServer::start(dir, &args).await
+        TestServer::start(backend, &args).await
     }
 
     /// An API call with the test token and, if `body` is given, `Content-Type: application/json`.

@@ -1,0 +1,677 @@
+//! The PostgreSQL store: one database shared by several stateless replicas. A small
+//! connection pool, a schema that migrates itself (under an advisory lock, so replicas
+//! starting together do not race), writes serialized by an advisory lock as SQLite's single
+//! writer serializes them, and a NOTIFY inside every write transaction so other replicas
+//! render again at once (`listen`). The rules are `record`'s, shared with SQLite; instants
+//! are whole seconds and text sorts by byte (`COLLATE "C"`), so both backends return the same
+//! articles in the same order. All of vnfeed's SQL for PostgreSQL lives here.
+
+mod listen;
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio::sync::watch;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{IsolationLevel, NoTls};
+
+use super::record::{self, Existing, Plan, Row};
+use super::{ChangeNotices, Changes, Outcome, Store, StoreError, Upserted};
+use crate::model::{Article, Draft, Tombstone};
+
+/// Each entry moves the schema one version up; `vnfeed_schema` records how far a database is.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE articles (
+    id           TEXT COLLATE "C" PRIMARY KEY,
+    slug         TEXT COLLATE "C" NOT NULL UNIQUE,
+    title        TEXT NOT NULL,
+    summary      TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    author       TEXT,
+    published    BIGINT NOT NULL,
+    updated      BIGINT NOT NULL,
+    url          TEXT COLLATE "C" UNIQUE,
+    image        TEXT,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX articles_newest ON articles (published DESC, id DESC);
+CREATE TABLE article_categories (
+    article_id TEXT COLLATE "C" NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    category   TEXT COLLATE "C" NOT NULL,
+    published  BIGINT NOT NULL,
+    PRIMARY KEY (article_id, category)
+);
+CREATE INDEX categories_newest ON article_categories (category, published DESC, article_id DESC);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO meta (key, value) VALUES ('revision', 0);
+-- The revision at which each category last changed, so a reader re-renders only the feeds
+-- a write touched.
+CREATE TABLE category_revisions (
+    category TEXT COLLATE "C" PRIMARY KEY,
+    revision BIGINT NOT NULL
+);
+-- What is left of a deleted article, for RFC 6721 deleted-entry elements.
+CREATE TABLE tombstones (
+    id         TEXT COLLATE "C" PRIMARY KEY,
+    deleted    BIGINT NOT NULL,
+    categories TEXT[] COLLATE "C" NOT NULL
+);
+CREATE INDEX tombstones_newest ON tombstones (deleted DESC, id DESC);
+"#];
+
+/// Advisory lock keys ("vnfeed" in ASCII, then a number), held for one transaction.
+const MIGRATE_LOCK: i64 = 0x766e_6665_6564_0001;
+const WRITE_LOCK: i64 = 0x766e_6665_6564_0002;
+
+const REVISION_SQL: &str = "SELECT value FROM meta WHERE key = 'revision'";
+
+/// The NOTIFY channel every write announces its new revision on.
+pub const CHANNEL: &str = "vnfeed_changes";
+
+const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, \
+    a.updated, a.url, a.image, \
+    ARRAY(SELECT ac.category FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category)";
+
+/// Cloning is shallow: clones share the pool and the change listener.
+#[derive(Clone)]
+pub struct PostgresStore {
+    inner: std::sync::Arc<Inner>,
+}
+
+struct Inner {
+    /// The URL without its password, for errors and logs.
+    target: String,
+    config: tokio_postgres::Config,
+    pool: Pool,
+    changes: OnceLock<watch::Receiver<ChangeNotices>>,
+}
+
+impl PostgresStore {
+    /// Connects and migrates the schema. Fails if the database cannot be reached now;
+    /// afterwards, an outage only fails the calls made during it.
+    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        let target = crate::config::redact(url);
+        let mut config: tokio_postgres::Config =
+            url.parse().map_err(|source| StoreError::Postgres {
+                target: target.clone(),
+                source,
+            })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(3));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("vnfeed");
+        }
+        config.keepalives_idle(Duration::from_secs(30));
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            // `Fast` drops connections whose socket closed (a restarted server) without a
+            // round trip per checkout.
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(8)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(5)))
+            .create_timeout(Some(Duration::from_secs(5)))
+            .recycle_timeout(Some(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| StoreError::Unreachable {
+                target: target.clone(),
+                message: e.to_string(),
+            })?;
+        let store = PostgresStore {
+            inner: std::sync::Arc::new(Inner {
+                target,
+                config,
+                pool,
+                changes: OnceLock::new(),
+            }),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The URL without its password.
+    pub fn target(&self) -> &str {
+        &self.inner.target
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.inner.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Backend(source) => self.err(source),
+            other => StoreError::Unreachable {
+                target: self.inner.target.clone(),
+                message: other.to_string(),
+            },
+        })
+    }
+
+    fn db_err(&self, e: DbError) -> StoreError {
+        match e {
+            DbError::Sql(source) => self.err(source),
+            DbError::Store(e) => e,
+        }
+    }
+
+    fn err(&self, source: tokio_postgres::Error) -> StoreError {
+        StoreError::Postgres {
+            target: self.inner.target.clone(),
+            source,
+        }
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let known = MIGRATIONS.len() as i32;
+        let result: Result<Option<i32>, tokio_postgres::Error> = async {
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
+                .await?;
+            tx.batch_execute("CREATE TABLE IF NOT EXISTS vnfeed_schema (version INTEGER NOT NULL)")
+                .await?;
+            let found: i32 = tx
+                .query_opt("SELECT version FROM vnfeed_schema", &[])
+                .await?
+                .map_or(0, |r| r.get(0));
+            if found > known {
+                return Ok(Some(found));
+            }
+            for sql in MIGRATIONS.iter().skip(found as usize) {
+                tx.batch_execute(sql).await?;
+            }
+            tx.execute("DELETE FROM vnfeed_schema", &[]).await?;
+            tx.execute("INSERT INTO vnfeed_schema (version) VALUES ($1)", &[&known])
+                .await?;
+            tx.commit().await?;
+            Ok(None)
+        }
+        .await;
+        match result.map_err(|e| self.err(e))? {
+            Some(found) => Err(StoreError::SchemaTooNew {
+                path: self.inner.target.clone(),
+                found: found.into(),
+                known: known.into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    async fn one(&self, column: &'static str, key: &str) -> Result<Option<Article>, StoreError> {
+        let client = self.client().await?;
+        let sql = format!("SELECT {COLUMNS} FROM articles a WHERE {column} = $1");
+        let row = async {
+            let stmt = client.prepare_cached(&sql).await?;
+            client.query_opt(&stmt, &[&key]).await
+        }
+        .await
+        .map_err(|e| self.err(e))?;
+        row.map(|r| row_of(&r).into_article()).transpose()
+    }
+}
+
+/// True for errors that mean the server is gone or refusing connections (down, restarting,
+/// shutting down, out of connection slots), not that it rejected the statement.
+pub fn is_connection_error(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        // No SQLSTATE: an I/O error or a timeout on the way to the server.
+        None => true,
+        Some(code) => {
+            let class = &code.code()[..2];
+            // 08: connection exception; 57: operator intervention (shutdown, restart);
+            // 53: insufficient resources (too many connections).
+            matches!(class, "08" | "57" | "53") || *code == SqlState::CANNOT_CONNECT_NOW
+        }
+    }
+}
+
+/// The driver's error with what it wraps: its own `Display` says only "db error" or
+/// "error connecting to server".
+pub fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} {}: {}", db.severity(), db.code().code(), db.message());
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
+fn row_of(r: &tokio_postgres::Row) -> Row {
+    Row {
+        id: r.get(0),
+        slug: r.get(1),
+        title: r.get(2),
+        summary: r.get(3),
+        body: r.get(4),
+        author: r.get(5),
+        published: r.get(6),
+        updated: r.get(7),
+        url: r.get(8),
+        image: r.get(9),
+        categories: r.get(10),
+    }
+}
+
+/// Errors inside a transaction: SQL errors get the target attached afterwards.
+enum DbError {
+    Sql(tokio_postgres::Error),
+    Store(StoreError),
+}
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        DbError::Sql(e)
+    }
+}
+
+impl From<StoreError> for DbError {
+    fn from(e: StoreError) -> Self {
+        DbError::Store(e)
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn upsert(
+        &self,
+        drafts: Vec<Draft>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Upserted>, StoreError> {
+        let mut client = self.client().await?;
+        let result: Result<Vec<Upserted>, DbError> = async {
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                .await?;
+            let mut results = Vec::with_capacity(drafts.len());
+            let mut touched = BTreeSet::new();
+            for draft in drafts {
+                results.push(upsert_one(&tx, draft, now, &mut touched).await?);
+            }
+            if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
+                record_change(&tx, &touched).await?;
+            }
+            tx.commit().await?;
+            Ok(results)
+        }
+        .await;
+        result.map_err(|e| self.db_err(e))
+    }
+
+    async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError> {
+        let mut client = self.client().await?;
+        let result: Result<Option<Tombstone>, DbError> = async {
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                .await?;
+            // article_categories rows go with it (ON DELETE CASCADE).
+            let row = tx
+                .query_opt(
+                    "DELETE FROM articles a WHERE a.id = $1 RETURNING ARRAY(SELECT ac.category \
+                     FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category)",
+                    &[&id],
+                )
+                .await?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let categories: Vec<String> = row.get(0);
+            tx.execute(
+                "INSERT INTO tombstones (id, deleted, categories) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, categories = excluded.categories",
+                &[&id, &now.timestamp(), &categories],
+            )
+            .await?;
+            record_change(&tx, &categories.iter().cloned().collect()).await?;
+            tx.commit().await?;
+            Ok(Some(Tombstone {
+                id: id.to_string(),
+                deleted: record::instant(id, "deleted", now.timestamp())?,
+                categories,
+            }))
+        }
+        .await;
+        result.map_err(|e| self.db_err(e))
+    }
+
+    async fn tombstones(
+        &self,
+        category: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Tombstone>, StoreError> {
+        let client = self.client().await?;
+        let rows = async {
+            let stmt = client
+                .prepare_cached(
+                    "SELECT id, deleted, categories FROM tombstones \
+                     WHERE $1::TEXT IS NULL OR $1 = ANY (categories) \
+                     ORDER BY deleted DESC, id DESC LIMIT $2",
+                )
+                .await?;
+            client.query(&stmt, &[&category, &(limit as i64)]).await
+        }
+        .await
+        .map_err(|e| self.err(e))?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                Ok(Tombstone {
+                    deleted: record::instant(&id, "deleted", r.get(1))?,
+                    categories: r.get(2),
+                    id,
+                })
+            })
+            .collect()
+    }
+
+    async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        let result: Result<u64, tokio_postgres::Error> = async {
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                .await?;
+            let gone = tx
+                .query(
+                    "DELETE FROM tombstones WHERE deleted < $1 RETURNING categories",
+                    &[&before.timestamp()],
+                )
+                .await?;
+            if !gone.is_empty() {
+                let categories = gone
+                    .iter()
+                    .flat_map(|r| r.get::<_, Vec<String>>(0))
+                    .collect();
+                record_change(&tx, &categories).await?;
+            }
+            tx.commit().await?;
+            Ok(gone.len() as u64)
+        }
+        .await;
+        result.map_err(|e| self.err(e))
+    }
+
+    async fn latest(
+        &self,
+        category: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError> {
+        let client = self.client().await?;
+        let limit = limit as i64;
+        let rows = async {
+            match category {
+                None => {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM articles a ORDER BY a.published DESC, a.id DESC LIMIT $1"
+                    );
+                    let stmt = client.prepare_cached(&sql).await?;
+                    client.query(&stmt, &[&limit]).await
+                }
+                Some(cat) => {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM article_categories c JOIN articles a ON a.id = c.article_id \
+                         WHERE c.category = $1 ORDER BY c.published DESC, c.article_id DESC LIMIT $2"
+                    );
+                    let stmt = client.prepare_cached(&sql).await?;
+                    client.query(&stmt, &[&cat, &limit]).await
+                }
+            }
+        }
+        .await
+        .map_err(|e| self.err(e))?;
+        rows.iter().map(|r| row_of(r).into_article()).collect()
+    }
+
+    async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError> {
+        self.one("a.slug", slug).await
+    }
+
+    async fn by_id(&self, id: &str) -> Result<Option<Article>, StoreError> {
+        self.one("a.id", id).await
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT count(*) FROM articles", &[])
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(row.get::<_, i64>(0).max(0) as u64)
+    }
+
+    async fn revision(&self) -> Result<i64, StoreError> {
+        let client = self.client().await?;
+        let row = async {
+            let stmt = client.prepare_cached(REVISION_SQL).await?;
+            client.query_one(&stmt, &[]).await
+        }
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(row.get(0))
+    }
+
+    async fn changes_since(&self, since: i64) -> Result<Changes, StoreError> {
+        let mut client = self.client().await?;
+        let result: Result<Changes, tokio_postgres::Error> = async {
+            // REPEATABLE READ: the revision and the categories come from one snapshot.
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let revision: i64 = tx.query_one(REVISION_SQL, &[]).await?.get(0);
+            let categories = if revision == since {
+                Some(BTreeSet::new())
+            } else if since < 0 || since > revision {
+                // Never rendered, or a database older than what the reader saw (a restored
+                // backup): anything may differ.
+                None
+            } else {
+                let rows = tx
+                    .query(
+                        "SELECT category FROM category_revisions WHERE revision > $1",
+                        &[&since],
+                    )
+                    .await?;
+                Some(rows.iter().map(|r| r.get(0)).collect())
+            };
+            tx.commit().await?;
+            Ok(Changes {
+                revision,
+                categories,
+            })
+        }
+        .await;
+        result.map_err(|e| self.err(e))
+    }
+
+    fn change_notices(&self) -> Option<watch::Receiver<ChangeNotices>> {
+        let rx = self
+            .inner
+            .changes
+            .get_or_init(|| listen::spawn(self.inner.config.clone(), self.inner.target.clone()));
+        Some(rx.clone())
+    }
+}
+
+/// Moves the revision on, marks `categories` (those the changed articles had before and
+/// have after) as changed at it, and announces it. The notification is delivered at commit,
+/// and only if the transaction commits.
+async fn record_change(
+    tx: &impl GenericClient,
+    categories: &BTreeSet<String>,
+) -> Result<i64, tokio_postgres::Error> {
+    let row = tx
+        .query_one(
+            "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value",
+            &[],
+        )
+        .await?;
+    let revision: i64 = row.get(0);
+    let mark = tx
+        .prepare_cached(
+            "INSERT INTO category_revisions (category, revision) VALUES ($1, $2) \
+             ON CONFLICT (category) DO UPDATE SET revision = excluded.revision",
+        )
+        .await?;
+    for category in categories {
+        tx.execute(&mark, &[category, &revision]).await?;
+    }
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&CHANNEL, &revision.to_string()],
+    )
+    .await?;
+    Ok(revision)
+}
+
+/// The existing article a draft refers to: by id, else by URL.
+async fn existing(
+    tx: &impl GenericClient,
+    draft: &Draft,
+) -> Result<Option<Existing>, tokio_postgres::Error> {
+    for (column, key) in [("id", Some(&draft.id)), ("url", draft.url.as_ref())] {
+        let Some(key) = key else { continue };
+        let stmt = tx
+            .prepare_cached(&format!(
+                "SELECT id, slug, content_hash, updated FROM articles WHERE {column} = $1"
+            ))
+            .await?;
+        if let Some(r) = tx.query_opt(&stmt, &[key]).await? {
+            return Ok(Some(Existing {
+                id: r.get(0),
+                slug: r.get(1),
+                content_hash: r.get(2),
+                updated: r.get(3),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// The first of the title's slug candidates no other article has.
+async fn unique_slug(
+    tx: &impl GenericClient,
+    title: &str,
+) -> Result<String, tokio_postgres::Error> {
+    let stmt = tx
+        .prepare_cached("SELECT 1 FROM articles WHERE slug = $1")
+        .await?;
+    for candidate in record::slug_candidates(title) {
+        if tx.query_opt(&stmt, &[&candidate]).await?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("the candidates never run out")
+}
+
+/// Writes one draft; the categories of a created or changed article, before and after, go
+/// into `touched`.
+async fn upsert_one(
+    tx: &impl GenericClient,
+    draft: Draft,
+    now: DateTime<Utc>,
+    touched: &mut BTreeSet<String>,
+) -> Result<Upserted, DbError> {
+    let found = existing(tx, &draft).await?;
+    let write = match record::plan(&draft, found, now)? {
+        Plan::Unchanged { id } => {
+            return Ok(Upserted {
+                outcome: Outcome::Unchanged,
+                article: load(tx, &id).await?,
+            });
+        }
+        Plan::Write(write) => write,
+    };
+    let slug = match write.slug {
+        Some(slug) => slug,
+        None => unique_slug(tx, &draft.title).await?,
+    };
+    let id = write.id;
+    if let Some(url) = &draft.url {
+        let owner = tx
+            .query_opt(
+                "SELECT id FROM articles WHERE url = $1 AND id <> $2",
+                &[url, &id],
+            )
+            .await?;
+        if let Some(owner) = owner {
+            return Err(DbError::Store(record::url_conflict(url, owner.get(0))));
+        }
+    }
+    if write.outcome == Outcome::Created {
+        // Its feeds drop the tombstone, whatever categories the new article has.
+        let retired = tx
+            .query(
+                "DELETE FROM tombstones WHERE id = $1 RETURNING categories",
+                &[&id],
+            )
+            .await?;
+        touched.extend(retired.iter().flat_map(|r| r.get::<_, Vec<String>>(0)));
+    }
+    let published = draft.published.timestamp();
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image, content_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, summary = excluded.summary,
+                 body = excluded.body, author = excluded.author, published = excluded.published,
+                 updated = excluded.updated, url = excluded.url, image = excluded.image,
+                 content_hash = excluded.content_hash",
+        )
+        .await?;
+    tx.execute(
+        &stmt,
+        &[
+            &id,
+            &slug,
+            &draft.title,
+            &draft.summary,
+            &write.body,
+            &draft.author,
+            &published,
+            &write.updated,
+            &draft.url,
+            &write.image,
+            &write.content_hash,
+        ],
+    )
+    .await?;
+    let before = tx
+        .query(
+            "DELETE FROM article_categories WHERE article_id = $1 RETURNING category",
+            &[&id],
+        )
+        .await?;
+    touched.extend(before.iter().map(|r| r.get::<_, String>(0)));
+    touched.extend(draft.categories.iter().cloned());
+    let insert = tx
+        .prepare_cached(
+            "INSERT INTO article_categories (article_id, category, published) VALUES ($1, $2, $3)",
+        )
+        .await?;
+    for category in &draft.categories {
+        tx.execute(&insert, &[&id, category, &published]).await?;
+    }
+    Ok(Upserted {
+        outcome: write.outcome,
+        article: load(tx, &id).await?,
+    })
+}
+
+async fn load(tx: &impl GenericClient, id: &str) -> Result<Article, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM articles a WHERE a.id = $1");
+    let stmt = tx.prepare_cached(&sql).await?;
+    let row = tx.query_one(&stmt, &[&id]).await?;
+    Ok(row_of(&row).into_article()?)
+}
