@@ -46,6 +46,12 @@ impl Backend {
     /// the terminal) when no cluster is configured.
     pub async fn postgres(test: &str) -> Option<Backend> {
         let admin = pg_admin_url(test)?;
+        Some(Backend::postgres_on(&admin, test).await)
+    }
+
+    /// A new database named after `test` on the cluster whose admin URL is `admin`.
+    pub async fn postgres_on(admin: &str, test: &str) -> Backend {
+        let admin = admin.to_string();
         let name = database_name(test);
         let client = admin_client(&admin).await;
         // One statement per call: CREATE DATABASE refuses to run inside a transaction, and a
@@ -59,12 +65,12 @@ impl Backend {
                 .await
                 .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
         }
-        Some(Backend {
+        Backend {
             kind: Kind::Postgres,
             location: with_database(&admin, &name),
             dir: super::tempdir(),
             database: Some((admin, name)),
-        })
+        }
     }
 
     /// A new handle on this test's store, as another process would open it.

@@ -3,8 +3,10 @@
 #![allow(dead_code, unused_imports)]
 
 mod backend;
+mod cluster;
 
 pub use backend::*;
+pub use cluster::*;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -71,9 +73,10 @@ impl TestServer {
             backend.location.clone(),
             "--feeds".into(),
             repo().join("feeds").display().to_string(),
-            "--poll-ms".into(),
-            "100".into(),
         ];
+        if !extra.contains(&"--poll-ms") {
+            argv.extend(["--poll-ms".into(), "100".into()]);
+        }
         argv.extend(extra.iter().map(|s| s.to_string()));
         let Command::Serve(args) = Cli::try_parse_from(argv).expect("valid arguments").command
         else {
@@ -94,6 +97,26 @@ impl TestServer {
             url,
             shutdown: Some(tx),
             task: Some(task),
+        }
+    }
+
+    /// Fetches `path` until its body passes `ready`, failing the test (naming `what`) after
+    /// `limit`; returns how long it took.
+    pub async fn wait_until(
+        &self,
+        path: &str,
+        limit: std::time::Duration,
+        what: &str,
+        ready: impl Fn(&str) -> bool,
+    ) -> std::time::Duration {
+        let start = std::time::Instant::now();
+        loop {
+            let body = self.get(path).send().await.unwrap().text().await.unwrap();
+            if ready(&body) {
+                return start.elapsed();
+            }
+            assert!(start.elapsed() < limit, "{what}: not after {limit:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
 
