@@ -10,7 +10,10 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 
 use crate::cache::{FeedCache, FeedContent};
-use crate::config::{ImportArgs, RenderArgs, ServeArgs, StoreArgs, StoreLocation};
+use crate::check::{self, output::Verdict};
+use crate::config::{
+    CheckArgs, CheckOutput, ImportArgs, RenderArgs, ServeArgs, StoreArgs, StoreLocation,
+};
 use crate::feeds::{FeedDefError, FeedSet, Lookup};
 use crate::http::AppState;
 use crate::http::api::ApiConfig;
@@ -243,4 +246,29 @@ pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
         &content.view(&site, &feed, &opened.feeds),
         args.format,
     ))
+}
+
+/// Checks every input (URLs over HTTP, files, `-`), prints the findings to stdout and a
+/// summary to stderr, and says how the run went.
+pub async fn check(args: CheckArgs) -> Result<Verdict, AppError> {
+    let options = check::Options::at(Utc::now());
+    let mut reports = Vec::with_capacity(args.inputs.len());
+    for input in &args.inputs {
+        let report = if input.contains("://") {
+            check::http::check_url(input, &options).await
+        } else {
+            check::check_file(input, &options)
+        };
+        reports.push(report);
+    }
+    let printed = match args.format {
+        CheckOutput::Text => check::output::text(&reports),
+        CheckOutput::Json => check::output::json(&reports),
+    };
+    use std::io::Write;
+    std::io::stdout()
+        .write_all(printed.as_bytes())
+        .map_err(AppError::Serve)?;
+    eprintln!("{}", check::output::summary(&reports));
+    Ok(Verdict::of(&reports, args.strict))
 }

@@ -26,6 +26,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Print one feed to standard output, exactly as the server would serve it.
     Render(RenderArgs),
+    /// Validate RSS 2.0, Atom 1.0 and JSON Feed documents: files, `-` (standard input) or
+    /// http URLs (which also get the HTTP checks). Exit 0 clean, 1 errors, 2 warnings with --strict.
+    Check(CheckArgs),
 }
 
 /// Where the articles and the feed definitions live.
@@ -167,6 +170,27 @@ pub fn redact(url: &str) -> String {
         parsed.query_pairs_mut().clear().extend_pairs(pairs);
     }
     parsed.to_string()
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Files, `-` for standard input, or http:// URLs.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// How to print findings.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckOutput,
+    /// Fail (exit 2) on warnings too, when there are no errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckOutput {
+    /// `path:line:col: severity code: message`, one finding per line.
+    Text,
+    /// One JSON array of reports, for tools.
+    Json,
 }
 
 fn parse_limit(s: &str) -> Result<usize, String> {

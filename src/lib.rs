@@ -4,9 +4,12 @@
 //! Atom, HTML) -> `cache` (finished bytes and validators) -> `http` (routes, conditional GET).
 //! `vietnamese` owns datelines, NFC, Windows-1258, slugs and keyword matching; `feeds` owns
 //! the feed definitions; `model` the plain data they all share; `app` wires the commands.
+//! `check` is the feed validator behind `vnfeed check`, independent of the rest: it reads
+//! any RSS 2.0, Atom 1.0 or JSON Feed document, vnfeed's own included.
 
 pub mod app;
 pub mod cache;
+pub mod check;
 pub mod config;
 pub mod feeds;
 pub mod http;

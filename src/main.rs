@@ -17,6 +17,15 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Check(args) => {
+            return match app::check(args).await {
+                Ok(verdict) => ExitCode::from(verdict.exit_code()),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::Serve(args) => app::serve(args).await,
         Command::Import(args) => app::import(args).await.map(|_| ()),
         Command::Render(args) => app::render(args).await.and_then(|bytes| {

@@ -126,6 +126,12 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     )
 }
 
+/// The offset, in seconds east of UTC, that [`rfc822`] and [`rfc3339`] write for this
+/// instant: Vietnam's (+25200 today, +28800 in 1970), or 0 where it had seconds.
+pub fn feed_offset(t: DateTime<Utc>) -> i32 {
+    feed_local(t).1
+}
+
 /// Dateline for readers, in Vietnam time with the offset of that instant:
 /// "Thứ Hai, 22/04/2024, 07:00 (GMT+7)"; "(GMT+8)" in 1970.
 pub fn human_vi(t: DateTime<Utc>) -> String {

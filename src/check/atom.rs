@@ -1,0 +1,407 @@
+//! Atom 1.0 (RFC 4287): required elements, authors, links, text and content constructs,
+//! IRIs and RFC 3339 dates, for a feed document or a single-entry document.
+
+use roxmltree::Node;
+
+use super::date;
+use super::feed::{Facts, Item};
+use super::html::{RelativeRefs, markup_in_text};
+use super::xml::{self, ATOM_NS, XHTML_NS, XML_NS, attr_at, child, children, text, value_at};
+use super::{Rule, Sink, iri};
+
+const FEED: &[&str] = &[
+    "author",
+    "category",
+    "contributor",
+    "generator",
+    "icon",
+    "id",
+    "link",
+    "logo",
+    "rights",
+    "subtitle",
+    "title",
+    "updated",
+    "entry",
+];
+const ENTRY: &[&str] = &[
+    "author",
+    "category",
+    "content",
+    "contributor",
+    "id",
+    "link",
+    "published",
+    "rights",
+    "source",
+    "summary",
+    "title",
+    "updated",
+];
+/// Elements a feed or an entry may hold more than once; the rest appear at most once.
+const REPEATABLE: &[&str] = &["author", "category", "contributor", "link", "entry"];
+const ATOM: Option<&str> = Some(ATOM_NS);
+
+pub fn check(root: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
+    let mut facts = Facts {
+        root: root.range().start,
+        language: root
+            .ancestors()
+            .find_map(|n| n.attribute((XML_NS, "lang")))
+            .filter(|l| !l.is_empty())
+            .map(str::to_string),
+        language_hint: "add xml:lang=\"vi\" to <feed>",
+        self_hint: "add <link rel=\"self\" href=\"…the feed's URL…\" type=\"application/atom+xml\"/>",
+        ..Facts::default()
+    };
+    let refs = RelativeRefs::new();
+    if root.tag_name().name() == "entry" {
+        let item = entry(root, false, &refs, &mut facts, sink);
+        facts.items.push(item);
+        return facts;
+    }
+    xml::unknown_children(root, ATOM, FEED, "an Atom feed", sink);
+    xml::once(root, ATOM, FEED, REPEATABLE, "<feed>", sink);
+    common(root, "<feed>", &refs, &mut facts, sink);
+    for name in ["icon", "logo"] {
+        if let Some(n) = child(root, ATOM, name) {
+            reference(value_at(n), &text(n), &format!("<{name}>"), sink);
+        }
+    }
+    let feed_has_author = child(root, ATOM, "author").is_some();
+    for node in children(root, ATOM, "entry") {
+        let item = entry(node, feed_has_author, &refs, &mut facts, sink);
+        facts.items.push(item);
+    }
+    facts
+}
+
+/// What feeds, entries and sources share: id, title, updated, people, links, text.
+fn common(
+    node: Node<'_, '_>,
+    label: &str,
+    refs: &RelativeRefs,
+    facts: &mut Facts,
+    sink: &mut Sink<'_>,
+) {
+    for name in ["id", "title", "updated"] {
+        if child(node, ATOM, name).is_none() {
+            sink.at(
+                node.range().start,
+                Rule::AtomMissingElement,
+                format!("{label} has no <{name}>"),
+            );
+        }
+    }
+    if let Some(id) = child(node, ATOM, "id")
+        && let Err(why) = iri::absolute(&text(id))
+    {
+        sink.at(
+            value_at(id),
+            Rule::InvalidUrl,
+            format!("<id> must be an absolute IRI: {why}"),
+        );
+    }
+    for name in ["author", "contributor"] {
+        for person in children(node, ATOM, name) {
+            self::person(person, sink);
+        }
+    }
+    for name in ["title", "subtitle", "summary", "rights"] {
+        if let Some(t) = child(node, ATOM, name) {
+            text_construct(t, refs, sink);
+        }
+    }
+    links(node, label, facts, sink);
+    for name in ["updated", "published"] {
+        if let Some(d) = child(node, ATOM, name) {
+            rfc3339(d, facts, sink);
+        }
+    }
+}
+
+fn entry(
+    node: Node<'_, '_>,
+    feed_has_author: bool,
+    refs: &RelativeRefs,
+    facts: &mut Facts,
+    sink: &mut Sink<'_>,
+) -> Item {
+    xml::unknown_children(node, ATOM, ENTRY, "an Atom entry", sink);
+    xml::once(node, ATOM, ENTRY, REPEATABLE, "<entry>", sink);
+    common(node, "<entry>", refs, facts, sink);
+    let source_author = child(node, ATOM, "source").and_then(|s| child(s, ATOM, "author"));
+    if !feed_has_author && child(node, ATOM, "author").is_none() && source_author.is_none() {
+        sink.at(
+            node.range().start,
+            Rule::AtomMissingAuthor,
+            "<entry> has no <author>, and neither has the feed",
+        );
+    }
+    let content = child(node, ATOM, "content");
+    let alternate = children(node, ATOM, "link")
+        .find(|l| l.attribute("rel").unwrap_or("alternate") == "alternate");
+    match content {
+        Some(c) => self::content(c, node, refs, sink),
+        None if alternate.is_none() => sink.at(
+            node.range().start,
+            Rule::AtomContentOrAlternate,
+            "<entry> has neither <content> nor a rel=\"alternate\" link",
+        ),
+        None => {}
+    }
+    let instant = |name: &str| {
+        child(node, ATOM, name).and_then(|d| date::rfc3339(&text(d), true).ok().map(|s| s.instant))
+    };
+    Item {
+        at: node.range().start,
+        id: child(node, ATOM, "id").map(|id| (value_at(id), text(id))),
+        link: alternate
+            .and_then(|l| l.attribute("href"))
+            .map(str::to_string),
+        title: child(node, ATOM, "title").map(text),
+        date: instant("published").or_else(|| instant("updated")),
+        updated: instant("updated"),
+    }
+}
+
+fn person(node: Node<'_, '_>, sink: &mut Sink<'_>) {
+    let label = format!("<{}>", node.tag_name().name());
+    let names = children(node, ATOM, "name").count();
+    if names != 1 {
+        let why = if names == 0 {
+            "has no <name>"
+        } else {
+            "has more than one <name>"
+        };
+        sink.at(
+            node.range().start,
+            Rule::AtomPerson,
+            format!("{label} {why}"),
+        );
+    }
+    if let Some(email) = child(node, ATOM, "email") {
+        let value = text(email);
+        let valid = value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !value.contains(char::is_whitespace)
+        });
+        if !valid {
+            sink.at(
+                value_at(email),
+                Rule::AtomPerson,
+                format!("<email> \"{value}\" is not an e-mail address"),
+            );
+        }
+    }
+    if let Some(uri) = child(node, ATOM, "uri") {
+        reference(value_at(uri), &text(uri), "<uri>", sink);
+    }
+}
+
+fn links(node: Node<'_, '_>, label: &str, facts: &mut Facts, sink: &mut Sink<'_>) {
+    let mut alternates: Vec<(Option<&str>, Option<&str>)> = Vec::new();
+    for link in children(node, ATOM, "link") {
+        let Some(href) = link.attribute("href") else {
+            sink.at(link.range().start, Rule::AtomLink, "<link> has no href");
+            continue;
+        };
+        let at = attr_at(link, "href");
+        if reference(at, href, "the link href", sink) == Some(true) && !xml::has_base(link) {
+            sink.at(
+                at,
+                Rule::RelativeLink,
+                format!("the link href `{href}` is relative and no xml:base says against what"),
+            );
+        }
+        match link.attribute("rel").unwrap_or("alternate") {
+            "alternate" => {
+                let key = (link.attribute("type"), link.attribute("hreflang"));
+                if alternates.contains(&key) {
+                    sink.at(
+                        link.range().start,
+                        Rule::AtomLink,
+                        format!("{label} has two rel=\"alternate\" links with the same type and hreflang"),
+                    );
+                }
+                alternates.push(key);
+            }
+            // The feed's self link, or a lone entry document's; not an entry's in a feed.
+            "self" if node.tag_name().name() == "feed" || node.parent_element().is_none() => {
+                facts.self_links.push((at, href.to_string()));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks an IRI reference; `Some(true)` when valid and relative.
+fn reference(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) -> Option<bool> {
+    match iri::reference(value) {
+        Ok(relative) => Some(relative),
+        Err(why) => {
+            sink.at(
+                at,
+                Rule::InvalidUrl,
+                format!("{what} is not a valid IRI: {why}"),
+            );
+            None
+        }
+    }
+}
+
+fn text_construct(node: Node<'_, '_>, refs: &RelativeRefs, sink: &mut Sink<'_>) {
+    let name = node.tag_name().name();
+    let kind = node.attribute("type").unwrap_or("text");
+    match kind {
+        "text" | "html" | "xhtml" => {}
+        other => {
+            sink.at(
+                attr_at(node, "type"),
+                Rule::AtomText,
+                format!("<{name}> type is \"text\", \"html\" or \"xhtml\", not \"{other}\""),
+            );
+            return;
+        }
+    }
+    construct_body(node, kind, Rule::AtomText, refs, sink);
+}
+
+fn content(node: Node<'_, '_>, entry: Node<'_, '_>, refs: &RelativeRefs, sink: &mut Sink<'_>) {
+    let kind = node.attribute("type").unwrap_or("text");
+    let is_construct = matches!(kind, "text" | "html" | "xhtml");
+    if !is_construct && !is_media_type(kind) {
+        sink.at(
+            attr_at(node, "type"),
+            Rule::AtomContent,
+            format!("<content> type is text, html, xhtml or a media type, not \"{kind}\""),
+        );
+        return;
+    }
+    let has_summary = child(entry, ATOM, "summary").is_some();
+    if let Some(src) = node.attribute("src") {
+        reference(attr_at(node, "src"), src, "the content src", sink);
+        if node.has_children() {
+            sink.at(
+                node.range().start,
+                Rule::AtomContent,
+                "<content> with src must be empty",
+            );
+        } else if !has_summary {
+            sink.at(
+                entry.range().start,
+                Rule::AtomContent,
+                "an entry whose <content> has src needs a <summary>",
+            );
+        }
+        return;
+    }
+    let xml_or_text = is_construct
+        || kind.starts_with("text/")
+        || kind.ends_with("+xml")
+        || kind.ends_with("/xml");
+    if !xml_or_text && !has_summary {
+        sink.at(
+            entry.range().start,
+            Rule::AtomContent,
+            format!("an entry with base64 <content> ({kind}) needs a <summary>"),
+        );
+    }
+    if is_construct {
+        construct_body(node, kind, Rule::AtomContent, refs, sink);
+    }
+}
+
+/// text and html hold character data only; xhtml holds exactly one xhtml:div.
+fn markup_shape(node: Node<'_, '_>, kind: &str) -> Result<(), String> {
+    let elements: Vec<Node<'_, '_>> = node.children().filter(Node::is_element).collect();
+    if kind == "xhtml" {
+        let stray_text = node
+            .children()
+            .any(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
+        let one_div = elements.len() == 1
+            && elements[0].tag_name().namespace() == Some(XHTML_NS)
+            && elements[0].tag_name().name() == "div";
+        if !one_div || stray_text {
+            return Err("of type xhtml must hold exactly one xhtml:div (xmlns=\"http://www.w3.org/1999/xhtml\")".into());
+        }
+    } else if let Some(e) = elements.first() {
+        return Err(format!(
+            "of type {kind} contains the element <{}>: escape the markup or use type=\"xhtml\"",
+            e.tag_name().name()
+        ));
+    }
+    Ok(())
+}
+
+/// The body of a text construct or of text/html/xhtml content: its shape (reported under
+/// `rule`), then HTML in plain text or relative URLs in HTML.
+fn construct_body(
+    node: Node<'_, '_>,
+    kind: &str,
+    rule: Rule,
+    refs: &RelativeRefs,
+    sink: &mut Sink<'_>,
+) {
+    let name = node.tag_name().name();
+    if let Err(why) = markup_shape(node, kind) {
+        sink.at(node.range().start, rule, format!("<{name}> {why}"));
+        return;
+    }
+    let value = text(node);
+    match kind {
+        "text" => {
+            if let Some(markup) = markup_in_text(&value) {
+                sink.at(
+                    value_at(node),
+                    Rule::HtmlInText,
+                    format!(
+                        "<{name}> is type=\"text\" but contains HTML: {markup} (say type=\"html\")"
+                    ),
+                );
+            }
+        }
+        "html" if !xml::has_base(node) => {
+            if let Some(first) = refs.find(&value).first() {
+                sink.at(
+                    value_at(node),
+                    Rule::RelativeLink,
+                    format!("<{name}> links to the relative URL `{first}` and no xml:base says against what"),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `type/subtype` with RFC 6838 name characters; composite types cannot be inline content.
+fn is_media_type(s: &str) -> bool {
+    let essence = s.split(';').next().unwrap_or("").trim();
+    let Some((top, sub)) = essence.split_once('/') else {
+        return false;
+    };
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    token(top)
+        && token(sub)
+        && !matches!(top.to_ascii_lowercase().as_str(), "multipart" | "message")
+}
+
+fn rfc3339(node: Node<'_, '_>, facts: &mut Facts, sink: &mut Sink<'_>) {
+    let value = text(node);
+    let at = value_at(node);
+    let name = node.tag_name().name();
+    match date::rfc3339(&value, true) {
+        Ok(stamp) => facts.date(at, stamp, &format!("<{name}> \"{value}\""), sink),
+        Err(why) => sink.at(
+            at,
+            Rule::DateRfc3339,
+            format!("<{name}> \"{value}\" is not an RFC 3339 date-time: {why}"),
+        ),
+    }
+}

@@ -1,0 +1,261 @@
+//! `vnfeed check`: a validator for RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents, and for
+//! the HTTP side of a feed URL. Offline and deterministic: the clock is an argument.
+//!
+//! The document is decoded and parsed once (`xml` with positions, or `json_feed`), each
+//! format's module checks its spec's rules and gathers the format-neutral `feed::Facts`,
+//! and `feed` applies the rules every format shares (self link, ids, dates, language).
+//! Every finding carries the line and column it is about; the rule table is in `rules`.
+
+mod atom;
+mod date;
+mod feed;
+mod html;
+pub mod http;
+mod iri;
+mod json_feed;
+mod language;
+pub mod output;
+mod rss;
+pub mod rules;
+mod xml;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use rules::{Rule, Severity};
+
+/// One problem, where it is. `line` and `column` are 1-based (columns count characters);
+/// both are 0 for findings about the HTTP exchange or the input as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub line: u32,
+    pub column: u32,
+    pub severity: Severity,
+    #[serde(rename = "code", serialize_with = "serialize_rule")]
+    pub rule: Rule,
+    pub message: String,
+}
+
+fn serialize_rule<S: serde::Serializer>(rule: &Rule, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(rule.code())
+}
+
+impl Finding {
+    pub fn new(rule: Rule, line: u32, column: u32, message: impl Into<String>) -> Finding {
+        Finding {
+            line,
+            column,
+            severity: rule.severity(),
+            rule,
+            message: message.into(),
+        }
+    }
+
+    /// A finding about the input or the exchange, not a place in the document.
+    pub fn global(rule: Rule, message: impl Into<String>) -> Finding {
+        Finding::new(rule, 0, 0, message)
+    }
+}
+
+/// The formats the checker knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FeedFormat {
+    #[serde(rename = "rss")]
+    Rss,
+    #[serde(rename = "atom")]
+    Atom,
+    #[serde(rename = "json")]
+    JsonFeed,
+}
+
+/// What the checker needs beyond the bytes.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// "Now", for dates in the future. Passed in so a check is repeatable.
+    pub now: DateTime<Utc>,
+    /// The URL the document was fetched from, if any: the self link must match it.
+    pub location: Option<String>,
+}
+
+impl Options {
+    pub fn at(now: DateTime<Utc>) -> Options {
+        Options {
+            now,
+            location: None,
+        }
+    }
+}
+
+/// The findings for one input (a file, standard input or a URL).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The path or URL as given; `-` for standard input.
+    pub source: String,
+    pub format: Option<FeedFormat>,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// Puts findings in document order, HTTP findings first, so output is stable.
+    fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message))
+        });
+    }
+}
+
+/// A document after the checks: its format (when it could be told) and the findings.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub format: Option<FeedFormat>,
+    /// The character encoding the document was read in (XML only; JSON is UTF-8).
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    pub findings: Vec<Finding>,
+}
+
+/// Checks one document, whatever its format.
+pub fn check_document(bytes: &[u8], options: &Options) -> Checked {
+    if json_feed::looks_like_json(bytes) {
+        return Checked {
+            format: Some(FeedFormat::JsonFeed),
+            encoding: None,
+            findings: json_feed::check(bytes, options),
+        };
+    }
+    xml::check(bytes, options)
+}
+
+/// Checks a document read from `source` (a path, `-`, or anything else for the label).
+pub fn check_bytes(source: &str, bytes: &[u8], options: &Options) -> Report {
+    let checked = check_document(bytes, options);
+    let mut report = Report {
+        source: source.to_string(),
+        format: checked.format,
+        findings: checked.findings,
+    };
+    report.sort();
+    report
+}
+
+/// Checks a file, or standard input when `path` is `-`.
+pub fn check_file(path: &str, options: &Options) -> Report {
+    use std::io::Read;
+    let read = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map(|_| buf)
+    } else {
+        std::fs::read(path)
+    };
+    match read {
+        Ok(bytes) => check_bytes(path, &bytes, options),
+        Err(e) => Report {
+            source: path.to_string(),
+            format: None,
+            findings: vec![Finding::global(
+                Rule::Unreadable,
+                format!("cannot read {path}: {e}"),
+            )],
+        },
+    }
+}
+
+/// Maps byte offsets in a document to 1-based lines and character columns, the way
+/// roxmltree counts them, without rescanning the text for every finding.
+pub(crate) struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    pub fn new(text: &'t str) -> LineIndex<'t> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, starts }
+    }
+
+    pub fn position(&self, offset: usize) -> (u32, u32) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let column = self.text[self.starts[line]..offset].chars().count() + 1;
+        (line as u32 + 1, column as u32)
+    }
+
+    /// The byte offset of a 1-based line and byte column (as serde_json reports them).
+    pub fn offset(&self, line: usize, byte_column: usize) -> usize {
+        let start = self
+            .starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len());
+        (start + byte_column.saturating_sub(1)).min(self.text.len())
+    }
+}
+
+/// Collects findings against byte offsets of one document.
+pub(crate) struct Sink<'t> {
+    index: LineIndex<'t>,
+    findings: Vec<Finding>,
+}
+
+impl<'t> Sink<'t> {
+    pub fn new(text: &'t str) -> Sink<'t> {
+        Sink {
+            index: LineIndex::new(text),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn at(&mut self, offset: usize, rule: Rule, message: impl Into<String>) {
+        let (line, column) = self.index.position(offset);
+        self.findings
+            .push(Finding::new(rule, line, column, message));
+    }
+
+    pub fn line_of(&self, offset: usize) -> u32 {
+        self.index.position(offset).0
+    }
+
+    pub fn index(&self) -> &LineIndex<'t> {
+        &self.index
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_counts_characters_not_bytes() {
+        let text = "ab\nĐảng x\n\nz";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(0), (1, 1));
+        assert_eq!(index.position(3), (2, 1));
+        let x = text.find('x').unwrap();
+        assert_eq!(index.position(x), (2, 6));
+        assert_eq!(index.position(text.len()), (4, 2));
+        let z = text.find('z').unwrap();
+        assert_eq!(index.position(z), (4, 1));
+    }
+}

@@ -1,0 +1,384 @@
+//! RSS 2.0 (the RSS Advisory Board's specification): required channel elements, items,
+//! guids, enclosures, RFC 822 dates, full URLs, and what `feed` needs to know.
+
+use roxmltree::Node;
+
+use super::date::{self, W3cdtf};
+use super::feed::{Facts, Item};
+use super::html::{RelativeRefs, markup_in_text};
+use super::xml::{self, ATOM_NS, CONTENT_NS, DC_NS, attr_at, child, children, text, value_at};
+use super::{Rule, Sink, iri, language};
+
+const CHANNEL: &[&str] = &[
+    "title",
+    "link",
+    "description",
+    "language",
+    "copyright",
+    "managingEditor",
+    "webMaster",
+    "pubDate",
+    "lastBuildDate",
+    "category",
+    "generator",
+    "docs",
+    "cloud",
+    "ttl",
+    "image",
+    "rating",
+    "textInput",
+    "skipHours",
+    "skipDays",
+    "item",
+];
+const ITEM: &[&str] = &[
+    "title",
+    "link",
+    "description",
+    "author",
+    "category",
+    "comments",
+    "enclosure",
+    "guid",
+    "pubDate",
+    "source",
+];
+
+pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
+    let mut facts = Facts {
+        root: rss.range().start,
+        language_hint: "add <language>vi</language> to the channel",
+        self_hint: "add <atom:link rel=\"self\" href=\"…the feed's URL…\" type=\"application/rss+xml\"/> \
+                    to the channel (xmlns:atom=\"http://www.w3.org/2005/Atom\")",
+        ..Facts::default()
+    };
+    match rss.attribute("version") {
+        None => sink.at(
+            rss.range().start,
+            Rule::RssVersion,
+            "<rss> has no version: write version=\"2.0\"",
+        ),
+        Some("2.0") => {}
+        Some(v) => sink.at(
+            attr_at(rss, "version"),
+            Rule::RssVersion,
+            format!("version \"{v}\" is not 2.0: this checker validates RSS 2.0"),
+        ),
+    }
+    let Some(channel) = child(rss, None, "channel") else {
+        sink.at(
+            rss.range().start,
+            Rule::RssMissingElement,
+            "<rss> has no <channel>",
+        );
+        return facts;
+    };
+    xml::once(rss, None, &["channel"], &[], "<rss>", sink);
+    facts.root = channel.range().start;
+    xml::unknown_children(channel, None, CHANNEL, "an RSS 2.0 channel", sink);
+    xml::once(
+        channel,
+        None,
+        CHANNEL,
+        &["category", "item"],
+        "<channel>",
+        sink,
+    );
+    for name in ["title", "link", "description"] {
+        if child(channel, None, name).is_none() {
+            sink.at(
+                channel.range().start,
+                Rule::RssMissingElement,
+                format!("<channel> has no <{name}>"),
+            );
+        }
+    }
+    if let Some(title) = child(channel, None, "title") {
+        plain_text(title, "the channel <title>", sink);
+    }
+    for name in ["link", "docs"] {
+        if let Some(link) = child(channel, None, name) {
+            full_url(
+                value_at(link),
+                &text(link),
+                &format!("channel <{name}>"),
+                sink,
+            );
+        }
+    }
+    if let Some(lang) = child(channel, None, "language") {
+        let value = text(lang);
+        if let Err(why) = language::check(&value) {
+            sink.at(value_at(lang), Rule::InvalidLanguage, why);
+        }
+        facts.language = Some(value);
+    }
+    for name in ["pubDate", "lastBuildDate"] {
+        if let Some(d) = child(channel, None, name) {
+            rfc822(d, &mut facts, sink);
+        }
+    }
+    for d in children(channel, Some(DC_NS), "date") {
+        dc_date(d, &mut facts, sink);
+    }
+    if let Some(ttl) = child(channel, None, "ttl") {
+        integer(ttl, "<ttl>", u32::MAX, sink);
+    }
+    if let Some(image) = child(channel, None, "image") {
+        for name in ["url", "link"] {
+            if let Some(u) = child(image, None, name) {
+                full_url(value_at(u), &text(u), &format!("image <{name}>"), sink);
+            }
+        }
+        if let Some(w) = child(image, None, "width") {
+            integer(w, "image <width>", 144, sink);
+        }
+        if let Some(h) = child(image, None, "height") {
+            integer(h, "image <height>", 400, sink);
+        }
+    }
+    for link in children(channel, Some(ATOM_NS), "link") {
+        if link.attribute("rel") == Some("self")
+            && let Some(href) = link.attribute("href")
+        {
+            facts
+                .self_links
+                .push((attr_at(link, "href"), href.to_string()));
+        }
+    }
+    let refs = RelativeRefs::new();
+    for node in children(channel, None, "item") {
+        let item = item(node, &refs, &mut facts, sink);
+        facts.items.push(item);
+    }
+    facts
+}
+
+fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut Sink<'_>) -> Item {
+    xml::unknown_children(node, None, ITEM, "an RSS 2.0 item", sink);
+    xml::once(node, None, ITEM, &["category"], "<item>", sink);
+    let title = child(node, None, "title");
+    let description = child(node, None, "description");
+    if title.is_none() && description.is_none() {
+        sink.at(
+            node.range().start,
+            Rule::RssItemTitleOrDescription,
+            "<item> has neither <title> nor <description>",
+        );
+    }
+    if let Some(t) = title {
+        plain_text(t, "the item <title>", sink);
+    }
+    let html_fields = description
+        .into_iter()
+        .chain(child(node, Some(CONTENT_NS), "encoded"));
+    for field in html_fields {
+        relative_refs(field, refs, sink);
+    }
+    for name in ["link", "comments"] {
+        if let Some(l) = child(node, None, name) {
+            full_url(value_at(l), &text(l), &format!("item <{name}>"), sink);
+        }
+    }
+    if let Some(source) = child(node, None, "source") {
+        match source.attribute("url") {
+            Some(u) => full_url(attr_at(source, "url"), u, "the url of <source>", sink),
+            None => sink.at(
+                source.range().start,
+                Rule::InvalidUrl,
+                "<source> needs a url attribute",
+            ),
+        }
+    }
+    for enclosure in children(node, None, "enclosure") {
+        self::enclosure(enclosure, sink);
+    }
+    let mut date = None;
+    if let Some(d) = child(node, None, "pubDate") {
+        date = rfc822(d, facts, sink);
+    }
+    for d in children(node, Some(DC_NS), "date") {
+        dc_date(d, facts, sink);
+    }
+    let id = match child(node, None, "guid") {
+        Some(g) => Some(guid(g, sink)),
+        None => {
+            sink.at(
+                node.range().start,
+                Rule::UnstableGuid,
+                "<item> has no <guid>: readers fall back to its link or title, which change",
+            );
+            None
+        }
+    };
+    Item {
+        at: node.range().start,
+        id,
+        link: child(node, None, "link").map(text),
+        title: title.map(text),
+        date,
+        updated: None,
+    }
+}
+
+fn guid(g: Node<'_, '_>, sink: &mut Sink<'_>) -> (usize, String) {
+    let value = text(g);
+    let permalink = match g.attribute("isPermaLink") {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(other) => {
+            sink.at(
+                attr_at(g, "isPermaLink"),
+                Rule::RssGuidPermalink,
+                format!("isPermaLink is \"true\" or \"false\", not \"{other}\""),
+            );
+            false
+        }
+    };
+    if permalink && let Err(why) = iri::web_url(&value) {
+        sink.at(
+            value_at(g),
+            Rule::RssGuidPermalink,
+            format!("a guid is a full URL unless isPermaLink=\"false\": {why}"),
+        );
+    }
+    (value_at(g), value)
+}
+
+fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
+    for attr in ["url", "length", "type"] {
+        if e.attribute(attr).is_none() {
+            sink.at(
+                e.range().start,
+                Rule::RssEnclosure,
+                format!("<enclosure> has no {attr} attribute"),
+            );
+        }
+    }
+    if let Some(url) = e.attribute("url") {
+        full_url(attr_at(e, "url"), url, "the enclosure url", sink);
+    }
+    if let Some(length) = e.attribute("length")
+        && length.parse::<u64>().is_err()
+    {
+        sink.at(
+            attr_at(e, "length"),
+            Rule::RssEnclosure,
+            format!("the enclosure length is a number of bytes, not \"{length}\""),
+        );
+    }
+}
+
+fn full_url(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
+    if let Err(why) = iri::web_url(value) {
+        sink.at(
+            at,
+            Rule::InvalidUrl,
+            format!("{what} must be a full URL: {why}"),
+        );
+    }
+}
+
+fn integer(node: Node<'_, '_>, what: &str, max: u32, sink: &mut Sink<'_>) {
+    let value = text(node);
+    match value.parse::<u32>() {
+        Ok(n) if n <= max => {}
+        Ok(_) => sink.at(
+            value_at(node),
+            Rule::RssInteger,
+            format!("{what} is at most {max}, not {value}"),
+        ),
+        Err(_) => sink.at(
+            value_at(node),
+            Rule::RssInteger,
+            format!("{what} is a whole number, not \"{value}\""),
+        ),
+    }
+}
+
+fn plain_text(node: Node<'_, '_>, what: &str, sink: &mut Sink<'_>) {
+    if let Some(markup) = markup_in_text(&text(node)) {
+        sink.at(
+            value_at(node),
+            Rule::HtmlInText,
+            format!("{what} is plain text but contains HTML: {markup}"),
+        );
+    }
+}
+
+fn relative_refs(node: Node<'_, '_>, refs: &RelativeRefs, sink: &mut Sink<'_>) {
+    if xml::has_base(node) {
+        return;
+    }
+    let found = refs.find(&text(node));
+    if let Some(first) = found.first() {
+        let more = match found.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        sink.at(
+            value_at(node),
+            Rule::RelativeLink,
+            format!(
+                "<{}> links to the relative URL `{first}`{more}: readers resolve it against \
+                 their own address; write full URLs",
+                qualified(node)
+            ),
+        );
+    }
+}
+
+fn qualified(node: Node<'_, '_>) -> String {
+    let name = node.tag_name();
+    match name.namespace().and_then(|ns| node.lookup_prefix(ns)) {
+        Some(prefix) if !prefix.is_empty() => format!("{prefix}:{}", name.name()),
+        _ => name.name().to_string(),
+    }
+}
+
+/// Checks an RFC 822 date element and records it; returns the instant when valid.
+fn rfc822(
+    node: Node<'_, '_>,
+    facts: &mut Facts,
+    sink: &mut Sink<'_>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let value = text(node);
+    let at = value_at(node);
+    let name = node.tag_name().name();
+    match date::rfc822(&value) {
+        Ok(d) => {
+            if let Some(problem) = d.problem {
+                sink.at(
+                    at,
+                    Rule::DateRfc822Form,
+                    format!("<{name}> \"{value}\": {problem}"),
+                );
+            }
+            facts.date(at, d.stamp, &format!("<{name}> \"{value}\""), sink);
+            Some(d.stamp.instant)
+        }
+        Err(why) => {
+            sink.at(
+                at,
+                Rule::DateRfc822,
+                format!("<{name}> \"{value}\" is not an RFC 822 date: {why}"),
+            );
+            None
+        }
+    }
+}
+
+fn dc_date(node: Node<'_, '_>, facts: &mut Facts, sink: &mut Sink<'_>) {
+    let value = text(node);
+    let at = value_at(node);
+    match date::w3cdtf(&value) {
+        Ok(W3cdtf::Stamp(stamp)) => facts.date(at, stamp, &format!("<dc:date> \"{value}\""), sink),
+        Ok(W3cdtf::Date) => {}
+        Ok(W3cdtf::NoZone) => sink.at(
+            at,
+            Rule::DateNoZone,
+            format!("<dc:date> \"{value}\" has a time but no zone: add +07:00 or Z"),
+        ),
+        Err(why) => sink.at(at, Rule::DateW3cdtf, why),
+    }
+}

@@ -1,0 +1,205 @@
+//! The rule table: every code `vnfeed check` can report, its severity, what it means, and
+//! the W3C Feed Validation Service message it corresponds to. One table, so the README, the
+//! corpus test and the output can never disagree about a rule.
+
+use serde::Serialize;
+
+/// Errors break a spec's MUST; warnings are the practices aggregators rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+macro_rules! rules {
+    ($( $variant:ident = $code:literal, $severity:ident, $w3c:literal, $summary:literal; )*) => {
+        /// One rule of the checker. `code()` is the stable name scripts match on.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Rule {
+            $($variant),*
+        }
+
+        impl Rule {
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant),*];
+
+            pub fn code(self) -> &'static str {
+                match self { $(Rule::$variant => $code),* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $(Rule::$variant => Severity::$severity),* }
+            }
+
+            /// The W3C Feed Validation Service message class(es) this rule matches, or ""
+            /// when the W3C validator has no such check.
+            pub fn w3c(self) -> &'static str {
+                match self { $(Rule::$variant => $w3c),* }
+            }
+
+            /// What the rule checks, in one line.
+            pub fn summary(self) -> &'static str {
+                match self { $(Rule::$variant => $summary),* }
+            }
+        }
+    };
+}
+
+rules! {
+    // Reading the input.
+    Unreadable = "unreadable", Error, "IOError",
+        "the file or standard input cannot be read";
+    NotWellFormed = "not-well-formed", Error, "SAXError",
+        "XML 1.0 well-formedness (forbidden characters, unclosed tags, undeclared prefixes, ...)";
+    Encoding = "encoding", Error, "UnicodeError, UnknownEncoding",
+        "bytes invalid in the declared or detected encoding, or an unknown encoding name";
+    UnknownFormat = "unknown-format", Error, "(\"not a feed\" page)",
+        "the document is neither RSS 2.0, Atom 1.0 nor JSON Feed";
+    JsonSyntax = "json-syntax", Error, "",
+        "JSON syntax (RFC 8259)";
+    // RSS 2.0.
+    RssVersion = "rss-version", Error, "MissingAttribute version, InvalidValue",
+        "<rss> must say version=\"2.0\"";
+    RssMissingElement = "rss-missing-element", Error, "MissingChannel, MissingElement",
+        "<channel> and its <title>, <link> and <description> are required";
+    RssItemTitleOrDescription = "rss-item-title-or-description", Error, "ItemMustContainTitleOrDescription",
+        "an item needs a title or a description";
+    RssGuidPermalink = "rss-guid-permalink", Error, "InvalidPermalink, InvalidHttpGUID, InvalidBooleanAttribute",
+        "a guid is a full URL unless isPermaLink=\"false\"; isPermaLink is true or false";
+    RssEnclosure = "rss-enclosure", Error, "MissingAttribute, InvalidIntegerAttribute",
+        "<enclosure> needs url, length (an integer) and type";
+    RssInteger = "rss-integer", Error, "InvalidInteger, InvalidWidth, InvalidHeight",
+        "<ttl> is a whole number of minutes; image width at most 144, height at most 400";
+    UnknownElement = "unknown-element", Error, "UndefinedElement",
+        "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace)";
+    DuplicateElement = "duplicate-element", Error, "DuplicateElement",
+        "an element or JSON member that may appear once appears again";
+    DateRfc822 = "date-rfc822", Error, "InvalidRFC2822Date, IncorrectDOW",
+        "RSS dates are RFC 822: English day and month names, a real date, a valid zone, a matching weekday";
+    DateRfc822Form = "date-rfc822-form", Warning, "ProblematicalRFC822Date",
+        "an RFC 822 date in a form many readers misread (two-digit year, lower-case names, comments)";
+    DateW3cdtf = "date-w3cdtf", Error, "InvalidW3CDTFDate",
+        "dc:date is a W3C-DTF date";
+    // Atom 1.0.
+    AtomNamespace = "atom-namespace", Error, "NotInANamespace, InvalidNamespace, ObsoleteNamespace",
+        "<feed> is in the Atom 1.0 namespace http://www.w3.org/2005/Atom";
+    AtomMissingElement = "atom-missing-element", Error, "MissingElement",
+        "atom:id, atom:title and atom:updated on the feed and on every entry";
+    AtomMissingAuthor = "atom-missing-author", Error, "MissingElement author",
+        "an entry has an author, or the feed does";
+    AtomPerson = "atom-person", Error, "MissingElement name, InvalidAddrSpec",
+        "an author or contributor has exactly one name; email is an address";
+    AtomLink = "atom-link", Error, "MissingHref, DuplicateAtomLink",
+        "a link has an href; one alternate link per type and hreflang";
+    AtomContentOrAlternate = "atom-content-or-alternate", Error, "MissingContentOrAlternate",
+        "an entry without content has a rel=\"alternate\" link";
+    AtomText = "atom-text", Error, "InvalidTextType, MissingXhtmlDiv, NotEscaped",
+        "text constructs: type text, html or xhtml; xhtml in one div; no child elements otherwise";
+    AtomContent = "atom-content", Error, "InvalidMIMEType, MissingSummary, MissingXhtmlDiv, NotEscaped",
+        "content: a valid type; empty when it has src; a summary when it has src or is binary";
+    DateRfc3339 = "date-rfc3339", Error, "InvalidRFC3339Date",
+        "Atom and JSON Feed dates are RFC 3339 date-times (upper-case T and Z, seconds, an offset)";
+    InvalidUrl = "invalid-url", Error, "InvalidFullLink, InvalidURLAttribute, InvalidIRI, InvalidURI, InvalidUriChar",
+        "URLs that must be absolute are; IRIs and IRI references are well-formed";
+    InvalidLanguage = "invalid-language", Error, "InvalidLanguage",
+        "a language is an ISO 639 code with optional subtags (`vi`, `vi-VN`; not `vn`)";
+    DuplicateId = "duplicate-id", Error, "DuplicateValue (guid), DuplicateEntries",
+        "items do not share a guid / id (Atom: not with the same atom:updated either)";
+    // JSON Feed 1.1.
+    JsonVersion = "json-version", Error, "",
+        "version is https://jsonfeed.org/version/1.1 (or /1)";
+    JsonMissingField = "json-missing-field", Error, "",
+        "title, items, items[].id; attachments need url and mime_type";
+    JsonType = "json-type", Error, "",
+        "each known member has the type the spec gives it";
+    JsonItemContent = "json-item-content", Error, "",
+        "an item has content_html or content_text";
+    // Best practices: warnings.
+    MissingSelfLink = "missing-self-link", Warning, "MissingSelf, MissingAtomSelfLink",
+        "the feed says its own URL (atom:link rel=\"self\", JSON feed_url)";
+    SelfLinkMismatch = "self-link-mismatch", Warning, "SelfDoesntMatchLocation",
+        "the self URL is the URL the feed was fetched from";
+    UnstableGuid = "unstable-guid", Warning, "NotSufficientlyUnique, MissingGuid",
+        "an item id that will not stay the same: missing, a small number, the title, or with session or tracking parameters";
+    DateNoZone = "date-no-zone", Warning, "W3DTFDateNoTimezone",
+        "a date whose zone is unknown: no zone (dc:date), -0000, -00:00 or a military letter";
+    DateFuture = "date-future", Warning, "ImplausibleDate",
+        "a date more than 10 minutes in the future";
+    MissingLanguage = "missing-language", Warning, "",
+        "the feed says its language (<language>, xml:lang, language)";
+    DuplicateItem = "duplicate-item", Warning, "DuplicateEntries",
+        "two items with the same link, or the same title and date, or one Atom id at two updated times";
+    RelativeLink = "relative-link", Warning, "ContainsRelRef",
+        "relative URLs in HTML content, or Atom hrefs with no xml:base to resolve them";
+    HtmlInText = "html-in-text", Warning, "ContainsHTML, ContainsUndeclaredHTML",
+        "HTML tags or character references in a plain-text field (RSS titles, Atom type=\"text\", JSON title)";
+    LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
+        "a Vietnamese local time labelled GMT/UTC (see the heuristic in the README)";
+    // HTTP, when the input is a URL.
+    HttpFetch = "http-fetch", Error, "IOError, HttpsProtocolError",
+        "the URL could not be fetched (bad URL, connection refused, https in a build without TLS)";
+    HttpStatus = "http-status", Error, "HttpError",
+        "the feed answers 200 OK";
+    HttpContentType = "http-content-type", Error, "UnexpectedContentType",
+        "Content-Type is present and a type readers accept for this format";
+    HttpCharset = "http-charset", Error, "EncodingMismatch",
+        "the Content-Type charset agrees with the document's own encoding";
+    HttpNoCharset = "http-no-charset", Warning, "TextXml",
+        "an XML feed's Content-Type names its charset";
+    HttpValidators = "http-validators", Warning, "",
+        "the response carries ETag and/or Last-Modified";
+    HttpConditional = "http-conditional", Warning, "",
+        "a conditional GET with the response's ETag / Last-Modified answers 304";
+    HttpNoGzip = "http-no-gzip", Warning, "Uncompressed",
+        "gzip is used when the request accepts it";
+    HttpGzipInvalid = "http-gzip-invalid", Error, "IOError (gzip)",
+        "gzip bodies decompress to the same document; no gzip when it was not accepted";
+    HttpVary = "http-vary", Warning, "",
+        "a response that depends on Accept-Encoding says Vary: Accept-Encoding";
+}
+
+impl Rule {
+    /// Rules about the HTTP exchange rather than the document.
+    pub fn is_http(self) -> bool {
+        self.code().starts_with("http-")
+    }
+
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.code() == code)
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_lowercase_words() {
+        let mut seen = std::collections::HashSet::new();
+        for rule in Rule::ALL {
+            let code = rule.code();
+            assert!(seen.insert(code), "{code} twice");
+            assert!(
+                code.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{code}"
+            );
+            assert_eq!(Rule::from_code(code), Some(*rule));
+        }
+    }
+}
