@@ -85,7 +85,10 @@ fn entry(view: &FeedView<'_>, article: &Article) -> Entry {
         )],
         summary: Some(Text::plain(article.summary.clone())),
         content: Some(Content {
-            value: Some(body::html(&article.body)),
+            value: Some(body::html_at(
+                &article.body,
+                &view.site.article_url(article),
+            )),
             content_type: Some("html".into()),
             ..Content::default()
         }),

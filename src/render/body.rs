@@ -20,6 +20,18 @@ pub fn escape(text: &str) -> String {
 
 /// The body as HTML: paragraphs, figures with their caption, and sanitized HTML as stored.
 pub fn html(blocks: &[Block]) -> String {
+    render(blocks, None)
+}
+
+/// The body as a feed or a page shows it, away from where it was written: relative URLs (in
+/// stored HTML and in figure sources) are made absolute against `base`, the article's URL,
+/// since a reader would resolve them against its own address. A `base` that is not an
+/// absolute URL leaves them as they are.
+pub fn html_at(blocks: &[Block], base: &str) -> String {
+    render(blocks, url::Url::parse(base).ok().as_ref())
+}
+
+fn render(blocks: &[Block], base: Option<&url::Url>) -> String {
     let mut out = String::new();
     for block in blocks {
         match block {
@@ -31,9 +43,13 @@ pub fn html(blocks: &[Block]) -> String {
             Block::Figure { caption, src } => {
                 out.push_str("<figure>");
                 if let Some(src) = src {
+                    let src = match base.map(|b| b.join(src)) {
+                        Some(Ok(absolute)) => absolute.to_string(),
+                        _ => src.clone(),
+                    };
                     out.push_str(&format!(
                         "<img src=\"{}\" alt=\"{}\">",
-                        escape(src),
+                        escape(&src),
                         escape(caption)
                     ));
                 }
@@ -42,7 +58,10 @@ pub fn html(blocks: &[Block]) -> String {
                 out.push_str("</figcaption></figure>\n");
             }
             Block::Html { html } => {
-                out.push_str(html);
+                match base {
+                    Some(base) => out.push_str(&crate::sanitize::with_absolute_urls(html, base)),
+                    None => out.push_str(html),
+                }
                 out.push('\n');
             }
         }
@@ -69,5 +88,32 @@ mod tests {
             out,
             "<p>a &lt; b &amp; &quot;c&quot; ]]&gt;</p>\n<figure><figcaption>Ảnh.</figcaption></figure>\n"
         );
+    }
+
+    #[test]
+    fn feeds_and_pages_get_absolute_urls() {
+        let blocks = [
+            Block::Html {
+                html: "<p><a href=\"/bien-gioi/to-cong-tac\" rel=\"noopener noreferrer\">tổ</a> \
+                       <a href=\"https://a.example/\" rel=\"noopener noreferrer\">a</a></p>"
+                    .into(),
+            },
+            Block::Figure {
+                caption: "Mốc giới.".into(),
+                src: Some("anh/moc-gioi.jpg".into()),
+            },
+        ];
+        let out = html_at(&blocks, "https://tin.example/bien-gioi/cung-giu-moc-gioi");
+        assert!(
+            out.contains("href=\"https://tin.example/bien-gioi/to-cong-tac\""),
+            "{out}"
+        );
+        assert!(out.contains("href=\"https://a.example/\""), "{out}");
+        assert!(
+            out.contains("src=\"https://tin.example/bien-gioi/anh/moc-gioi.jpg\""),
+            "{out}"
+        );
+        // As stored (the API's answer), nothing moves.
+        assert!(html(&blocks).contains("href=\"/bien-gioi/to-cong-tac\""));
     }
 }

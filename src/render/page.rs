@@ -78,7 +78,7 @@ pub fn article(site: &Site, feeds: &FeedSet, article: &Article) -> Vec<u8> {
         escape(&site.index_url()),
         escape(&site.title),
         escape(&article.title),
-        super::body::html(&article.body),
+        super::body::html_at(&article.body, &site.article_url(article)),
     );
     document(&format!("{} – {}", article.title, site.title), &head, &main)
 }

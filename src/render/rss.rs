@@ -69,7 +69,10 @@ fn item(view: &FeedView<'_>, article: &Article) -> Item {
         description: Some(article.summary.clone()),
         guid: Some(guid),
         pub_date: Some(rfc822(article.published)),
-        content: Some(body::html(&article.body)),
+        content: Some(body::html_at(
+            &article.body,
+            &view.site.article_url(article),
+        )),
         categories: article
             .categories
             .iter()
