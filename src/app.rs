@@ -12,7 +12,8 @@ use tokio::net::TcpListener;
 use crate::cache::{FeedCache, FeedContent};
 use crate::check::{self, output::Verdict};
 use crate::config::{
-    CheckArgs, CheckOutput, ImportArgs, RenderArgs, ServeArgs, StoreArgs, StoreLocation,
+    CheckArgs, CheckOutput, ImportArgs, MigrateArgs, RenderArgs, ServeArgs, StoreArgs,
+    StoreLocation,
 };
 use crate::feeds::{FeedDefError, FeedSet, Lookup};
 use crate::http::AppState;
@@ -40,6 +41,8 @@ pub enum AppError {
     UnknownFeed(String),
     #[error(transparent)]
     TokenFile(#[from] TokenFileError),
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::MigrateError),
     #[error("import failed for {failed} file(s)")]
     ImportFailed { failed: usize },
 }
@@ -271,4 +274,28 @@ pub async fn check(args: CheckArgs) -> Result<Verdict, AppError> {
         .map_err(AppError::Serve)?;
     eprintln!("{}", check::output::summary(&reports));
     Ok(Verdict::of(&reports, args.strict))
+}
+
+/// Copies a store into another, with a progress bar, and prints what the count check found.
+pub async fn migrate(args: MigrateArgs) -> Result<crate::migrate::Migrated, AppError> {
+    if args.from == args.to {
+        return Err(crate::migrate::MigrateError::SameStore.into());
+    }
+    let from = open_store(&args.from).await?;
+    let to = open_store(&args.to).await?;
+    eprintln!("migrating {} -> {}", args.from, args.to);
+    let progress = indicatif::ProgressBar::new(0);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} articles {per_sec} eta {eta}")
+    {
+        progress.set_style(style);
+    }
+    let result = crate::migrate::copy(from.as_ref(), to.as_ref(), &progress).await;
+    progress.finish_and_clear();
+    let migrated = result?;
+    eprintln!(
+        "migrated {} articles and {} tombstones; count check passed (source = target)",
+        migrated.articles, migrated.tombstones
+    );
+    Ok(migrated)
 }

@@ -29,6 +29,20 @@ pub enum Command {
     /// Validate RSS 2.0, Atom 1.0 and JSON Feed documents: files, `-` (standard input) or
     /// http URLs (which also get the HTTP checks). Exit 0 clean, 1 errors, 2 warnings with --strict.
     Check(CheckArgs),
+    /// Copy every article and tombstone, exactly as stored, from one store to another
+    /// (e.g. `--from sqlite:vnfeed.db --to postgres://vnfeed@db/vnfeed`).
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    /// The store to copy from: `sqlite:PATH` (or a plain path) or a `postgres://` URL.
+    #[arg(long, value_parser = StoreLocation::parse)]
+    pub from: StoreLocation,
+    /// The store to copy into (created and migrated if new); articles already there with the
+    /// same id are overwritten.
+    #[arg(long, value_parser = StoreLocation::parse)]
+    pub to: StoreLocation,
 }
 
 /// Where the articles and the feed definitions live.

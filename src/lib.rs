@@ -14,6 +14,7 @@ pub mod config;
 pub mod feeds;
 pub mod http;
 pub mod import;
+pub mod migrate;
 pub mod model;
 pub mod render;
 pub mod samples;

@@ -28,6 +28,7 @@ async fn main() -> ExitCode {
         }
         Command::Serve(args) => app::serve(args).await,
         Command::Import(args) => app::import(args).await.map(|_| ()),
+        Command::Migrate(args) => app::migrate(args).await.map(|_| ()),
         Command::Render(args) => app::render(args).await.and_then(|bytes| {
             std::io::stdout()
                 .write_all(&bytes)

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{Article, Draft, Tombstone};
 
 pub use postgres::PostgresStore;
+pub use record::StoredArticle;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +169,23 @@ pub trait Store: Send + Sync {
             categories,
         })
     }
+
+    /// Up to `limit` articles exactly as stored, in byte order of id, after `after` (from the
+    /// first with `None`): a full copy for `vnfeed migrate`, a page at a time.
+    async fn export(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredArticle>, StoreError>;
+
+    /// Writes exported articles and tombstones as they are, in one transaction: nothing is
+    /// decided anew (slug, `updated`, hash are kept), an article or tombstone with the same
+    /// id is overwritten, and the revision moves on so readers render again.
+    async fn restore(
+        &self,
+        articles: Vec<StoredArticle>,
+        tombstones: Vec<Tombstone>,
+    ) -> Result<(), StoreError>;
 
     /// Pushed word of changes committed by any process, for backends that have it
     /// (PostgreSQL's LISTEN/NOTIFY). The value changes on each notification and on each

@@ -2,11 +2,14 @@
 //! connection pool, a schema that migrates itself (under an advisory lock, so replicas
 //! starting together do not race), writes serialized by an advisory lock as SQLite's single
 //! writer serializes them, and a NOTIFY inside every write transaction so other replicas
-//! render again at once (`listen`). The rules are `record`'s, shared with SQLite; instants
+//! render again at once (`listen`). Writes live in `write`, the verbatim copy for
+//! `vnfeed migrate` in `copy`. The rules are `record`'s, shared with SQLite; instants
 //! are whole seconds and text sorts by byte (`COLLATE "C"`), so both backends return the same
-//! articles in the same order. All of vnfeed's SQL for PostgreSQL lives here.
+//! articles in the same order. All of vnfeed's SQL for PostgreSQL lives here and below.
 
+mod copy;
 mod listen;
+mod write;
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -19,8 +22,8 @@ use tokio::sync::watch;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls};
 
-use super::record::{self, Existing, Plan, Row};
-use super::{ChangeNotices, Changes, Outcome, Store, StoreError, Upserted};
+use super::record::{self, Row};
+use super::{ChangeNotices, Changes, Store, StoreError, StoredArticle, Upserted};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `vnfeed_schema` records how far a database is.
@@ -289,59 +292,23 @@ impl Store for PostgresStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<Upserted>, StoreError> {
         let mut client = self.client().await?;
-        let result: Result<Vec<Upserted>, DbError> = async {
-            let tx = client.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-                .await?;
-            let mut results = Vec::with_capacity(drafts.len());
-            let mut touched = BTreeSet::new();
-            for draft in drafts {
-                results.push(upsert_one(&tx, draft, now, &mut touched).await?);
-            }
-            if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
-                record_change(&tx, &touched).await?;
-            }
-            tx.commit().await?;
-            Ok(results)
-        }
-        .await;
-        result.map_err(|e| self.db_err(e))
+        write::upsert(&mut client, drafts, now)
+            .await
+            .map_err(|e| self.db_err(e))
     }
 
     async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError> {
         let mut client = self.client().await?;
-        let result: Result<Option<Tombstone>, DbError> = async {
-            let tx = client.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-                .await?;
-            // article_categories rows go with it (ON DELETE CASCADE).
-            let row = tx
-                .query_opt(
-                    "DELETE FROM articles a WHERE a.id = $1 RETURNING ARRAY(SELECT ac.category \
-                     FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category)",
-                    &[&id],
-                )
-                .await?;
-            let Some(row) = row else {
-                return Ok(None);
-            };
-            let categories: Vec<String> = row.get(0);
-            tx.execute(
-                "INSERT INTO tombstones (id, deleted, categories) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, categories = excluded.categories",
-                &[&id, &now.timestamp(), &categories],
-            )
-            .await?;
-            record_change(&tx, &categories.iter().cloned().collect()).await?;
-            tx.commit().await?;
-            Ok(Some(Tombstone {
-                id: id.to_string(),
-                deleted: record::instant(id, "deleted", now.timestamp())?,
-                categories,
-            }))
-        }
-        .await;
-        result.map_err(|e| self.db_err(e))
+        write::delete(&mut client, id, now)
+            .await
+            .map_err(|e| self.db_err(e))
+    }
+
+    async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        write::forget_tombstones(&mut client, before)
+            .await
+            .map_err(|e| self.err(e))
     }
 
     async fn tombstones(
@@ -372,32 +339,6 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
-    }
-
-    async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut client = self.client().await?;
-        let result: Result<u64, tokio_postgres::Error> = async {
-            let tx = client.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-                .await?;
-            let gone = tx
-                .query(
-                    "DELETE FROM tombstones WHERE deleted < $1 RETURNING categories",
-                    &[&before.timestamp()],
-                )
-                .await?;
-            if !gone.is_empty() {
-                let categories = gone
-                    .iter()
-                    .flat_map(|r| r.get::<_, Vec<String>>(0))
-                    .collect();
-                record_change(&tx, &categories).await?;
-            }
-            tx.commit().await?;
-            Ok(gone.len() as u64)
-        }
-        .await;
-        result.map_err(|e| self.err(e))
     }
 
     async fn latest(
@@ -446,6 +387,29 @@ impl Store for PostgresStore {
             .await
             .map_err(|e| self.err(e))?;
         Ok(row.get::<_, i64>(0).max(0) as u64)
+    }
+
+    async fn export(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
+        let client = self.client().await?;
+        // Every id sorts after the empty string.
+        copy::export(&client, after.unwrap_or(""), limit)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn restore(
+        &self,
+        articles: Vec<StoredArticle>,
+        tombstones: Vec<Tombstone>,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        copy::restore(&mut client, &articles, &tombstones)
+            .await
+            .map_err(|e| self.err(e))
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {
@@ -502,176 +466,4 @@ impl Store for PostgresStore {
             .get_or_init(|| listen::spawn(self.inner.config.clone(), self.inner.target.clone()));
         Some(rx.clone())
     }
-}
-
-/// Moves the revision on, marks `categories` (those the changed articles had before and
-/// have after) as changed at it, and announces it. The notification is delivered at commit,
-/// and only if the transaction commits.
-async fn record_change(
-    tx: &impl GenericClient,
-    categories: &BTreeSet<String>,
-) -> Result<i64, tokio_postgres::Error> {
-    let row = tx
-        .query_one(
-            "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value",
-            &[],
-        )
-        .await?;
-    let revision: i64 = row.get(0);
-    let mark = tx
-        .prepare_cached(
-            "INSERT INTO category_revisions (category, revision) VALUES ($1, $2) \
-             ON CONFLICT (category) DO UPDATE SET revision = excluded.revision",
-        )
-        .await?;
-    for category in categories {
-        tx.execute(&mark, &[category, &revision]).await?;
-    }
-    tx.execute(
-        "SELECT pg_notify($1, $2)",
-        &[&CHANNEL, &revision.to_string()],
-    )
-    .await?;
-    Ok(revision)
-}
-
-/// The existing article a draft refers to: by id, else by URL.
-async fn existing(
-    tx: &impl GenericClient,
-    draft: &Draft,
-) -> Result<Option<Existing>, tokio_postgres::Error> {
-    for (column, key) in [("id", Some(&draft.id)), ("url", draft.url.as_ref())] {
-        let Some(key) = key else { continue };
-        let stmt = tx
-            .prepare_cached(&format!(
-                "SELECT id, slug, content_hash, updated FROM articles WHERE {column} = $1"
-            ))
-            .await?;
-        if let Some(r) = tx.query_opt(&stmt, &[key]).await? {
-            return Ok(Some(Existing {
-                id: r.get(0),
-                slug: r.get(1),
-                content_hash: r.get(2),
-                updated: r.get(3),
-            }));
-        }
-    }
-    Ok(None)
-}
-
-/// The first of the title's slug candidates no other article has.
-async fn unique_slug(
-    tx: &impl GenericClient,
-    title: &str,
-) -> Result<String, tokio_postgres::Error> {
-    let stmt = tx
-        .prepare_cached("SELECT 1 FROM articles WHERE slug = $1")
-        .await?;
-    for candidate in record::slug_candidates(title) {
-        if tx.query_opt(&stmt, &[&candidate]).await?.is_none() {
-            return Ok(candidate);
-        }
-    }
-    unreachable!("the candidates never run out")
-}
-
-/// Writes one draft; the categories of a created or changed article, before and after, go
-/// into `touched`.
-async fn upsert_one(
-    tx: &impl GenericClient,
-    draft: Draft,
-    now: DateTime<Utc>,
-    touched: &mut BTreeSet<String>,
-) -> Result<Upserted, DbError> {
-    let found = existing(tx, &draft).await?;
-    let write = match record::plan(&draft, found, now)? {
-        Plan::Unchanged { id } => {
-            return Ok(Upserted {
-                outcome: Outcome::Unchanged,
-                article: load(tx, &id).await?,
-            });
-        }
-        Plan::Write(write) => write,
-    };
-    let slug = match write.slug {
-        Some(slug) => slug,
-        None => unique_slug(tx, &draft.title).await?,
-    };
-    let id = write.id;
-    if let Some(url) = &draft.url {
-        let owner = tx
-            .query_opt(
-                "SELECT id FROM articles WHERE url = $1 AND id <> $2",
-                &[url, &id],
-            )
-            .await?;
-        if let Some(owner) = owner {
-            return Err(DbError::Store(record::url_conflict(url, owner.get(0))));
-        }
-    }
-    if write.outcome == Outcome::Created {
-        // Its feeds drop the tombstone, whatever categories the new article has.
-        let retired = tx
-            .query(
-                "DELETE FROM tombstones WHERE id = $1 RETURNING categories",
-                &[&id],
-            )
-            .await?;
-        touched.extend(retired.iter().flat_map(|r| r.get::<_, Vec<String>>(0)));
-    }
-    let published = draft.published.timestamp();
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image, content_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (id) DO UPDATE SET title = excluded.title, summary = excluded.summary,
-                 body = excluded.body, author = excluded.author, published = excluded.published,
-                 updated = excluded.updated, url = excluded.url, image = excluded.image,
-                 content_hash = excluded.content_hash",
-        )
-        .await?;
-    tx.execute(
-        &stmt,
-        &[
-            &id,
-            &slug,
-            &draft.title,
-            &draft.summary,
-            &write.body,
-            &draft.author,
-            &published,
-            &write.updated,
-            &draft.url,
-            &write.image,
-            &write.content_hash,
-        ],
-    )
-    .await?;
-    let before = tx
-        .query(
-            "DELETE FROM article_categories WHERE article_id = $1 RETURNING category",
-            &[&id],
-        )
-        .await?;
-    touched.extend(before.iter().map(|r| r.get::<_, String>(0)));
-    touched.extend(draft.categories.iter().cloned());
-    let insert = tx
-        .prepare_cached(
-            "INSERT INTO article_categories (article_id, category, published) VALUES ($1, $2, $3)",
-        )
-        .await?;
-    for category in &draft.categories {
-        tx.execute(&insert, &[&id, category, &published]).await?;
-    }
-    Ok(Upserted {
-        outcome: write.outcome,
-        article: load(tx, &id).await?,
-    })
-}
-
-async fn load(tx: &impl GenericClient, id: &str) -> Result<Article, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM articles a WHERE a.id = $1");
-    let stmt = tx.prepare_cached(&sql).await?;
-    let row = tx.query_one(&stmt, &[&id]).await?;
-    Ok(row_of(&row).into_article()?)
 }

@@ -56,6 +56,14 @@ impl Row {
     }
 }
 
+/// One article exactly as a store keeps it, with the hash of the source it came from, so a
+/// store moved to another backend keeps its slugs, its `updated` and its idempotence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredArticle {
+    pub row: Row,
+    pub content_hash: String,
+}
+
 pub fn corrupt(id: &str, field: &'static str, message: impl ToString) -> StoreError {
     StoreError::Corrupt {
         id: id.to_string(),
@@ -106,6 +114,28 @@ pub struct Write {
     pub content_hash: String,
     pub body: String,
     pub image: Option<String>,
+}
+
+impl Write {
+    /// The row to store for `draft`, under `slug` (the stored one, or a new unique one).
+    pub fn into_stored(self, draft: Draft, slug: String) -> StoredArticle {
+        StoredArticle {
+            row: Row {
+                id: self.id,
+                slug,
+                title: draft.title,
+                summary: draft.summary,
+                body: self.body,
+                author: draft.author,
+                published: draft.published.timestamp(),
+                updated: self.updated,
+                url: draft.url,
+                image: self.image,
+                categories: draft.categories,
+            },
+            content_hash: self.content_hash,
+        }
+    }
 }
 
 /// Decides what to write for `draft`, given what the store holds for it.

@@ -1,6 +1,8 @@
 //! The embedded SQLite store: one file, WAL, `synchronous=FULL`, a schema that migrates
 //! itself on open. All of vnfeed's SQL for SQLite lives here.
 
+mod copy;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -10,7 +12,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::record::{self, Existing, Plan, Row as RawRow};
-use super::{Changes, Outcome, Store, StoreError, Upserted};
+use super::{Changes, Outcome, Store, StoreError, StoredArticle, Upserted};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
@@ -318,6 +320,26 @@ impl Store for SqliteStore {
         Ok(n.max(0) as u64)
     }
 
+    async fn export(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
+        // Every id sorts after the empty string.
+        let after = after.unwrap_or("").to_string();
+        self.with_conn_typed(move |conn| copy::export(conn, &after, limit))
+            .await
+    }
+
+    async fn restore(
+        &self,
+        articles: Vec<StoredArticle>,
+        tombstones: Vec<Tombstone>,
+    ) -> Result<(), StoreError> {
+        self.with_conn_typed(move |conn| copy::restore(conn, &articles, &tombstones))
+            .await
+    }
+
     async fn revision(&self) -> Result<i64, StoreError> {
         self.with_conn(|conn| {
             conn.prepare_cached(REVISION_SQL)?
@@ -516,11 +538,11 @@ fn upsert_one(
         }
         Plan::Write(write) => write,
     };
-    let slug = match write.slug {
+    let slug = match write.slug.clone() {
         Some(slug) => slug,
         None => unique_slug(tx, &draft.title)?,
     };
-    let (id, outcome) = (write.id, write.outcome);
+    let (id, outcome) = (write.id.clone(), write.outcome);
     if let Some(url) = &draft.url {
         let owner: Option<String> = tx
             .prepare_cached("SELECT id FROM articles WHERE url = ?1 AND id <> ?2")?
@@ -538,41 +560,53 @@ fn upsert_one(
             .collect::<Result<Vec<_>, _>>()?;
         touched.extend(tombstone_categories(&retired));
     }
+    put_article(tx, &write.into_stored(draft, slug), touched)?;
+    let article = load(tx, &id)?;
+    Ok(Upserted { outcome, article })
+}
+
+/// Writes an article row as given (overwriting one with the same id) and replaces its
+/// categories; its categories before and after go into `touched`.
+fn put_article(
+    tx: &rusqlite::Transaction<'_>,
+    stored: &StoredArticle,
+    touched: &mut BTreeSet<String>,
+) -> rusqlite::Result<()> {
+    let row = &stored.row;
     tx.prepare_cached(
         "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image, content_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT (id) DO UPDATE SET title = excluded.title, summary = excluded.summary,
-             body = excluded.body, author = excluded.author, published = excluded.published,
-             updated = excluded.updated, url = excluded.url, image = excluded.image,
-             content_hash = excluded.content_hash",
+         ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title,
+             summary = excluded.summary, body = excluded.body, author = excluded.author,
+             published = excluded.published, updated = excluded.updated, url = excluded.url,
+             image = excluded.image, content_hash = excluded.content_hash",
     )?
     .execute(params![
-        id,
-        slug,
-        draft.title,
-        draft.summary,
-        write.body,
-        draft.author,
-        draft.published.timestamp(),
-        write.updated,
-        draft.url,
-        write.image,
-        write.content_hash
+        row.id,
+        row.slug,
+        row.title,
+        row.summary,
+        row.body,
+        row.author,
+        row.published,
+        row.updated,
+        row.url,
+        row.image,
+        stored.content_hash
     ])?;
     let before = tx
         .prepare_cached("DELETE FROM article_categories WHERE article_id = ?1 RETURNING category")?
-        .query_map(params![id], |r| r.get::<_, String>(0))?
+        .query_map(params![row.id], |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
     touched.extend(before);
-    touched.extend(draft.categories.iter().cloned());
     let mut insert = tx.prepare_cached(
         "INSERT INTO article_categories (article_id, category, published) VALUES (?1, ?2, ?3)",
     )?;
-    for category in &draft.categories {
-        insert.execute(params![id, category, draft.published.timestamp()])?;
+    for category in &row.categories {
+        insert.execute(params![row.id, category, row.published])?;
+        touched.insert(category.clone());
     }
-    let article = load(tx, &id)?;
-    Ok(Upserted { outcome, article })
+    Ok(())
 }
 
 fn load(conn: &Connection, id: &str) -> Result<Article, DbError> {

@@ -1,0 +1,281 @@
+//! Writes: every change to the articles, in one transaction each, serialized across
+//! replicas by an advisory lock (as SQLite's single writer serializes them), and announced
+//! with NOTIFY so other replicas render again.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{GenericClient, Object};
+
+use super::{CHANNEL, COLUMNS, DbError, WRITE_LOCK, row_of};
+use crate::model::{Article, Draft, Tombstone};
+use crate::store::record::{self, Existing, Plan};
+use crate::store::{Outcome, StoredArticle, Upserted};
+
+/// A transaction holding the store's write lock until it ends, so writers from every
+/// replica take turns (slugs are checked for uniqueness, the revision moves by one).
+pub(super) async fn write_transaction(
+    client: &mut Object,
+) -> Result<deadpool_postgres::Transaction<'_>, tokio_postgres::Error> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+        .await?;
+    Ok(tx)
+}
+
+pub(super) async fn upsert(
+    client: &mut Object,
+    drafts: Vec<Draft>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Upserted>, DbError> {
+    let tx = write_transaction(client).await?;
+    let mut results = Vec::with_capacity(drafts.len());
+    let mut touched = BTreeSet::new();
+    for draft in drafts {
+        results.push(upsert_one(&tx, draft, now, &mut touched).await?);
+    }
+    if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
+        record_change(&tx, &touched).await?;
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+pub(super) async fn delete(
+    client: &mut Object,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Tombstone>, DbError> {
+    let tx = write_transaction(client).await?;
+    // article_categories rows go with it (ON DELETE CASCADE).
+    let row = tx
+        .query_opt(
+            "DELETE FROM articles a WHERE a.id = $1 RETURNING ARRAY(SELECT ac.category \
+             FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category)",
+            &[&id],
+        )
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let categories: Vec<String> = row.get(0);
+    tx.execute(
+        "INSERT INTO tombstones (id, deleted, categories) VALUES ($1, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, categories = excluded.categories",
+        &[&id, &now.timestamp(), &categories],
+    )
+    .await?;
+    record_change(&tx, &categories.iter().cloned().collect()).await?;
+    tx.commit().await?;
+    Ok(Some(Tombstone {
+        id: id.to_string(),
+        deleted: record::instant(id, "deleted", now.timestamp())?,
+        categories,
+    }))
+}
+
+pub(super) async fn forget_tombstones(
+    client: &mut Object,
+    before: DateTime<Utc>,
+) -> Result<u64, tokio_postgres::Error> {
+    let tx = write_transaction(client).await?;
+    let gone = tx
+        .query(
+            "DELETE FROM tombstones WHERE deleted < $1 RETURNING categories",
+            &[&before.timestamp()],
+        )
+        .await?;
+    if !gone.is_empty() {
+        let categories = gone
+            .iter()
+            .flat_map(|r| r.get::<_, Vec<String>>(0))
+            .collect();
+        record_change(&tx, &categories).await?;
+    }
+    tx.commit().await?;
+    Ok(gone.len() as u64)
+}
+
+/// Moves the revision on, marks `categories` (those the changed articles had before and
+/// have after) as changed at it, and announces it. The notification is delivered at commit,
+/// and only if the transaction commits.
+pub(super) async fn record_change(
+    tx: &impl GenericClient,
+    categories: &BTreeSet<String>,
+) -> Result<i64, tokio_postgres::Error> {
+    let row = tx
+        .query_one(
+            "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value",
+            &[],
+        )
+        .await?;
+    let revision: i64 = row.get(0);
+    let mark = tx
+        .prepare_cached(
+            "INSERT INTO category_revisions (category, revision) VALUES ($1, $2) \
+             ON CONFLICT (category) DO UPDATE SET revision = excluded.revision",
+        )
+        .await?;
+    for category in categories {
+        tx.execute(&mark, &[category, &revision]).await?;
+    }
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&CHANNEL, &revision.to_string()],
+    )
+    .await?;
+    Ok(revision)
+}
+
+/// The existing article a draft refers to: by id, else by URL.
+async fn existing(
+    tx: &impl GenericClient,
+    draft: &Draft,
+) -> Result<Option<Existing>, tokio_postgres::Error> {
+    for (column, key) in [("id", Some(&draft.id)), ("url", draft.url.as_ref())] {
+        let Some(key) = key else { continue };
+        let stmt = tx
+            .prepare_cached(&format!(
+                "SELECT id, slug, content_hash, updated FROM articles WHERE {column} = $1"
+            ))
+            .await?;
+        if let Some(r) = tx.query_opt(&stmt, &[key]).await? {
+            return Ok(Some(Existing {
+                id: r.get(0),
+                slug: r.get(1),
+                content_hash: r.get(2),
+                updated: r.get(3),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// The first of the title's slug candidates no other article has.
+async fn unique_slug(
+    tx: &impl GenericClient,
+    title: &str,
+) -> Result<String, tokio_postgres::Error> {
+    let stmt = tx
+        .prepare_cached("SELECT 1 FROM articles WHERE slug = $1")
+        .await?;
+    for candidate in record::slug_candidates(title) {
+        if tx.query_opt(&stmt, &[&candidate]).await?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("the candidates never run out")
+}
+
+/// Writes one draft; the categories of a created or changed article, before and after, go
+/// into `touched`.
+async fn upsert_one(
+    tx: &impl GenericClient,
+    draft: Draft,
+    now: DateTime<Utc>,
+    touched: &mut BTreeSet<String>,
+) -> Result<Upserted, DbError> {
+    let found = existing(tx, &draft).await?;
+    let write = match record::plan(&draft, found, now)? {
+        Plan::Unchanged { id } => {
+            return Ok(Upserted {
+                outcome: Outcome::Unchanged,
+                article: load(tx, &id).await?,
+            });
+        }
+        Plan::Write(write) => write,
+    };
+    let slug = match write.slug.clone() {
+        Some(slug) => slug,
+        None => unique_slug(tx, &draft.title).await?,
+    };
+    let (id, outcome) = (write.id.clone(), write.outcome);
+    if let Some(url) = &draft.url {
+        let owner = tx
+            .query_opt(
+                "SELECT id FROM articles WHERE url = $1 AND id <> $2",
+                &[url, &id],
+            )
+            .await?;
+        if let Some(owner) = owner {
+            return Err(DbError::Store(record::url_conflict(url, owner.get(0))));
+        }
+    }
+    if write.outcome == Outcome::Created {
+        // Its feeds drop the tombstone, whatever categories the new article has.
+        let retired = tx
+            .query(
+                "DELETE FROM tombstones WHERE id = $1 RETURNING categories",
+                &[&id],
+            )
+            .await?;
+        touched.extend(retired.iter().flat_map(|r| r.get::<_, Vec<String>>(0)));
+    }
+    put_article(tx, &write.into_stored(draft, slug), touched).await?;
+    Ok(Upserted {
+        outcome,
+        article: load(tx, &id).await?,
+    })
+}
+
+/// Writes an article row as given (overwriting one with the same id) and replaces its
+/// categories; its categories before and after go into `touched`.
+pub(super) async fn put_article(
+    tx: &impl GenericClient,
+    stored: &StoredArticle,
+    touched: &mut BTreeSet<String>,
+) -> Result<(), tokio_postgres::Error> {
+    let row = &stored.row;
+    let upsert = tx
+        .prepare_cached(
+            "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image, content_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title,
+                 summary = excluded.summary, body = excluded.body, author = excluded.author,
+                 published = excluded.published, updated = excluded.updated, url = excluded.url,
+                 image = excluded.image, content_hash = excluded.content_hash",
+        )
+        .await?;
+    tx.execute(
+        &upsert,
+        &[
+            &row.id,
+            &row.slug,
+            &row.title,
+            &row.summary,
+            &row.body,
+            &row.author,
+            &row.published,
+            &row.updated,
+            &row.url,
+            &row.image,
+            &stored.content_hash,
+        ],
+    )
+    .await?;
+    let before = tx
+        .query(
+            "DELETE FROM article_categories WHERE article_id = $1 RETURNING category",
+            &[&row.id],
+        )
+        .await?;
+    touched.extend(before.iter().map(|r| r.get::<_, String>(0)));
+    let insert = tx
+        .prepare_cached(
+            "INSERT INTO article_categories (article_id, category, published) VALUES ($1, $2, $3)",
+        )
+        .await?;
+    for category in &row.categories {
+        tx.execute(&insert, &[&row.id, category, &row.published])
+            .await?;
+        touched.insert(category.clone());
+    }
+    Ok(())
+}
+
+async fn load(tx: &impl GenericClient, id: &str) -> Result<Article, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM articles a WHERE a.id = $1");
+    let stmt = tx.prepare_cached(&sql).await?;
+    let row = tx.query_one(&stmt, &[&id]).await?;
+    Ok(row_of(&row).into_article()?)
+}
