@@ -9,19 +9,22 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::net::TcpListener;
 
-use crate::cache::{FeedCache, FeedContent};
+use crate::cache::FeedCache;
 use crate::check::{self, output::Verdict};
 use crate::config::{
-    CheckArgs, CheckOutput, ImportArgs, MigrateArgs, RenderArgs, ServeArgs, StoreArgs,
+    CheckArgs, CheckOutput, ImportArgs, MigrateArgs, RenderArgs, ServeArgs, SiteArgs, StoreArgs,
     StoreLocation,
 };
+use crate::documents::Documents;
 use crate::feeds::{FeedDefError, FeedSet, Lookup};
 use crate::http::AppState;
 use crate::http::api::ApiConfig;
 use crate::http::auth::{TokenFileError, Tokens};
 use crate::import::{self, Report};
-use crate::render::{self, Site};
+use crate::media::{MediaDir, MediaError};
+use crate::render::Site;
 use crate::store::{PostgresStore, SqliteStore, Store, StoreError};
+use crate::websub::{Publisher, Retry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -45,6 +48,8 @@ pub enum AppError {
     Migrate(#[from] crate::migrate::MigrateError),
     #[error("import failed for {failed} file(s)")]
     ImportFailed { failed: usize },
+    #[error(transparent)]
+    Media(#[from] MediaError),
 }
 
 /// The store and the feed definitions, opened and validated.
@@ -78,6 +83,11 @@ pub struct Server {
     pub url: String,
     poll: Duration,
     tombstone_days: u32,
+    /// The WebSub publisher and the cache's change reports, with `--hub`.
+    hub: Option<(
+        Publisher,
+        tokio::sync::mpsc::UnboundedReceiver<crate::cache::Changed>,
+    )>,
 }
 
 impl Server {
@@ -103,16 +113,28 @@ impl Server {
                 source,
             })?;
         let local = listener.local_addr().map_err(AppError::Serve)?;
-        let site = Arc::new(Site::new(
-            &args.site.base_url_or(local),
-            &args.site.site_title,
-        ));
-        let cache = Arc::new(FeedCache::new(
+        let site = Arc::new(
+            Site::new(&args.site.base_url_or(local), &args.site.site_title)
+                .with_hub(args.site.hub.clone()),
+        );
+        let mut cache = FeedCache::new(
             Arc::clone(&opened.store),
             Arc::clone(&opened.feeds),
             Arc::clone(&site),
             args.site.limit,
-        ));
+        )
+        .with_media(media_dir(&args.site)?);
+        let mut hub = None;
+        if let Some(url) = &args.site.hub {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            cache = cache.notify(tx);
+            let retry = Retry {
+                attempts: args.hub_attempts,
+                backoff: Duration::from_millis(args.hub_backoff_ms),
+            };
+            hub = Some((Publisher::new(url, Arc::clone(&site), retry), rx));
+        }
+        let cache = Arc::new(cache);
         forget_tombstones(opened.store.as_ref(), args.tombstone_days).await?;
         cache.refresh().await?;
         let mut state = AppState::new(opened.store, opened.feeds, site, cache);
@@ -137,12 +159,16 @@ impl Server {
             url: format!("http://{local}"),
             poll: Duration::from_millis(args.poll_ms),
             tombstone_days: args.tombstone_days,
+            hub,
         })
     }
 
     /// Serves until `shutdown` completes.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), AppError> {
         let watcher = tokio::spawn(Arc::clone(&self.state.cache).watch(self.poll));
+        let publisher = self
+            .hub
+            .map(|(publisher, changes)| tokio::spawn(publisher.run(changes)));
         let expiry = tokio::spawn(expire_tombstones(
             Arc::clone(&self.state.store),
             self.tombstone_days,
@@ -151,6 +177,9 @@ impl Server {
         let result = crate::http::serve(self.listener, self.state, shutdown).await;
         watcher.abort();
         expiry.abort();
+        if let Some(publisher) = publisher {
+            publisher.abort();
+        }
         result.map_err(AppError::Serve)
     }
 }
@@ -231,7 +260,25 @@ pub async fn import(args: ImportArgs) -> Result<Report, AppError> {
     }
 }
 
-/// The bytes of one feed, as `serve` would send them (identity coding).
+/// How feed documents are read and completed, from the site options.
+fn documents(opened: &Opened, site: Arc<Site>, args: &SiteArgs) -> Result<Documents, AppError> {
+    Ok(Documents {
+        store: Arc::clone(&opened.store),
+        feeds: Arc::clone(&opened.feeds),
+        site,
+        limit: args.limit,
+        media: media_dir(args)?,
+    })
+}
+
+fn media_dir(args: &SiteArgs) -> Result<Option<Arc<MediaDir>>, AppError> {
+    Ok(match &args.media_dir {
+        Some(dir) => Some(Arc::new(MediaDir::open(dir)?)),
+        None => None,
+    })
+}
+
+/// The bytes of one feed's subscription document, as `serve` would send them (identity).
 pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
     let opened = open(&args.store).await?;
     let feed = match opened.feeds.lookup(&args.feed) {
@@ -243,12 +290,13 @@ pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
         .base_url
         .clone()
         .unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
-    let site = Site::new(&base, &args.site.site_title);
-    let content = FeedContent::load(opened.store.as_ref(), &feed, args.site.limit).await?;
-    Ok(render::feed(
-        &content.view(&site, &feed, &opened.feeds),
-        args.format,
-    ))
+    let site = Arc::new(Site::new(&base, &args.site.site_title).with_hub(args.site.hub.clone()));
+    let docs = documents(&opened, site, &args.site)?;
+    let doc = docs
+        .page(&feed, 1)
+        .await?
+        .expect("page 1 of a feed always exists");
+    Ok(docs.render(&feed, &doc, args.format))
 }
 
 /// Checks every input (URLs over HTTP, files, `-`), prints the findings to stdout and a

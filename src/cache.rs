@@ -1,7 +1,9 @@
-//! Finished responses: every feed in every format, rendered once per store change and kept
-//! as identity, gzip and brotli bytes with their validators. A request only picks bytes from
-//! here: no rendering, no compression, no store access. A change re-renders only the feeds
-//! it touched (the store says which categories changed) and swaps the new set in whole.
+//! Finished responses: every feed's subscription document in every format, and the HTML
+//! index and feed pages, rendered once per store change and kept as identity, gzip and brotli
+//! bytes with their validators. A request only picks bytes from here: no rendering, no
+//! compression, no store access. A change re-renders only the feeds it touched (the store
+//! says which categories changed) and swaps the new set in whole, and says which feeds'
+//! bytes changed (for WebSub).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -17,9 +19,12 @@ use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
+use crate::documents::{Doc, Documents};
 use crate::feeds::{FeedDef, FeedSet};
+use crate::media::MediaDir;
 use crate::model::{Article, Format, Tombstone};
-use crate::render::{self, FeedView, Site};
+use crate::render::page::{self, Html};
+use crate::render::{FeedView, Site};
 use crate::store::{ChangeNotices, Store, StoreError};
 
 /// A content coding a body is kept in.
@@ -193,36 +198,79 @@ impl FeedContent {
 
 type Key = (String, Format);
 
-/// The current renders of every feed, swapped in whole when the store changes.
+/// Everything rendered, swapped in whole.
+#[derive(Clone, Default)]
+struct Renders {
+    /// The subscription document (page 1) of every feed in every format.
+    feeds: HashMap<Key, Arc<Rendered>>,
+    /// The HTML index (key `None`) and the page of every feed (key: its slug).
+    pages: HashMap<Option<String>, Arc<Rendered>>,
+}
+
+/// The feeds whose subscription document a refresh changed, in a stable order: what a
+/// WebSub hub is told about.
+pub type Changed = Vec<Key>;
+
+/// The current renders of every feed and page, swapped in whole when the store changes.
 pub struct FeedCache {
-    store: Arc<dyn Store>,
-    feeds: Arc<FeedSet>,
-    site: Arc<Site>,
-    limit: usize,
-    renders: ArcSwap<HashMap<Key, Arc<Rendered>>>,
+    docs: Documents,
+    renders: ArcSwap<Renders>,
     /// The store revision the current renders reflect; -1 before the first render.
     revision: AtomicI64,
     /// One refresh at a time: two racing ones could swap an older render over a newer one.
     refreshing: tokio::sync::Mutex<()>,
+    /// Told about the feeds each refresh changed (not about the first render).
+    on_change: Option<tokio::sync::mpsc::UnboundedSender<Changed>>,
 }
 
 impl FeedCache {
     pub fn new(store: Arc<dyn Store>, feeds: Arc<FeedSet>, site: Arc<Site>, limit: usize) -> Self {
         FeedCache {
-            store,
-            feeds,
-            site,
-            limit,
-            renders: ArcSwap::from_pointee(HashMap::new()),
+            docs: Documents {
+                store,
+                feeds,
+                site,
+                limit,
+                media: None,
+            },
+            renders: ArcSwap::from_pointee(Renders::default()),
             revision: AtomicI64::new(-1),
             refreshing: tokio::sync::Mutex::new(()),
+            on_change: None,
         }
+    }
+
+    /// Completes image types and lengths from this media directory before rendering.
+    pub fn with_media(mut self, media: Option<Arc<MediaDir>>) -> Self {
+        self.docs.media = media;
+        self
+    }
+
+    /// Sends the list of changed feeds to `tx` after every refresh that changed any.
+    pub fn notify(mut self, tx: tokio::sync::mpsc::UnboundedSender<Changed>) -> Self {
+        self.on_change = Some(tx);
+        self
+    }
+
+    /// How this cache reads documents: for the ones rendered per request.
+    pub fn documents(&self) -> &Documents {
+        &self.docs
     }
 
     pub fn get(&self, slug: &str, format: Format) -> Option<Arc<Rendered>> {
         self.renders
             .load()
+            .feeds
             .get(&(slug.to_string(), format))
+            .cloned()
+    }
+
+    /// The HTML page of a feed (`Some(slug)`) or the index (`None`).
+    pub fn page(&self, slug: Option<&str>) -> Option<Arc<Rendered>> {
+        self.renders
+            .load()
+            .pages
+            .get(&slug.map(str::to_string))
             .cloned()
     }
 
@@ -237,39 +285,50 @@ impl FeedCache {
         let since = self.revision();
         // The changes are read before the articles: a write landing during the render moves
         // the revision on again, and the next refresh picks it up.
-        let changes = self.store.changes_since(since).await?;
+        let changes = self.docs.store.changes_since(since).await?;
         if changes.revision == since {
             return Ok(false);
         }
         let current = self.renders.load_full();
-        let mut renders = HashMap::clone(&current);
+        let mut renders = Renders::clone(&current);
         let mut jobs = tokio::task::JoinSet::new();
-        for feed in self.feeds.feeds() {
+        for feed in self.docs.feeds.feeds() {
             let changed = match &changes.categories {
                 None => true,
                 Some(categories) => feed.is_all() || categories.contains(&feed.slug),
             };
-            let rendered_before = current.contains_key(&(feed.slug.clone(), Format::Rss));
+            let rendered_before = current
+                .feeds
+                .contains_key(&(feed.slug.clone(), Format::Rss));
             if !changed && rendered_before {
                 continue;
             }
-            let content = FeedContent::load(self.store.as_ref(), feed, self.limit).await?;
+            let doc = self
+                .docs
+                .page(feed, 1)
+                .await?
+                .expect("page 1 of a feed always exists");
             // Rendering and compressing are CPU work: off the threads that answer requests,
             // and one feed per blocking thread so a write's feeds are ready together.
             let job = RenderJob {
-                site: Arc::clone(&self.site),
-                feeds: Arc::clone(&self.feeds),
+                docs: self.docs.clone(),
                 feed: feed.clone(),
-                content,
+                doc,
             };
             jobs.spawn_blocking(move || job.run());
         }
         while let Some(done) = jobs.join_next().await {
-            let done = done.map_err(|e| StoreError::Task(e.to_string()))?;
-            renders.extend(done);
+            let (feeds, pages) = done.map_err(|e| StoreError::Task(e.to_string()))?;
+            renders.feeds.extend(feeds);
+            renders.pages.extend(pages);
         }
+        let changed = changed(&current, &renders);
         self.renders.store(Arc::new(renders));
-        self.revision.store(changes.revision, Ordering::Release);
+        let first = self.revision.swap(changes.revision, Ordering::AcqRel) < 0;
+        if let (Some(tx), false, false) = (&self.on_change, first, changed.is_empty()) {
+            // The receiver lives as long as the server; if it is gone, nobody listens.
+            let _ = tx.send(changed);
+        }
         Ok(true)
     }
 
@@ -280,7 +339,7 @@ impl FeedCache {
     pub async fn watch(self: Arc<Self>, interval: Duration) {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut changes = self.store.change_notices();
+        let mut changes = self.docs.store.change_notices();
         loop {
             tokio::select! {
                 _ = ticker.tick() => {}
@@ -307,25 +366,60 @@ async fn next_change(changes: &mut Option<watch::Receiver<ChangeNotices>>) -> bo
     }
 }
 
-/// One feed to render in every format, owning what it needs to run on a blocking thread.
-struct RenderJob {
-    site: Arc<Site>,
-    feeds: Arc<FeedSet>,
-    feed: FeedDef,
-    content: FeedContent,
+/// The subscription documents whose bytes differ between two sets of renders.
+fn changed(before: &Renders, after: &Renders) -> Changed {
+    let mut out: Changed = after
+        .feeds
+        .iter()
+        .filter(|(key, now)| {
+            before
+                .feeds
+                .get(*key)
+                .is_none_or(|old| old.identity.etag != now.identity.etag)
+        })
+        .map(|(key, _)| key.clone())
+        .collect();
+    out.sort();
+    out
 }
 
+/// One feed to render in every format and as its HTML page (`all` also as the index),
+/// owning what it needs to run on a blocking thread.
+struct RenderJob {
+    docs: Documents,
+    feed: FeedDef,
+    doc: Doc,
+}
+
+type JobOutput = (
+    Vec<(Key, Arc<Rendered>)>,
+    Vec<(Option<String>, Arc<Rendered>)>,
+);
+
 impl RenderJob {
-    fn run(self) -> Vec<(Key, Arc<Rendered>)> {
-        let view = self.content.view(&self.site, &self.feed, &self.feeds);
-        let last_modified = view.last_updated();
-        Format::ALL
+    fn run(self) -> JobOutput {
+        let docs = &self.docs;
+        let last_modified = docs.view(&self.feed, &self.doc).last_updated();
+        let feeds = Format::ALL
             .into_iter()
             .map(|format| {
-                let body = render::feed(&view, format);
+                let body = docs.render(&self.feed, &self.doc, format);
                 let rendered = Rendered::new(format.content_type(), body, last_modified);
                 ((self.feed.slug.clone(), format), Arc::new(rendered))
             })
-            .collect()
+            .collect();
+        let html = Html {
+            site: &docs.site,
+            feeds: &docs.feeds,
+        };
+        let page_of = |body| Arc::new(Rendered::new(page::CONTENT_TYPE, body, last_modified));
+        let mut pages = vec![(
+            Some(self.feed.slug.clone()),
+            page_of(html.category(&self.feed, &self.doc.articles)),
+        )];
+        if self.feed.is_all() {
+            pages.push((None, page_of(html.index(&self.doc.articles))));
+        }
+        (feeds, pages)
     }
 }

@@ -65,9 +65,16 @@ pub struct SiteArgs {
     /// The site's name, shown in feed titles and pages.
     #[arg(long, env = "VNFEED_SITE_TITLE", default_value = "vnfeed")]
     pub site_title: String,
-    /// Items per feed.
+    /// Items per feed (and per page of `?page=N`).
     #[arg(long, env = "VNFEED_FEED_LIMIT", default_value_t = crate::render::DEFAULT_LIMIT, value_parser = parse_limit)]
     pub limit: usize,
+    /// A WebSub hub: named in every feed, and pinged when a feed changes.
+    #[arg(long, env = "VNFEED_HUB", value_parser = parse_hub)]
+    pub hub: Option<String>,
+    /// A directory of images, served at /media/; an article image `/media/PATH` whose type
+    /// or length the article does not give is measured from DIR/PATH.
+    #[arg(long, env = "VNFEED_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -82,6 +89,12 @@ pub struct ServeArgs {
     /// How often to look for changes made by other processes (e.g. `vnfeed import` from cron).
     #[arg(long, env = "VNFEED_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub poll_ms: u64,
+    /// Tries per hub ping before giving up.
+    #[arg(long, env = "VNFEED_HUB_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub hub_attempts: u32,
+    /// The wait after a failed hub ping, doubled after each further failure (at most 10 min).
+    #[arg(long, env = "VNFEED_HUB_BACKOFF_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub hub_backoff_ms: u64,
     /// Do not import the shipped sample articles into an empty store.
     #[arg(long, env = "VNFEED_NO_SAMPLES")]
     pub no_samples: bool,
@@ -126,7 +139,7 @@ pub struct RenderArgs {
     /// The feed's slug (or `all`).
     #[arg(long)]
     pub feed: String,
-    /// rss or atom.
+    /// rss, atom or json.
     #[arg(long, value_parser = parse_format)]
     pub format: Format,
 }
@@ -234,7 +247,15 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
-    Format::from_extension(s).ok_or_else(|| format!("unknown format `{s}` (rss or atom)"))
+    Format::from_extension(s).ok_or_else(|| format!("unknown format `{s}` (rss, atom or json)"))
+}
+
+fn parse_hub(s: &str) -> Result<String, String> {
+    let url = url::Url::parse(s).map_err(|e| format!("`{s}` is not an absolute URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{s}` must be an http or https URL"));
+    }
+    Ok(url.to_string())
 }
 
 fn parse_base_url(s: &str) -> Result<String, String> {

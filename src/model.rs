@@ -110,15 +110,18 @@ pub fn feed_guid(slug: &str) -> String {
 pub enum Format {
     Rss,
     Atom,
+    /// JSON Feed 1.1.
+    Json,
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Rss, Format::Atom];
+    pub const ALL: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
 
     pub fn extension(self) -> &'static str {
         match self {
             Format::Rss => "rss",
             Format::Atom => "atom",
+            Format::Json => "json",
         }
     }
 
@@ -130,6 +133,26 @@ impl Format {
         match self {
             Format::Rss => "application/rss+xml; charset=utf-8",
             Format::Atom => "application/atom+xml; charset=utf-8",
+            // JSON is UTF-8 by definition (RFC 8259): no charset parameter.
+            Format::Json => "application/feed+json",
+        }
+    }
+
+    /// The media type alone, for `type` attributes of links.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml",
+            Format::Atom => "application/atom+xml",
+            Format::Json => "application/feed+json",
+        }
+    }
+
+    /// How the format is called in links people read.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Rss => "RSS",
+            Format::Atom => "Atom",
+            Format::Json => "JSON Feed",
         }
     }
 }

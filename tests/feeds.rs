@@ -165,7 +165,7 @@ async fn atom_fields_read_back_exactly(backend: Backend) {
         rels,
         vec![
             ("self", "https://tin.example/vn/feeds/all.atom"),
-            ("alternate", "https://tin.example/vn/")
+            ("alternate", "https://tin.example/vn/categories/all")
         ]
     );
     let entries = feed.entries();
@@ -231,7 +231,11 @@ async fn hostile_text_yields_well_formed_feeds(backend: Backend) {
     let (store, feeds) = store_with(&backend, &[("hostile.txt", &hostile)]).await;
     for format in Format::ALL {
         let bytes = render_feed(store.as_ref(), &feeds, "borders", format).await;
-        assert_well_formed(&bytes);
+        if format == Format::Json {
+            serde_json::from_slice::<serde_json::Value>(&bytes).expect("valid JSON");
+        } else {
+            assert_well_formed(&bytes);
+        }
         let parsed = feed_rs::parser::parse(&bytes[..]).unwrap();
         let e = &parsed.entries[0];
         assert_eq!(

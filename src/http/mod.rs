@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 mod conditional;
+mod documents;
 mod routes;
 
 use std::future::Future;
@@ -28,8 +29,8 @@ pub struct AppState {
     pub feeds: Arc<FeedSet>,
     pub site: Arc<Site>,
     pub cache: Arc<FeedCache>,
-    /// The index page never changes while the server runs: rendered once.
-    pub index: Rendered,
+    /// The OPML subscription list never changes while the server runs: rendered once.
+    pub opml: Rendered,
     /// The publishing API's tokens and limits; off until configured.
     pub api: api::ApiConfig,
 }
@@ -41,9 +42,9 @@ impl AppState {
         site: Arc<Site>,
         cache: Arc<FeedCache>,
     ) -> AppState {
-        let index = Rendered::new(
-            "text/html; charset=utf-8",
-            crate::render::page::index(&site, &feeds),
+        let opml = Rendered::new(
+            crate::render::opml::CONTENT_TYPE,
+            crate::render::opml::render(&site, &feeds),
             None,
         );
         AppState {
@@ -51,7 +52,7 @@ impl AppState {
             feeds,
             site,
             cache,
-            index,
+            opml,
             api: api::ApiConfig::default(),
         }
     }

@@ -5,14 +5,16 @@ use http::header::{ALLOW, CONTENT_TYPE, LOCATION};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 
-use super::AppState;
+use std::sync::Arc;
+
 use super::api::BoxError;
 use super::conditional::{FEED_MAX_AGE, respond};
+use super::{AppState, documents};
 use crate::cache::Rendered;
 use crate::feeds::Lookup;
 use crate::model::Format;
 
-type Resp = Response<Full<Bytes>>;
+pub(super) type Resp = Response<Full<Bytes>>;
 
 pub async fn handle<B>(state: &AppState, req: Request<B>) -> Resp
 where
@@ -23,6 +25,7 @@ where
         return super::api::handle(state, req).await;
     }
     let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
     let head = req.method() == Method::HEAD;
     let route = match route(&path) {
         Some(route) => route,
@@ -37,40 +40,60 @@ where
     let headers = req.headers();
     let feed_cache = format!("public, max-age={FEED_MAX_AGE}");
     let resp = match route {
-        Route::Index => respond(headers, head, &state.index, &feed_cache),
+        Route::Index => cached(headers, head, state.cache.page(None)),
         Route::Health => health(state).await,
+        Route::Opml => respond(headers, head, &state.opml, &feed_cache),
+        Route::Category(name) => match state.feeds.lookup(name) {
+            Some(Lookup::Feed(feed)) => cached(headers, head, state.cache.page(Some(&feed.slug))),
+            Some(Lookup::Alias(feed)) => redirect(&format!("/categories/{}", feed.slug)),
+            None => text(StatusCode::NOT_FOUND, "no such category\n"),
+        },
         Route::Feed(name, format) => match state.feeds.lookup(name) {
-            Some(Lookup::Feed(feed)) => match state.cache.get(&feed.slug, format) {
-                Some(rendered) => respond(headers, head, &rendered, &feed_cache),
+            Some(Lookup::Feed(feed)) => match page_number(&query) {
+                Some(1) => cached(headers, head, state.cache.get(&feed.slug, format)),
+                Some(n) => documents::page(state, headers, head, feed, format, n).await,
                 None => text(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "feeds are not rendered yet\n",
+                    StatusCode::BAD_REQUEST,
+                    "page must be a whole number from 1\n",
                 ),
             },
             Some(Lookup::Alias(feed)) => {
-                redirect(&format!("/feeds/{}.{}", feed.slug, format.extension()))
+                let moved = format!("/feeds/{}.{}", feed.slug, format.extension());
+                match query.as_str() {
+                    "" => redirect(&moved),
+                    q => redirect(&format!("{moved}?{q}")),
+                }
             }
             None => text(StatusCode::NOT_FOUND, "no such feed\n"),
         },
+        Route::Archive(name, number, format) => match state.feeds.lookup(name) {
+            Some(Lookup::Feed(feed)) => {
+                documents::archive(state, headers, head, feed, format, number).await
+            }
+            Some(Lookup::Alias(feed)) => redirect(&format!(
+                "/feeds/{}/archive/{number}.{}",
+                feed.slug,
+                format.extension()
+            )),
+            None => text(StatusCode::NOT_FOUND, "no such feed\n"),
+        },
+        Route::Media => documents::media(state, headers, head, &path).await,
         Route::Article(slug) => match state.store.by_slug(slug).await {
             Ok(Some(article)) => {
-                let page = crate::render::page::article(&state.site, &state.feeds, &article);
+                let html = crate::render::page::Html {
+                    site: &state.site,
+                    feeds: &state.feeds,
+                };
                 // Rendered per request: brotli would cost more than it saves here.
                 let rendered = Rendered::without_brotli(
-                    "text/html; charset=utf-8",
-                    page,
+                    crate::render::page::CONTENT_TYPE,
+                    html.article(&article),
                     Some(article.updated),
                 );
                 respond(headers, head, &rendered, &feed_cache)
             }
             Ok(None) => text(StatusCode::NOT_FOUND, "no such article\n"),
-            Err(e) => {
-                tracing::warn!(error = %e, "article lookup failed");
-                text(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the store is unavailable\n",
-                )
-            }
+            Err(e) => unavailable(&e),
         },
     };
     if head { strip_body(resp) } else { resp }
@@ -79,7 +102,13 @@ where
 enum Route<'a> {
     Index,
     Health,
+    Opml,
+    Category(&'a str),
     Feed(&'a str, Format),
+    /// A feed's archive page, numbered from 1.
+    Archive(&'a str, u64, Format),
+    /// A file of the media directory (the path is checked there).
+    Media,
     Article(&'a str),
 }
 
@@ -89,17 +118,66 @@ fn route(path: &str) -> Option<Route<'_>> {
     match path {
         "/" => return Some(Route::Index),
         "/healthz" => return Some(Route::Health),
+        "/feeds.opml" => return Some(Route::Opml),
         _ => {}
     }
     if let Some(file) = path.strip_prefix("/feeds/") {
-        let (name, ext) = file.rsplit_once('.')?;
+        let (stem, ext) = file.rsplit_once('.')?;
         let format = Format::from_extension(ext)?;
-        return is_name(name).then_some(Route::Feed(name, format));
+        if let Some((name, number)) = stem.split_once("/archive/") {
+            let number = parse_number(number)?;
+            return is_name(name).then_some(Route::Archive(name, number, format));
+        }
+        return is_name(stem).then_some(Route::Feed(stem, format));
+    }
+    if let Some(slug) = path.strip_prefix("/categories/") {
+        return is_name(slug).then_some(Route::Category(slug));
+    }
+    if path.starts_with(crate::media::URL_PREFIX) {
+        return Some(Route::Media);
     }
     if let Some(slug) = path.strip_prefix("/articles/") {
         return is_name(slug).then_some(Route::Article(slug));
     }
     None
+}
+
+/// A page number as written by us: digits, no sign, no leading zero, from 1.
+fn parse_number(s: &str) -> Option<u64> {
+    let digits = !s.is_empty() && !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| s.parse().ok()).flatten()
+}
+
+/// The `page` query parameter: 1 when absent; `None` when it is not a page number.
+fn page_number(query: &str) -> Option<u64> {
+    match url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "page") {
+        None => Some(1),
+        Some((_, v)) => parse_number(&v),
+    }
+}
+
+/// A response from the cache, or 503 before the first render.
+fn cached(headers: &http::HeaderMap, head: bool, rendered: Option<Arc<Rendered>>) -> Resp {
+    match rendered {
+        Some(rendered) => respond(
+            headers,
+            head,
+            &rendered,
+            &format!("public, max-age={FEED_MAX_AGE}"),
+        ),
+        None => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "feeds are not rendered yet\n",
+        ),
+    }
+}
+
+pub(super) fn unavailable(e: &crate::store::StoreError) -> Resp {
+    tracing::warn!(error = %e, "store read failed");
+    text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the store is unavailable\n",
+    )
 }
 
 fn is_name(s: &str) -> bool {
@@ -142,7 +220,7 @@ async fn health(state: &AppState) -> Resp {
     }
 }
 
-fn text(status: StatusCode, body: &'static str) -> Resp {
+pub(super) fn text(status: StatusCode, body: &'static str) -> Resp {
     Response::builder()
         .status(status)
         .header(CONTENT_TYPE, "text/plain; charset=utf-8")

@@ -286,6 +286,28 @@ fn first_text(body: &[Block]) -> String {
         .unwrap_or_default()
 }
 
+/// An image is an absolute URL, or a file of the server's media directory (`/media/...`).
+fn image_url(field: &str, raw: &str) -> Result<String, JsonError> {
+    let raw = raw.trim();
+    if raw.starts_with(crate::media::URL_PREFIX) {
+        let ok = raw.len() > crate::media::URL_PREFIX.len()
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b))
+            && !raw.contains("/.")
+            && !raw.contains("//");
+        return if ok {
+            Ok(raw.to_string())
+        } else {
+            Err(field_err(
+                field,
+                format!("`{raw}` is not a plain path under /media/ (a-z, 0-9, -, _, ., /)"),
+            ))
+        };
+    }
+    absolute_url(field, raw)
+}
+
 fn absolute_url(field: &str, raw: &str) -> Result<String, JsonError> {
     let parsed = url::Url::parse(raw.trim())
         .map_err(|e| field_err(field, format!("`{raw}` is not an absolute URL: {e}")))?;
@@ -302,13 +324,13 @@ fn image(obj: &Map<String, Value>) -> Result<Option<Image>, JsonError> {
     match obj.get("image") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(u)) => Ok(Some(Image {
-            url: absolute_url("image", u)?,
+            url: image_url("image", u)?,
             mime_type: None,
             length: None,
         })),
         Some(Value::Object(o)) => {
             let url = match o.get("url") {
-                Some(Value::String(u)) => absolute_url("image.url", u)?,
+                Some(Value::String(u)) => image_url("image.url", u)?,
                 _ => return Err(field_err("image.url", "missing")),
             };
             let mime_type = match o.get("type") {

@@ -1,4 +1,5 @@
-//! Atom 1.0 (RFC 4287) with `atom_syndication`.
+//! Atom 1.0 (RFC 4287) with `atom_syndication`, with RFC 5005 history links and `fh:archive`,
+//! and the WebSub hub.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,8 @@ use atom_syndication::{
 };
 use chrono::{DateTime, Utc};
 
+use super::history::Nav;
+use super::rss::FH_NAMESPACE;
 use super::{FeedView, GENERATOR, VERSION, body};
 use crate::model::{Article, Format, Tombstone, feed_guid};
 use crate::vietnamese::dateline::{rfc3339, to_vietnam};
@@ -15,23 +18,47 @@ use crate::vietnamese::dateline::{rfc3339, to_vietnam};
 /// RFC 6721, The Atom "deleted-entry" Element.
 pub const TOMBSTONE_NS: &str = "http://purl.org/atompub/tombstones/1.0";
 
-pub fn render(view: &FeedView<'_>) -> Vec<u8> {
+const ATOM: &str = "application/atom+xml";
+
+pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
     let site = view.site;
     let slug = &view.feed.slug;
     // An empty feed still needs an `updated`; the epoch keeps it deterministic.
     let updated = view.last_updated().unwrap_or(DateTime::UNIX_EPOCH);
+    let mut links = vec![
+        link(&nav.self_url(site, slug, Format::Atom), "self", ATOM),
+        link(&site.category_url(slug), "alternate", "text/html"),
+    ];
+    for l in nav.links(site, slug, Format::Atom) {
+        links.push(link(&l.href, l.rel, ATOM));
+    }
+    if let (Some(hub), true) = (&site.hub, nav.is_subscription()) {
+        links.push(Link {
+            href: hub.clone(),
+            rel: "hub".into(),
+            ..Link::default()
+        });
+    }
+    let mut namespaces = namespaces(view.tombstones);
+    let mut extensions = tombstones(view.tombstones);
+    if nav.is_archive() {
+        namespaces.insert("fh".to_string(), FH_NAMESPACE.to_string());
+        let archive = Extension {
+            name: "fh:archive".into(),
+            ..Extension::default()
+        };
+        extensions.insert(
+            "fh".into(),
+            BTreeMap::from([("archive".to_string(), vec![archive])]),
+        );
+    }
     let feed = Feed {
         title: Text::plain(view.title()),
         id: feed_guid(slug),
         updated: fixed(updated),
-        links: vec![
-            link(
-                &site.feed_url(slug, Format::Atom),
-                "self",
-                "application/atom+xml",
-            ),
-            link(&site.index_url(), "alternate", "text/html"),
-        ],
+        links,
+        extensions,
+        namespaces,
         subtitle: Some(Text::plain(view.feed.description.clone())),
         generator: Some(Generator {
             value: GENERATOR.into(),
@@ -40,8 +67,6 @@ pub fn render(view: &FeedView<'_>) -> Vec<u8> {
         }),
         lang: Some("vi".into()),
         entries: view.articles.iter().map(|a| entry(view, a)).collect(),
-        extensions: tombstones(view.tombstones),
-        namespaces: namespaces(view.tombstones),
         ..Feed::default()
     };
     let config = WriteConfig {
@@ -78,11 +103,7 @@ fn entry(view: &FeedView<'_>, article: &Article) -> Entry {
                 label: Some(view.feeds.title_of(slug).to_string()),
             })
             .collect(),
-        links: vec![link(
-            &view.site.article_url(article),
-            "alternate",
-            "text/html",
-        )],
+        links: entry_links(view, article),
         summary: Some(Text::plain(article.summary.clone())),
         content: Some(Content {
             value: Some(body::html_at(
@@ -125,6 +146,24 @@ fn tombstones(tombstones: &[Tombstone]) -> ExtensionMap {
         "at".to_string(),
         BTreeMap::from([("deleted-entry".to_string(), deleted)]),
     )])
+}
+
+fn entry_links(view: &FeedView<'_>, article: &Article) -> Vec<Link> {
+    let mut links = vec![link(
+        &view.site.article_url(article),
+        "alternate",
+        "text/html",
+    )];
+    if let Some(image) = view.image(article) {
+        links.push(Link {
+            href: image.url,
+            rel: "enclosure".into(),
+            mime_type: image.mime_type,
+            length: image.length.map(|l| l.to_string()),
+            ..Link::default()
+        });
+    }
+    links
 }
 
 fn link(href: &str, rel: &str, mime: &str) -> Link {

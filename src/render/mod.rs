@@ -3,6 +3,9 @@
 
 pub mod atom;
 pub mod body;
+pub mod history;
+pub mod json;
+pub mod opml;
 pub mod page;
 pub mod rss;
 
@@ -10,6 +13,8 @@ use chrono::{DateTime, Utc};
 
 use crate::feeds::{FeedDef, FeedSet};
 use crate::model::{Article, Format, Tombstone};
+
+pub use history::Nav;
 
 /// Items in a feed unless configured otherwise.
 pub const DEFAULT_LIMIT: usize = 50;
@@ -20,6 +25,8 @@ pub struct Site {
     /// Absolute, without a trailing slash.
     pub base_url: String,
     pub title: String,
+    /// The WebSub hub every subscription document names, if any.
+    pub hub: Option<String>,
 }
 
 impl Site {
@@ -27,7 +34,13 @@ impl Site {
         Site {
             base_url: base_url.trim_end_matches('/').to_string(),
             title: title.to_string(),
+            hub: None,
         }
+    }
+
+    pub fn with_hub(mut self, hub: Option<String>) -> Site {
+        self.hub = hub;
+        self
     }
 
     pub fn index_url(&self) -> String {
@@ -36,6 +49,41 @@ impl Site {
 
     pub fn feed_url(&self, slug: &str, format: Format) -> String {
         format!("{}/feeds/{slug}.{}", self.base_url, format.extension())
+    }
+
+    /// Page `number` of the paged feed; page 1 is the feed itself.
+    pub fn feed_page_url(&self, slug: &str, format: Format, number: u64) -> String {
+        match number {
+            0 | 1 => self.feed_url(slug, format),
+            n => format!("{}?page={n}", self.feed_url(slug, format)),
+        }
+    }
+
+    pub fn archive_url(&self, slug: &str, format: Format, number: u64) -> String {
+        format!(
+            "{}/feeds/{slug}/archive/{number}.{}",
+            self.base_url,
+            format.extension()
+        )
+    }
+
+    /// The HTML page of a feed: a category's latest articles and its feed links.
+    pub fn category_url(&self, slug: &str) -> String {
+        format!("{}/categories/{slug}", self.base_url)
+    }
+
+    pub fn opml_url(&self) -> String {
+        format!("{}/feeds.opml", self.base_url)
+    }
+
+    /// An image URL as readers must see it: absolute. Paths on this server (`/media/...`)
+    /// get the base URL in front.
+    pub fn absolute(&self, url: &str) -> String {
+        if url.starts_with('/') {
+            format!("{}{url}", self.base_url)
+        } else {
+            url.to_string()
+        }
     }
 
     /// The article's own URL when it has one, else its page on this server.
@@ -78,13 +126,37 @@ impl FeedView<'_> {
     pub fn title(&self) -> String {
         format!("{} – {}", self.feed.title, self.site.title)
     }
+
+    /// The article's image as readers get it: an absolute URL, with its type and size when
+    /// the article says (or the media directory measured them before rendering).
+    pub fn image(&self, article: &Article) -> Option<ImageRef> {
+        article.image.as_ref().map(|image| ImageRef {
+            url: self.site.absolute(&image.url),
+            mime_type: image.mime_type.clone(),
+            length: image.length,
+        })
+    }
 }
 
-/// Renders a feed in a format.
+/// An image as every format writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    pub url: String,
+    pub mime_type: Option<String>,
+    pub length: Option<u64>,
+}
+
+/// Renders a feed in a format, without history links.
 pub fn feed(view: &FeedView<'_>, format: Format) -> Vec<u8> {
+    document(view, &Nav::None, format)
+}
+
+/// Renders one document of a feed's history: a page of the paged feed or an archive page.
+pub fn document(view: &FeedView<'_>, nav: &Nav, format: Format) -> Vec<u8> {
     match format {
-        Format::Rss => rss::render(view),
-        Format::Atom => atom::render(view),
+        Format::Rss => rss::render(view, nav),
+        Format::Atom => atom::render(view, nav),
+        Format::Json => json::render(view, nav),
     }
 }
 

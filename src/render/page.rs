@@ -1,84 +1,218 @@
-//! HTML pages for people: the index of feeds (with autodiscovery links) and one page per
-//! article, the item link of articles that have no URL of their own.
+//! HTML pages for people, from the askama templates in `templates/`: the index (categories
+//! with their feed links, the latest articles), a page per feed (its latest articles) and a
+//! page per article. Every page has autodiscovery links for RSS, Atom and JSON Feed; article
+//! pages a canonical link. Dates are shown the Vietnamese way, in Vietnam time.
 
-use super::{Site, body::escape};
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use super::Site;
 use crate::feeds::{FeedDef, FeedSet};
-use crate::model::{Article, Format};
-use crate::vietnamese::dateline::human_vi;
+use crate::model::{Article, Block, Format};
+use crate::vietnamese::dateline::{human_vi, rfc3339};
 
-const STYLE: &str = "body{font:18px/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#222}\
-h1{line-height:1.25}figure{margin:1.5rem 0;font-style:italic;color:#555}.meta{color:#666}\
-a{color:#0b5394}li{margin:.4rem 0}";
+pub const CONTENT_TYPE: &str = "text/html; charset=utf-8";
 
-fn alternate_links(site: &Site, feeds: &[&FeedDef]) -> String {
-    let mut out = String::new();
-    for feed in feeds {
-        for (format, mime) in [
-            (Format::Rss, "application/rss+xml"),
-            (Format::Atom, "application/atom+xml"),
-        ] {
-            out.push_str(&format!(
-                "<link rel=\"alternate\" type=\"{mime}\" title=\"{}\" href=\"{}\">\n",
-                escape(&format!("{} – {}", feed.title, site.title)),
-                escape(&site.feed_url(&feed.slug, format)),
-            ));
+/// Articles listed on the index page.
+const INDEX_LATEST: usize = 10;
+
+/// What the `<head>` of every page says.
+struct Head<'a> {
+    site: &'a Site,
+    title: String,
+    canonical: Option<String>,
+    alternates: Vec<FeedLink>,
+    opml: bool,
+}
+
+/// A feed in one format, as a link.
+struct FeedLink {
+    mime: &'static str,
+    label: &'static str,
+    title: String,
+    href: String,
+}
+
+/// A feed as pages show it: its title, page and feed links.
+struct Section {
+    title: String,
+    description: String,
+    href: String,
+    links: Vec<FeedLink>,
+}
+
+/// An instant for people and for machines (`<time datetime>`).
+struct When {
+    human: String,
+    iso: String,
+}
+
+impl When {
+    fn new(t: DateTime<Utc>) -> When {
+        When {
+            human: human_vi(t),
+            iso: rfc3339(t),
         }
     }
+}
+
+/// An article in a list.
+struct Card {
+    title: String,
+    href: String,
+    human: String,
+    iso: String,
+    summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage<'a> {
+    head: Head<'a>,
+    sections: Vec<Section>,
+    latest: Vec<Card>,
+}
+
+#[derive(Template)]
+#[template(path = "category.html")]
+struct CategoryPage<'a> {
+    head: Head<'a>,
+    section: Section,
+    cards: Vec<Card>,
+}
+
+#[derive(Template)]
+#[template(path = "article.html")]
+struct ArticlePage<'a> {
+    head: Head<'a>,
+    sections: Vec<Section>,
+    title: &'a str,
+    published: When,
+    /// Shown only when the article was edited after publication.
+    updated: Option<When>,
+    author: Option<&'a str>,
+    image: Option<String>,
+    /// The summary, unless the body already opens with it.
+    summary: &'a str,
+    body: String,
+}
+
+/// Renders the pages of one site.
+pub struct Html<'a> {
+    pub site: &'a Site,
+    pub feeds: &'a FeedSet,
+}
+
+impl Html<'_> {
+    fn feed_links(&self, feed: &FeedDef) -> Vec<FeedLink> {
+        Format::ALL
+            .into_iter()
+            .map(|format| FeedLink {
+                mime: format.media_type(),
+                label: format.label(),
+                title: format!("{} – {} ({})", feed.title, self.site.title, format.label()),
+                href: self.site.feed_url(&feed.slug, format),
+            })
+            .collect()
+    }
+
+    fn section(&self, feed: &FeedDef) -> Section {
+        Section {
+            title: feed.title.clone(),
+            description: feed.description.clone(),
+            href: self.site.category_url(&feed.slug),
+            links: self.feed_links(feed),
+        }
+    }
+
+    fn card(&self, article: &Article) -> Card {
+        Card {
+            title: article.title.clone(),
+            href: self.site.page_url(&article.slug),
+            human: human_vi(article.published),
+            iso: rfc3339(article.published),
+            summary: article.summary.clone(),
+        }
+    }
+
+    fn head(&self, title: String, feeds: &[&FeedDef]) -> Head<'_> {
+        Head {
+            site: self.site,
+            title,
+            canonical: None,
+            alternates: feeds.iter().flat_map(|f| self.feed_links(f)).collect(),
+            opml: false,
+        }
+    }
+
+    /// The index: every category with its feed links, then the newest of `all`.
+    pub fn index(&self, latest: &[Article]) -> Vec<u8> {
+        let feeds: Vec<&FeedDef> = self.feeds.feeds().collect();
+        let mut head = self.head(self.site.title.clone(), &feeds);
+        head.opml = true;
+        let page = IndexPage {
+            head,
+            sections: feeds.iter().map(|f| self.section(f)).collect(),
+            latest: latest
+                .iter()
+                .take(INDEX_LATEST)
+                .map(|a| self.card(a))
+                .collect(),
+        };
+        finish(page.render())
+    }
+
+    /// A feed's page: its newest articles, newest first.
+    pub fn category(&self, feed: &FeedDef, articles: &[Article]) -> Vec<u8> {
+        let page = CategoryPage {
+            head: self.head(format!("{} – {}", feed.title, self.site.title), &[feed]),
+            section: self.section(feed),
+            cards: articles.iter().map(|a| self.card(a)).collect(),
+        };
+        finish(page.render())
+    }
+
+    pub fn article(&self, article: &Article) -> Vec<u8> {
+        let categories: Vec<&FeedDef> = article
+            .categories
+            .iter()
+            .filter_map(|c| self.feeds.category(c))
+            .collect();
+        let mut head = self.head(
+            format!("{} – {}", article.title, self.site.title),
+            &categories,
+        );
+        head.canonical = Some(self.site.article_url(article));
+        let opens_with_summary = matches!(
+            article.body.first(),
+            Some(Block::Paragraph { text }) if *text == article.summary
+        );
+        let page = ArticlePage {
+            head,
+            sections: categories.iter().map(|f| self.section(f)).collect(),
+            title: &article.title,
+            published: When::new(article.published),
+            updated: (article.updated > article.published).then(|| When::new(article.updated)),
+            author: article.author.as_deref(),
+            image: article.image.as_ref().map(|i| self.site.absolute(&i.url)),
+            summary: if opens_with_summary {
+                ""
+            } else {
+                &article.summary
+            },
+            body: super::body::html_at(&article.body, &self.site.article_url(article)),
+        };
+        finish(page.render())
+    }
+}
+
+fn finish(rendered: askama::Result<String>) -> Vec<u8> {
+    // The templates only format fields that are already strings: rendering cannot fail.
+    let mut out = rendered
+        .expect("templates render plain fields")
+        .into_bytes();
+    if out.last() != Some(&b'\n') {
+        out.push(b'\n');
+    }
     out
-}
-
-fn document(title: &str, head: &str, main: &str) -> Vec<u8> {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n{head}<style>{STYLE}</style>\n</head>\n<body>\n{main}</body>\n</html>\n",
-        escape(title)
-    )
-    .into_bytes()
-}
-
-pub fn index(site: &Site, feeds: &FeedSet) -> Vec<u8> {
-    let all: Vec<&FeedDef> = feeds.feeds().collect();
-    let mut main = format!("<h1>{}</h1>\n<ul>\n", escape(&site.title));
-    for feed in &all {
-        main.push_str(&format!(
-            "<li><strong>{}</strong> ({}) — {} · <a href=\"{}\">RSS</a> · <a href=\"{}\">Atom</a></li>\n",
-            escape(&feed.title),
-            escape(&feed.title_en),
-            escape(&feed.description),
-            escape(&site.feed_url(&feed.slug, Format::Rss)),
-            escape(&site.feed_url(&feed.slug, Format::Atom)),
-        ));
-    }
-    main.push_str("</ul>\n");
-    document(&site.title, &alternate_links(site, &all), &main)
-}
-
-pub fn article(site: &Site, feeds: &FeedSet, article: &Article) -> Vec<u8> {
-    let categories: Vec<&FeedDef> = article
-        .categories
-        .iter()
-        .filter_map(|c| feeds.category(c))
-        .collect();
-    let mut head = format!(
-        "<link rel=\"canonical\" href=\"{}\">\n",
-        escape(&site.article_url(article))
-    );
-    head.push_str(&alternate_links(site, &categories));
-    let mut meta = escape(&human_vi(article.published));
-    if let Some(author) = &article.author {
-        meta.push_str(&format!(" · {}", escape(author)));
-    }
-    let labels: Vec<String> = categories.iter().map(|f| escape(&f.title)).collect();
-    if !labels.is_empty() {
-        meta.push_str(&format!(" · {}", labels.join(", ")));
-    }
-    let main = format!(
-        "<p><a href=\"{}\">{}</a></p>\n<article>\n<h1>{}</h1>\n<p class=\"meta\">{meta}</p>\n{}</article>\n",
-        escape(&site.index_url()),
-        escape(&site.title),
-        escape(&article.title),
-        super::body::html_at(&article.body, &site.article_url(article)),
-    );
-    document(&format!("{} – {}", article.title, site.title), &head, &main)
 }

@@ -1,11 +1,14 @@
-//! RSS 2.0 with the `rss` crate, plus the `atom`, `content` and `dc` namespaces.
+//! RSS 2.0 with the `rss` crate, plus the `atom` (links: self, history, hub), `content`,
+//! `dc`, `media` and `fh` (RFC 5005 archives) namespaces.
 
 use std::collections::BTreeMap;
 
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
-use rss::{Category, Channel, Guid, Item};
+use rss::extension::{Extension, ExtensionMap};
+use rss::{Category, Channel, Enclosure, Guid, Item};
 
+use super::history::Nav;
 use super::{FeedView, GENERATOR, VERSION, body};
 use crate::model::{Article, Format};
 use crate::vietnamese::dateline::rfc822;
@@ -13,21 +16,40 @@ use crate::vietnamese::dateline::rfc822;
 /// Minutes a reader may cache the feed.
 const TTL_MINUTES: u32 = 15;
 
-pub fn render(view: &FeedView<'_>) -> Vec<u8> {
-    let namespaces: BTreeMap<String, String> = [
+pub const FH_NAMESPACE: &str = "http://purl.org/syndication/history/1.0";
+pub const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
+
+pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
+    let mut namespaces: BTreeMap<String, String> = [
         ("atom", "http://www.w3.org/2005/Atom"),
         ("content", "http://purl.org/rss/1.0/modules/content/"),
         ("dc", "http://purl.org/dc/elements/1.1/"),
+        ("media", MEDIA_NAMESPACE),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let self_link = Link {
-        href: view.site.feed_url(&view.feed.slug, Format::Rss),
-        rel: "self".into(),
-        mime_type: Some("application/rss+xml".into()),
-        ..Link::default()
-    };
+    let slug = &view.feed.slug;
+    let mut links = vec![atom_link(
+        "self",
+        nav.self_url(view.site, slug, Format::Rss),
+        Some(Format::Rss.media_type()),
+    )];
+    for link in nav.links(view.site, slug, Format::Rss) {
+        links.push(atom_link(
+            link.rel,
+            link.href,
+            Some(Format::Rss.media_type()),
+        ));
+    }
+    if let (Some(hub), true) = (&view.site.hub, nav.is_subscription()) {
+        links.push(atom_link("hub", hub.clone(), None));
+    }
+    let mut extensions = ExtensionMap::default();
+    if nav.is_archive() {
+        namespaces.insert("fh".into(), FH_NAMESPACE.into());
+        extensions.insert("fh".into(), element("fh:archive", BTreeMap::new()));
+    }
     let channel = Channel {
         title: view.title(),
         link: view.site.index_url(),
@@ -37,9 +59,8 @@ pub fn render(view: &FeedView<'_>) -> Vec<u8> {
         generator: Some(format!("{GENERATOR} {VERSION}")),
         ttl: Some(TTL_MINUTES.to_string()),
         items: view.articles.iter().map(|a| item(view, a)).collect(),
-        atom_ext: Some(AtomExtension {
-            links: vec![self_link],
-        }),
+        atom_ext: Some(AtomExtension { links }),
+        extensions,
         namespaces,
         ..Channel::default()
     };
@@ -48,6 +69,26 @@ pub fn render(view: &FeedView<'_>) -> Vec<u8> {
         .expect("writing XML to memory cannot fail");
     out.push(b'\n');
     with_declaration(out)
+}
+
+fn atom_link(rel: &str, href: String, mime: Option<&str>) -> Link {
+    Link {
+        href,
+        rel: rel.into(),
+        mime_type: mime.map(Into::into),
+        ..Link::default()
+    }
+}
+
+/// An extension map entry holding one empty element with attributes.
+fn element(name: &str, attrs: BTreeMap<String, String>) -> BTreeMap<String, Vec<Extension>> {
+    let local = name.split_once(':').map_or(name, |(_, l)| l);
+    let ext = Extension {
+        name: name.to_string(),
+        attrs,
+        ..Extension::default()
+    };
+    BTreeMap::from([(local.to_string(), vec![ext])])
 }
 
 fn item(view: &FeedView<'_>, article: &Article) -> Item {
@@ -63,6 +104,30 @@ fn item(view: &FeedView<'_>, article: &Article) -> Item {
             permalink: false,
         },
     };
+    let image = view.image(article);
+    // RSS requires both the type and the length of an enclosure; without them it is left out
+    // rather than guessed, and `media:content` still names the image.
+    let enclosure = image.as_ref().and_then(|i| {
+        Some(Enclosure {
+            url: i.url.clone(),
+            length: i.length?.to_string(),
+            mime_type: i.mime_type.clone()?,
+        })
+    });
+    let mut extensions = ExtensionMap::default();
+    if let Some(image) = &image {
+        let mut attrs = BTreeMap::from([
+            ("url".to_string(), image.url.clone()),
+            ("medium".to_string(), "image".to_string()),
+        ]);
+        if let Some(mime) = &image.mime_type {
+            attrs.insert("type".into(), mime.clone());
+        }
+        if let Some(length) = image.length {
+            attrs.insert("fileSize".into(), length.to_string());
+        }
+        extensions.insert("media".into(), element("media:content", attrs));
+    }
     Item {
         title: Some(article.title.clone()),
         link: Some(link),
@@ -73,6 +138,7 @@ fn item(view: &FeedView<'_>, article: &Article) -> Item {
             &article.body,
             &view.site.article_url(article),
         )),
+        enclosure,
         categories: article
             .categories
             .iter()
@@ -85,6 +151,7 @@ fn item(view: &FeedView<'_>, article: &Article) -> Item {
             creators: vec![author.clone()],
             ..DublinCoreExtension::default()
         }),
+        extensions,
         ..Item::default()
     }
 }

@@ -129,6 +129,38 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Article>, StoreError>;
 
+    /// Page `offset / limit + 1` of the paged feed: the `limit` articles after the newest
+    /// `offset` of a category (or of all), in the order of [`Store::latest`]. Reads the
+    /// category's index up to `offset + limit` entries and only the page's articles.
+    async fn page(
+        &self,
+        category: Option<&str>,
+        offset: u64,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError>;
+
+    /// How many articles a category (or all, with `None`) holds now.
+    async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError>;
+
+    /// How many entries a feed's history holds (a category, or all with `None`).
+    ///
+    /// A feed's history is an append-only list, numbered from 0 in the order the store
+    /// recorded them: every `Created` or `Updated` outcome of [`Store::upsert`] appends the
+    /// article once to the history of `all` and of each category it is in (in the same
+    /// transaction). An entry is kept as it was when recorded: before an article changes, the
+    /// entries that show it are frozen to a snapshot (see [`snapshot`]), so positions and
+    /// contents of existing entries never change. RFC 5005 archive pages are ranges of it.
+    async fn history_len(&self, category: Option<&str>) -> Result<u64, StoreError>;
+
+    /// History entries at positions `start..end` (fewer at the end), oldest first, each as it
+    /// was when recorded. Reads only those entries, by the (feed, position) key.
+    async fn history(
+        &self,
+        category: Option<&str>,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<Article>, StoreError>;
+
     async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError>;
 
     async fn by_id(&self, id: &str) -> Result<Option<Article>, StoreError>;
@@ -192,6 +224,80 @@ pub trait Store: Send + Sync {
     /// reconnection (changes may have been missed while away). `None`: poll `revision`.
     fn change_notices(&self) -> Option<tokio::sync::watch::Receiver<ChangeNotices>> {
         None
+    }
+}
+
+/// The history key of a feed: its category slug, or `all`.
+pub fn history_feed(category: Option<&str>) -> &str {
+    category.unwrap_or(crate::feeds::ALL_SLUG)
+}
+
+/// An article frozen as a history entry shows it, as JSON: the one encoding every backend
+/// stores, so a history written by one store reads the same in another.
+pub fn snapshot(article: &Article) -> String {
+    serde_json::to_string(&Snapshot::from(article)).expect("plain data serializes")
+}
+
+/// Reads back a [`snapshot`]; `id` names the article in the error.
+pub fn from_snapshot(id: &str, json: &str) -> Result<Article, StoreError> {
+    let snap: Snapshot = serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
+        id: id.to_string(),
+        field: "snapshot",
+        message: e.to_string(),
+    })?;
+    let instant = |field, secs| {
+        DateTime::from_timestamp(secs, 0).ok_or_else(|| StoreError::Corrupt {
+            id: id.to_string(),
+            field,
+            message: "timestamp out of range".into(),
+        })
+    };
+    Ok(Article {
+        published: instant("snapshot.published", snap.published)?,
+        updated: instant("snapshot.updated", snap.updated)?,
+        id: snap.id,
+        slug: snap.slug,
+        title: snap.title,
+        summary: snap.summary,
+        body: snap.body,
+        author: snap.author,
+        categories: snap.categories,
+        url: snap.url,
+        image: snap.image,
+    })
+}
+
+/// The stored form of a frozen article; instants as Unix seconds, like the article columns.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Snapshot {
+    id: String,
+    slug: String,
+    title: String,
+    summary: String,
+    body: Vec<crate::model::Block>,
+    author: Option<String>,
+    published: i64,
+    updated: i64,
+    categories: Vec<String>,
+    url: Option<String>,
+    image: Option<crate::model::Image>,
+}
+
+impl From<&Article> for Snapshot {
+    fn from(a: &Article) -> Snapshot {
+        Snapshot {
+            id: a.id.clone(),
+            slug: a.slug.clone(),
+            title: a.title.clone(),
+            summary: a.summary.clone(),
+            body: a.body.clone(),
+            author: a.author.clone(),
+            published: a.published.timestamp(),
+            updated: a.updated.timestamp(),
+            categories: a.categories.clone(),
+            url: a.url.clone(),
+            image: a.image.clone(),
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! articles in the same order. All of vnfeed's SQL for PostgreSQL lives here and below.
 
 mod copy;
+mod history;
 mod listen;
 mod write;
 
@@ -27,7 +28,8 @@ use super::{ChangeNotices, Changes, Store, StoreError, StoredArticle, Upserted};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `vnfeed_schema` records how far a database is.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE articles (
     id           TEXT COLLATE "C" PRIMARY KEY,
     slug         TEXT COLLATE "C" NOT NULL UNIQUE,
@@ -64,7 +66,9 @@ CREATE TABLE tombstones (
     categories TEXT[] COLLATE "C" NOT NULL
 );
 CREATE INDEX tombstones_newest ON tombstones (deleted DESC, id DESC);
-"#];
+"#,
+    history::MIGRATION,
+];
 
 /// Advisory lock keys ("vnfeed" in ASCII, then a number), held for one transaction.
 const MIGRATE_LOCK: i64 = 0x766e_6665_6564_0001;
@@ -387,6 +391,40 @@ impl Store for PostgresStore {
             .await
             .map_err(|e| self.err(e))?;
         Ok(row.get::<_, i64>(0).max(0) as u64)
+    }
+
+    async fn page(
+        &self,
+        category: Option<&str>,
+        offset: u64,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError> {
+        let client = self.client().await?;
+        let result = history::page(&client, category, offset, limit).await;
+        result.map_err(|e| self.db_err(e))
+    }
+
+    async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let result = history::count(&client, category).await;
+        result.map_err(|e| self.db_err(e))
+    }
+
+    async fn history_len(&self, category: Option<&str>) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let result = history::len(&client, category).await;
+        result.map_err(|e| self.db_err(e))
+    }
+
+    async fn history(
+        &self,
+        category: Option<&str>,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<Article>, StoreError> {
+        let client = self.client().await?;
+        let result = history::range(&client, category, start, end).await;
+        result.map_err(|e| self.db_err(e))
     }
 
     async fn export(

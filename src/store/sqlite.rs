@@ -1,7 +1,9 @@
 //! The embedded SQLite store: one file, WAL, `synchronous=FULL`, a schema that migrates
-//! itself on open. All of vnfeed's SQL for SQLite lives here.
+//! itself on open. All of vnfeed's SQL for SQLite lives here (paging and feed history in
+//! `sqlite/history.rs`, migration copies in `sqlite/copy.rs`).
 
 mod copy;
+mod history;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -60,6 +62,7 @@ CREATE TABLE tombstones (
 ) WITHOUT ROWID;
 CREATE INDEX tombstones_newest ON tombstones (deleted DESC, id DESC);
 "#,
+    history::MIGRATION,
 ];
 
 /// An article row with its categories in the same statement (a correlated subquery on the
@@ -227,6 +230,7 @@ impl Store for SqliteStore {
             // article_categories rows go with it (ON DELETE CASCADE).
             tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
                 .execute(params![tombstone.id])?;
+            history::forget(&tx, &tombstone.id)?;
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO tombstones (id, deleted, categories) VALUES (?1, ?2, ?3)",
             )?
@@ -318,6 +322,40 @@ impl Store for SqliteStore {
             .with_conn(|conn| conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0)))
             .await?;
         Ok(n.max(0) as u64)
+    }
+
+    async fn page(
+        &self,
+        category: Option<&str>,
+        offset: u64,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError> {
+        let category = category.map(str::to_string);
+        self.with_conn_typed(move |conn| history::page(conn, category.as_deref(), offset, limit))
+            .await
+    }
+
+    async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
+        let category = category.map(str::to_string);
+        self.with_conn(move |conn| history::count(conn, category.as_deref()))
+            .await
+    }
+
+    async fn history_len(&self, category: Option<&str>) -> Result<u64, StoreError> {
+        let category = category.map(str::to_string);
+        self.with_conn(move |conn| history::len(conn, category.as_deref()))
+            .await
+    }
+
+    async fn history(
+        &self,
+        category: Option<&str>,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<Article>, StoreError> {
+        let category = category.map(str::to_string);
+        self.with_conn_typed(move |conn| history::range(conn, category.as_deref(), start, end))
+            .await
     }
 
     async fn export(
@@ -560,7 +598,12 @@ fn upsert_one(
             .collect::<Result<Vec<_>, _>>()?;
         touched.extend(tombstone_categories(&retired));
     }
+    if outcome == Outcome::Updated {
+        history::freeze(tx, &id)?;
+    }
+    let categories = draft.categories.clone();
     put_article(tx, &write.into_stored(draft, slug), touched)?;
+    history::record(tx, &id, &categories)?;
     let article = load(tx, &id)?;
     Ok(Upserted { outcome, article })
 }

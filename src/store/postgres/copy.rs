@@ -38,12 +38,16 @@ pub(super) async fn restore(
     let mut touched = BTreeSet::new();
     for stored in articles {
         put_article(&tx, stored, &mut touched).await?;
+        // The copy's history starts in copy order (by id): every article is in it, though
+        // archive pages do not keep the source's boundaries.
+        super::history::record_if_new(&tx, &stored.row.id, &stored.row.categories).await?;
         tx.execute("DELETE FROM tombstones WHERE id = $1", &[&stored.row.id])
             .await?;
     }
     for t in tombstones {
         tx.execute("DELETE FROM articles WHERE id = $1", &[&t.id])
             .await?;
+        super::history::forget(&tx, &t.id).await?;
         tx.execute(
             "INSERT INTO tombstones (id, deleted, categories) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, categories = excluded.categories",

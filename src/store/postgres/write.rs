@@ -59,6 +59,7 @@ pub(super) async fn delete(
         return Ok(None);
     };
     let categories: Vec<String> = row.get(0);
+    super::history::forget(&tx, id).await?;
     tx.execute(
         "INSERT INTO tombstones (id, deleted, categories) VALUES ($1, $2, $3) \
          ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, categories = excluded.categories",
@@ -211,7 +212,12 @@ async fn upsert_one(
             .await?;
         touched.extend(retired.iter().flat_map(|r| r.get::<_, Vec<String>>(0)));
     }
+    if outcome == Outcome::Updated {
+        super::history::freeze(tx, &id).await?;
+    }
+    let categories = draft.categories.clone();
     put_article(tx, &write.into_stored(draft, slug), touched).await?;
+    super::history::record(tx, &id, &categories).await?;
     Ok(Upserted {
         outcome,
         article: load(tx, &id).await?,
@@ -273,7 +279,7 @@ pub(super) async fn put_article(
     Ok(())
 }
 
-async fn load(tx: &impl GenericClient, id: &str) -> Result<Article, DbError> {
+pub(super) async fn load(tx: &impl GenericClient, id: &str) -> Result<Article, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM articles a WHERE a.id = $1");
     let stmt = tx.prepare_cached(&sql).await?;
     let row = tx.query_one(&stmt, &[&id]).await?;

@@ -38,6 +38,9 @@ pub(super) fn restore(
     let mut touched = BTreeSet::new();
     for stored in articles {
         put_article(&tx, stored, &mut touched)?;
+        // The copy's history starts in copy order (by id): every article is in it, though
+        // archive pages do not keep the source's boundaries.
+        super::history::record_if_new(&tx, &stored.row.id, &stored.row.categories)?;
         tx.prepare_cached("DELETE FROM tombstones WHERE id = ?1")?
             .execute(params![stored.row.id])?;
     }
@@ -46,6 +49,7 @@ pub(super) fn restore(
             serde_json::to_string(&t.categories).map_err(|e| corrupt(&t.id, "categories", e))?;
         tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
             .execute(params![t.id])?;
+        super::history::forget(&tx, &t.id)?;
         tx.prepare_cached(
             "INSERT OR REPLACE INTO tombstones (id, deleted, categories) VALUES (?1, ?2, ?3)",
         )?
