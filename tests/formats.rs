@@ -149,19 +149,10 @@ async fn opml_lists_every_feed_in_every_format_with_vietnamese_titles() {
     server.stop().await;
 }
 
-/// A 1×1 PNG (a real one: a browser shows it), saved under a `.jpg` name on purpose.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
-    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
-    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x56, 0xc8, 0x2d, 0xd8, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
-    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
-];
-
 async fn images_go_out_as_enclosures_in_every_format(backend: Backend) {
     let media = backend.path().join("media");
     std::fs::create_dir_all(media.join("2026")).unwrap();
-    std::fs::write(media.join("2026/cot-moc.jpg"), PNG).unwrap();
+    std::fs::write(media.join("2026/cot-moc.jpg"), PNG_1X1).unwrap();
     let json = r#"[
       {"id": "anh-co-so", "title": "Lễ thượng cờ tại cột mốc 79",
        "published": "2026-11-02T07:30:00+07:00", "categories": ["borders"],
@@ -188,11 +179,15 @@ async fn images_go_out_as_enclosures_in_every_format(backend: Backend) {
     assert_well_formed(&rss);
     let channel = rss::Channel::read_from(&rss[..]).unwrap();
     let items = channel.items();
-    // Measured: the type from the bytes (a PNG named .jpg), the length from the file.
+    // Measured: the type from the bytes (a PNG_1X1 named .jpg), the length from the file.
     let enclosure = items[0].enclosure().unwrap();
     assert_eq!(
         (enclosure.url(), enclosure.mime_type(), enclosure.length()),
-        (local.as_str(), "image/png", PNG.len().to_string().as_str())
+        (
+            local.as_str(),
+            "image/png",
+            PNG_1X1.len().to_string().as_str()
+        )
     );
     let enclosure = items[1].enclosure().unwrap();
     assert_eq!(
@@ -225,7 +220,7 @@ async fn images_go_out_as_enclosures_in_every_format(backend: Backend) {
             (
                 local.clone(),
                 Some("image/png".into()),
-                Some(PNG.len().to_string())
+                Some(PNG_1X1.len().to_string())
             ),
             (
                 remote.to_string(),
@@ -240,13 +235,13 @@ async fn images_go_out_as_enclosures_in_every_format(backend: Backend) {
     assert_eq!(v["items"][0]["image"], local);
     assert_eq!(
         v["items"][0]["attachments"],
-        serde_json::json!([{"url": local, "mime_type": "image/png", "size_in_bytes": PNG.len()}])
+        serde_json::json!([{"url": local, "mime_type": "image/png", "size_in_bytes": PNG_1X1.len()}])
     );
     assert_eq!(v["items"][1]["image"], remote);
 
     // The file is served, with its real type; nothing outside the directory is.
     let (ty, bytes) = ok(&server, "/media/2026/cot-moc.jpg").await;
-    assert_eq!((ty.as_str(), bytes.as_slice()), ("image/png", PNG));
+    assert_eq!((ty.as_str(), bytes.as_slice()), ("image/png", PNG_1X1));
     for bad in [
         "/media/../anh.json",
         "/media/2026/.hidden",
@@ -257,7 +252,11 @@ async fn images_go_out_as_enclosures_in_every_format(backend: Backend) {
     }
 
     // Measured once: a later render does not read the file again.
-    std::fs::write(media.join("2026/cot-moc.jpg"), [PNG, &[0u8; 100]].concat()).unwrap();
+    std::fs::write(
+        media.join("2026/cot-moc.jpg"),
+        [PNG_1X1, &[0u8; 100]].concat(),
+    )
+    .unwrap();
     let json = r#"{"id": "bai-moi", "title": "Bài mới về biên giới", "published": "2026-11-03T07:00:00+07:00",
         "categories": ["borders"], "body": "Nội dung ngắn."}"#;
     let src = write_files(backend.path(), "in2", &[("moi.json", json.as_bytes())]);
@@ -278,7 +277,7 @@ async fn images_go_out_as_enclosures_in_every_format(backend: Backend) {
     };
     assert_eq!(
         channel.items()[1].enclosure().unwrap().length(),
-        PNG.len().to_string()
+        PNG_1X1.len().to_string()
     );
     server.stop().await;
 }
