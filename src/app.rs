@@ -40,6 +40,8 @@ pub enum AppError {
     },
     #[error("server: {0}")]
     Serve(#[source] std::io::Error),
+    #[error("cannot write to standard output: {0}")]
+    Output(#[source] std::io::Error),
     #[error("no feed `{0}` (see the feeds directory; `all` is the combined feed)")]
     UnknownFeed(String),
     #[error(transparent)]
@@ -319,7 +321,7 @@ pub async fn check(args: CheckArgs) -> Result<Verdict, AppError> {
     use std::io::Write;
     std::io::stdout()
         .write_all(printed.as_bytes())
-        .map_err(AppError::Serve)?;
+        .map_err(AppError::Output)?;
     eprintln!("{}", check::output::summary(&reports));
     Ok(Verdict::of(&reports, args.strict))
 }

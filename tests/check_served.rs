@@ -1,6 +1,7 @@
 //! vnfeed passes its own validator: every feed the server serves (every slug, `all`
-//! included, in every format), fetched over HTTP by `vnfeed::check::http::check_url`,
-//! gives no finding at all, warnings and the HTTP side included.
+//! included, in every format, its first and second pages and its archive page), fetched
+//! over HTTP by `vnfeed::check::http::check_url`, gives no finding at all, warnings and the
+//! HTTP side included.
 
 mod common;
 
@@ -10,12 +11,15 @@ use serde_json::json;
 use vnfeed::check::{self, Options};
 use vnfeed::model::Format;
 
+/// Items per page: small, so every feed has a second page.
+const LIMIT: &str = "2";
+
 /// The samples, plus what the samples do not show: an article published through the API
 /// with HTML content (links and an image, one of them relative, as newsroom exports have
 /// them), and a deleted one, whose tombstone the Atom feeds carry.
 async fn server_with_every_kind_of_item() -> (Backend, TestServer) {
     let backend = Backend::sqlite();
-    let server = TestServer::start(&backend, &["--api-token", TOKEN]).await;
+    let server = TestServer::start(&backend, &["--api-token", TOKEN, "--limit", LIMIT]).await;
     let html = json!({
         "id": "kiem-tra-html-01",
         "title": "Bộ đội biên phòng & dân bản cùng giữ mốc giới",
@@ -60,31 +64,40 @@ async fn every_feed_vnfeed_serves_passes_the_checker_without_a_finding() {
             .contains("<at:deleted-entry ")
     );
     let options = Options::at(Utc::now());
-    let mut checked = 0;
-    let mut findings = Vec::new();
+    let mut documents = Vec::new();
     for feed in feeds().feeds() {
         for format in Format::ALL {
-            let url = format!("{}/feeds/{}.{}", server.url, feed.slug, format.extension());
-            let report = check::http::check_url(&url, &options).await;
-            assert!(report.format.is_some(), "{url} is a feed");
-            findings.extend(report.findings.iter().map(|f| {
-                format!(
-                    "{url}:{}:{}: {} {}: {}",
-                    f.line,
-                    f.column,
-                    f.severity.as_str(),
-                    f.rule,
-                    f.message
-                )
-            }));
-            checked += 1;
+            let (slug, ext) = (&feed.slug, format.extension());
+            documents.push(format!("/feeds/{slug}.{ext}"));
+            documents.push(format!("/feeds/{slug}.{ext}?page=2"));
+            documents.push(format!("/feeds/{slug}/archive/1.{ext}"));
         }
     }
     assert_eq!(
-        checked,
-        4 * Format::ALL.len(),
-        "three categories and `all`, every format"
+        documents.len(),
+        4 * 3 * Format::ALL.len(),
+        "three categories and `all`"
     );
+    let mut findings = Vec::new();
+    for path in &documents {
+        let url = format!("{}{path}", server.url);
+        let report = check::http::check_url(&url, &options).await;
+        assert!(
+            report.format.is_some(),
+            "{url} is a feed: {:?}",
+            report.findings
+        );
+        findings.extend(report.findings.iter().map(|f| {
+            format!(
+                "{url}:{}:{}: {} {}: {}",
+                f.line,
+                f.column,
+                f.severity.as_str(),
+                f.rule,
+                f.message
+            )
+        }));
+    }
     assert!(findings.is_empty(), "{}", findings.join("\n"));
     server.stop().await;
 }
