@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -22,6 +22,7 @@ use tokio::sync::watch;
 use crate::documents::{Doc, Documents};
 use crate::feeds::{FeedDef, FeedSet};
 use crate::media::MediaDir;
+use crate::metrics::Metrics;
 use crate::model::{Article, Format, Tombstone};
 use crate::render::page::{self, Html};
 use crate::render::{FeedView, Site};
@@ -221,6 +222,7 @@ pub struct FeedCache {
     refreshing: tokio::sync::Mutex<()>,
     /// Told about the feeds each refresh changed (not about the first render).
     on_change: Option<tokio::sync::mpsc::UnboundedSender<Changed>>,
+    metrics: Arc<Metrics>,
 }
 
 impl FeedCache {
@@ -237,7 +239,13 @@ impl FeedCache {
             revision: AtomicI64::new(-1),
             refreshing: tokio::sync::Mutex::new(()),
             on_change: None,
+            metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// The server's metrics; renders are counted here.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Completes image types and lengths from this media directory before rendering.
@@ -315,10 +323,15 @@ impl FeedCache {
                 feed: feed.clone(),
                 doc,
             };
-            jobs.spawn_blocking(move || job.run());
+            jobs.spawn_blocking(move || {
+                let start = Instant::now();
+                let done = job.run();
+                (done, start.elapsed())
+            });
         }
         while let Some(done) = jobs.join_next().await {
-            let (feeds, pages) = done.map_err(|e| StoreError::Task(e.to_string()))?;
+            let ((feeds, pages), took) = done.map_err(|e| StoreError::Task(e.to_string()))?;
+            self.metrics.rendered(took);
             renders.feeds.extend(feeds);
             renders.pages.extend(pages);
         }

@@ -14,8 +14,17 @@ use crate::model::Format;
     about = "Per-category RSS and Atom feeds for Vietnamese newsrooms"
 )]
 pub struct Cli {
+    /// Log lines as text for people, or as JSON (one object per line) for a log collector.
+    #[arg(long, global = true, env = "VNFEED_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

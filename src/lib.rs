@@ -18,6 +18,7 @@ pub mod feeds;
 pub mod http;
 pub mod import;
 pub mod media;
+pub mod metrics;
 pub mod migrate;
 pub mod model;
 pub mod render;

@@ -43,7 +43,7 @@ fn article(id: &str, title: &str) -> String {
 async fn snapshot(server: &TestServer) -> Vec<(String, u16, String, Option<String>, Vec<u8>)> {
     let mut seen = Vec::new();
     for feed in ["all", "security", "party-affairs", "borders"] {
-        for ext in ["rss", "atom"] {
+        for ext in ["rss", "atom", "json"] {
             for coding in ["identity", "gzip", "br"] {
                 let path = format!("/feeds/{feed}.{ext}");
                 let r = server
@@ -194,7 +194,16 @@ async fn replicas_ride_out_a_database_outage_and_lose_nothing_acknowledged() {
             .await
             .unwrap();
         assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let m = server.metrics().await;
+        assert!(m["vnfeed_store_errors_total"] >= 2.0, "{m:#?}");
     }
+    a.wait_until(
+        "/metrics",
+        Duration::from_secs(10),
+        "A's listener noticed the outage",
+        |m| m.contains("\nvnfeed_change_listener_connected 0\n"),
+    )
+    .await;
 
     cluster.restart().await;
     let start = Instant::now();
@@ -220,6 +229,13 @@ async fn replicas_ride_out_a_database_outage_and_lose_nothing_acknowledged() {
     report(
         "a write through B served by A after the outage",
         until_served(&a, title).await,
+    );
+    let m = a.metrics().await;
+    assert_eq!(m["vnfeed_change_listener_connected"], 1.0);
+    let age = m["vnfeed_change_notification_age_seconds"];
+    assert!(
+        (0.0..PROPAGATION_LIMIT.as_secs_f64()).contains(&age),
+        "{age}"
     );
 
     for (id, title) in &acknowledged {

@@ -80,9 +80,14 @@ pub async fn serve(
                     }
                 };
                 let state = Arc::clone(&state);
-                let service = service_fn(move |req| {
+                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let state = Arc::clone(&state);
-                    async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, req).await) }
+                    let (route, cacheable) = routes::label(req.method(), req.uri().path());
+                    async move {
+                        let resp = routes::handle(&state, req).await;
+                        state.cache.metrics().request(route, resp.status().as_u16(), cacheable);
+                        Ok::<_, std::convert::Infallible>(resp)
+                    }
                 });
                 let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);

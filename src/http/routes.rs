@@ -48,6 +48,7 @@ where
             Some(Lookup::Alias(feed)) => redirect(&format!("/categories/{}", feed.slug)),
             None => text(StatusCode::NOT_FOUND, "no such category\n"),
         },
+        Route::Metrics => metrics(state, headers),
         Route::Feed(name, format) => match state.feeds.lookup(name) {
             Some(Lookup::Feed(feed)) => match page_number(&query) {
                 Some(1) => cached(headers, head, state.cache.get(&feed.slug, format)),
@@ -104,6 +105,7 @@ enum Route<'a> {
     Health,
     Opml,
     Category(&'a str),
+    Metrics,
     Feed(&'a str, Format),
     /// A feed's archive page, numbered from 1.
     Archive(&'a str, u64, Format),
@@ -119,6 +121,7 @@ fn route(path: &str) -> Option<Route<'_>> {
         "/" => return Some(Route::Index),
         "/healthz" => return Some(Route::Health),
         "/feeds.opml" => return Some(Route::Opml),
+        "/metrics" => return Some(Route::Metrics),
         _ => {}
     }
     if let Some(file) = path.strip_prefix("/feeds/") {
@@ -178,6 +181,53 @@ pub(super) fn unavailable(e: &crate::store::StoreError) -> Resp {
         StatusCode::SERVICE_UNAVAILABLE,
         "the store is unavailable\n",
     )
+}
+
+/// The route a request is counted under in `/metrics` (a fixed set, so the label cannot
+/// grow with what clients send), and whether it is a GET or HEAD of a route with validators.
+pub fn label(method: &Method, path: &str) -> (&'static str, bool) {
+    if path.starts_with("/api/") {
+        return ("api", false);
+    }
+    let label = match route(path) {
+        Some(Route::Index) => "index",
+        Some(Route::Health) => "health",
+        Some(Route::Metrics) => "metrics",
+        Some(Route::Opml) => "opml",
+        Some(Route::Category(_)) => "category",
+        Some(Route::Feed(..)) => "feed",
+        Some(Route::Archive(..)) => "archive",
+        Some(Route::Media) => "media",
+        Some(Route::Article(_)) => "article",
+        None => "unknown",
+    };
+    let cacheable = !matches!(label, "health" | "metrics" | "unknown")
+        && (method == Method::GET || method == Method::HEAD);
+    (label, cacheable)
+}
+
+/// Prometheus asks for OpenMetrics; anyone else gets the classic text type. The body is
+/// the same (the OpenMetrics text format, which the classic parser reads too).
+fn metrics(state: &AppState, headers: &http::HeaderMap) -> Resp {
+    let openmetrics = headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/openmetrics-text"));
+    let content_type = if openmetrics {
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    } else {
+        "text/plain; version=0.0.4; charset=utf-8"
+    };
+    let body = state
+        .cache
+        .metrics()
+        .encode(state.store.as_ref(), state.cache.revision());
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(CONTENT_TYPE, content_type)
+        .header(http::header::CACHE_CONTROL, "no-store")
+        .body(Full::new(Bytes::from(body)))
+        .expect("static headers are valid")
 }
 
 fn is_name(s: &str) -> bool {

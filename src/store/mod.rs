@@ -58,6 +58,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// False for a write the store refused on its merits (a conflict the client must fix):
+    /// that is an answer, not a failure of the store.
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, StoreError::Conflict { .. })
+    }
+
     /// True when the store could not be reached or went away mid-request (a retry later may
     /// succeed), as opposed to a request it refused or data it could not read.
     pub fn is_unavailable(&self) -> bool {
@@ -218,6 +224,12 @@ pub trait Store: Send + Sync {
         articles: Vec<StoredArticle>,
         tombstones: Vec<Tombstone>,
     ) -> Result<(), StoreError>;
+
+    /// How many operations through this handle have failed since it was opened (an
+    /// unreachable database, I/O, corrupt rows), for `/metrics`.
+    fn error_count(&self) -> u64 {
+        0
+    }
 
     /// Pushed word of changes committed by any process, for backends that have it
     /// (PostgreSQL's LISTEN/NOTIFY). The value changes on each notification and on each

@@ -14,6 +14,7 @@ mod write;
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -95,6 +96,7 @@ struct Inner {
     config: tokio_postgres::Config,
     pool: Pool,
     changes: OnceLock<watch::Receiver<ChangeNotices>>,
+    errors: AtomicU64,
 }
 
 impl PostgresStore {
@@ -140,6 +142,7 @@ impl PostgresStore {
                 config,
                 pool,
                 changes: OnceLock::new(),
+                errors: AtomicU64::new(0),
             }),
         };
         store.migrate().await?;
@@ -154,21 +157,34 @@ impl PostgresStore {
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.inner.pool.get().await.map_err(|e| match e {
             deadpool_postgres::PoolError::Backend(source) => self.err(source),
-            other => StoreError::Unreachable {
-                target: self.inner.target.clone(),
-                message: other.to_string(),
-            },
+            other => {
+                self.inner.errors.fetch_add(1, Ordering::Relaxed);
+                StoreError::Unreachable {
+                    target: self.inner.target.clone(),
+                    message: other.to_string(),
+                }
+            }
         })
     }
 
     fn db_err(&self, e: DbError) -> StoreError {
         match e {
             DbError::Sql(source) => self.err(source),
-            DbError::Store(e) => e,
+            DbError::Store(e) => self.counted(e),
         }
     }
 
+    /// Counts a failure found after the driver answered (a row that cannot be decoded).
+    fn counted(&self, e: StoreError) -> StoreError {
+        if e.is_failure() {
+            self.inner.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        e
+    }
+
+    /// Every driver error passes here, so it is counted once.
     fn err(&self, source: tokio_postgres::Error) -> StoreError {
+        self.inner.errors.fetch_add(1, Ordering::Relaxed);
         StoreError::Postgres {
             target: self.inner.target.clone(),
             source,
@@ -220,7 +236,9 @@ impl PostgresStore {
         }
         .await
         .map_err(|e| self.err(e))?;
-        row.map(|r| row_of(&r).into_article()).transpose()
+        row.map(|r| row_of(&r).into_article())
+            .transpose()
+            .map_err(|e| self.counted(e))
     }
 }
 
@@ -342,7 +360,8 @@ impl Store for PostgresStore {
                     id,
                 })
             })
-            .collect()
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.counted(e))
     }
 
     async fn latest(
@@ -373,7 +392,10 @@ impl Store for PostgresStore {
         }
         .await
         .map_err(|e| self.err(e))?;
-        rows.iter().map(|r| row_of(r).into_article()).collect()
+        rows.iter()
+            .map(|r| row_of(r).into_article())
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.counted(e))
     }
 
     async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError> {
@@ -495,6 +517,10 @@ impl Store for PostgresStore {
         }
         .await;
         result.map_err(|e| self.err(e))
+    }
+
+    fn error_count(&self) -> u64 {
+        self.inner.errors.load(Ordering::Relaxed)
     }
 
     fn change_notices(&self) -> Option<watch::Receiver<ChangeNotices>> {

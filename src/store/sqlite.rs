@@ -7,6 +7,7 @@ mod history;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -78,6 +79,8 @@ const REVISION_SQL: &str = "SELECT value FROM meta WHERE key = 'revision'";
 pub struct SqliteStore {
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
+    /// Failed operations, for `/metrics`.
+    errors: Arc<AtomicU64>,
 }
 
 impl SqliteStore {
@@ -99,6 +102,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             path: path.to_path_buf(),
             conn: Arc::new(Mutex::new(conn)),
+            errors: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -127,15 +131,23 @@ impl SqliteStore {
             let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             f(&mut guard)
         })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?;
-        joined.map_err(|e| match e {
-            DbError::Sql(source) => StoreError::Sqlite {
-                path: path.display().to_string(),
-                source,
-            },
-            DbError::Store(e) => e,
-        })
+        .await;
+        let result = match joined {
+            Ok(result) => result.map_err(|e| match e {
+                DbError::Sql(source) => StoreError::Sqlite {
+                    path: path.display().to_string(),
+                    source,
+                },
+                DbError::Store(e) => e,
+            }),
+            Err(e) => Err(StoreError::Task(e.to_string())),
+        };
+        if let Err(e) = &result
+            && e.is_failure()
+        {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        result
     }
 }
 
@@ -356,6 +368,10 @@ impl Store for SqliteStore {
         let category = category.map(str::to_string);
         self.with_conn_typed(move |conn| history::range(conn, category.as_deref(), start, end))
             .await
+    }
+
+    fn error_count(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
     }
 
     async fn export(

@@ -120,6 +120,17 @@ impl TestServer {
         }
     }
 
+    /// `/metrics`, checked to be the classic text type and parsed by [`parse_exposition`].
+    pub async fn metrics(&self) -> std::collections::BTreeMap<String, f64> {
+        let r = self.get("/metrics").send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.headers()[reqwest::header::CONTENT_TYPE],
+            "text/plain; version=0.0.4; charset=utf-8"
+        );
+        parse_exposition(&r.text().await.unwrap())
+    }
+
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
         client().get(format!("{}{path}", self.url))
     }
@@ -264,3 +275,35 @@ pub const PNG_1X1: &[u8] = &[
     0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x56, 0xc8, 0x2d, 0xd8, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
     0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
+
+/// The samples of a text exposition, `name{labels}` -> value. Fails on any line that is
+/// neither a sample nor one of the comment forms the format allows.
+pub fn parse_exposition(text: &str) -> std::collections::BTreeMap<String, f64> {
+    let mut samples = std::collections::BTreeMap::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line == "# EOF" {
+            assert!(lines.peek().is_none(), "# EOF is the last line");
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix("# ") {
+            let kind = comment.split(' ').next().unwrap();
+            assert!(["HELP", "TYPE", "UNIT"].contains(&kind), "{line}");
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
+        let name_end = series.find('{').unwrap_or(series.len());
+        assert!(
+            series[..name_end]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            "{line}"
+        );
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("{line}"));
+        assert!(
+            samples.insert(series.to_string(), value).is_none(),
+            "{line}"
+        );
+    }
+    samples
+}
