@@ -73,6 +73,14 @@ impl Backend {
         }
     }
 
+    /// Another empty store of the same kind, for a test that needs more than one.
+    pub async fn fresh(&self, name: &str) -> Backend {
+        match &self.database {
+            None => Backend::sqlite(),
+            Some((admin, first)) => Backend::postgres_on(admin, &format!("{first}_{name}")).await,
+        }
+    }
+
     /// A new handle on this test's store, as another process would open it.
     pub async fn open(&self) -> Arc<dyn Store> {
         let location = StoreLocation::parse(&self.location).unwrap();
