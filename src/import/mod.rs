@@ -230,7 +230,7 @@ pub async fn import_paths(
         }
     };
     let progress = progress_bar(files.len());
-    let mut seen = HashMap::new();
+    let mut batches = Batches::new(store, feeds, now);
     for chunk in files.chunks(BATCH_FILES) {
         let mut sources = Vec::with_capacity(chunk.len());
         for path in chunk {
@@ -239,15 +239,16 @@ pub async fn import_paths(
                     path: path.clone(),
                     bytes,
                 }),
-                Err(source) => report.failed.push(ImportError::Read {
+                Err(source) => batches.report.failed.push(ImportError::Read {
                     path: path.clone(),
                     source,
                 }),
             }
         }
-        import_batch(store, feeds, &sources, now, &mut seen, &mut report).await;
+        batches.push(&sources).await;
         progress.inc(chunk.len() as u64);
     }
+    let report = batches.finish().await;
     progress.finish_and_clear();
     report
 }
@@ -259,12 +260,11 @@ pub async fn import_sources(
     sources: &[Source],
     now: DateTime<Utc>,
 ) -> Report {
-    let mut report = Report::default();
-    let mut seen = HashMap::new();
+    let mut batches = Batches::new(store, feeds, now);
     for chunk in sources.chunks(BATCH_FILES) {
-        import_batch(store, feeds, chunk, now, &mut seen, &mut report).await;
+        batches.push(chunk).await;
     }
-    report
+    batches.finish().await
 }
 
 fn progress_bar(files: usize) -> ProgressBar {
@@ -281,57 +281,160 @@ fn progress_bar(files: usize) -> ProgressBar {
     bar
 }
 
-async fn import_batch(
-    store: &dyn Store,
-    feeds: &FeedSet,
-    sources: &[Source],
+/// An import in batches of files, each written in one transaction. While the store writes
+/// one batch, the next is parsed (on every core for a large batch), so a bulk import keeps
+/// both the CPU and the store busy.
+struct Batches<'a> {
+    store: &'a dyn Store,
+    feeds: &'a FeedSet,
     now: DateTime<Utc>,
-    // Ids already taken by earlier files of this import, across batches.
-    seen: &mut HashMap<String, PathBuf>,
-    report: &mut Report,
-) {
-    let mut parsed: Vec<(PathBuf, Vec<Draft>)> = Vec::new();
-    for source in sources {
-        match parse_source(source, feeds) {
-            Ok((drafts, encoding)) => {
-                if encoding == SourceEncoding::Windows1258 {
-                    report.notes.push(format!(
-                        "{}: not valid UTF-8, decoded as Windows-1258",
-                        source.path.display()
-                    ));
-                }
-                if let Some((id, first)) = drafts
-                    .iter()
-                    .find_map(|d| seen.get(&d.id).map(|first| (d.id.clone(), first.clone())))
-                {
-                    report.failed.push(ImportError::DuplicateId {
-                        path: source.path.clone(),
-                        id,
-                        first,
-                    });
+    /// Ids already taken by earlier files of this import, across batches.
+    seen: HashMap<String, PathBuf>,
+    /// Parsed and waiting to be written.
+    pending: Vec<(PathBuf, Vec<Draft>)>,
+    report: Report,
+}
+
+impl<'a> Batches<'a> {
+    fn new(store: &'a dyn Store, feeds: &'a FeedSet, now: DateTime<Utc>) -> Self {
+        Batches {
+            store,
+            feeds,
+            now,
+            seen: HashMap::new(),
+            pending: Vec::new(),
+            report: Report::default(),
+        }
+    }
+
+    /// Writes the batch parsed before while parsing this one.
+    async fn push(&mut self, sources: &[Source]) {
+        let pending = std::mem::take(&mut self.pending);
+        let (written, parsed) = tokio::join!(write_batch(self.store, pending, self.now), async {
+            parse_batch(self.feeds, sources)
+        });
+        self.report.absorb(written);
+        self.pending = self.check_ids(sources, parsed);
+    }
+
+    async fn finish(mut self) -> Report {
+        let pending = std::mem::take(&mut self.pending);
+        let written = write_batch(self.store, pending, self.now).await;
+        self.report.absorb(written);
+        self.report
+    }
+
+    /// Keeps the files whose ids no earlier file of this import used; reports the others
+    /// and the files that did not parse.
+    fn check_ids(
+        &mut self,
+        sources: &[Source],
+        parsed: Vec<Result<(Vec<Draft>, SourceEncoding), ImportError>>,
+    ) -> Vec<(PathBuf, Vec<Draft>)> {
+        let mut keep = Vec::with_capacity(parsed.len());
+        for (source, result) in sources.iter().zip(parsed) {
+            let (drafts, encoding) = match result {
+                Ok(ok) => ok,
+                Err(e) => {
+                    self.report.failed.push(e);
                     continue;
                 }
-                for d in &drafts {
-                    seen.insert(d.id.clone(), source.path.clone());
-                }
-                parsed.push((source.path.clone(), drafts));
+            };
+            if encoding == SourceEncoding::Windows1258 {
+                self.report.notes.push(format!(
+                    "{}: not valid UTF-8, decoded as Windows-1258",
+                    source.path.display()
+                ));
             }
-            Err(e) => report.failed.push(e),
+            if let Some((id, first)) = drafts.iter().find_map(|d| {
+                self.seen
+                    .get(&d.id)
+                    .map(|first| (d.id.clone(), first.clone()))
+            }) {
+                self.report.failed.push(ImportError::DuplicateId {
+                    path: source.path.clone(),
+                    id,
+                    first,
+                });
+                continue;
+            }
+            for d in &drafts {
+                self.seen.insert(d.id.clone(), source.path.clone());
+            }
+            keep.push((source.path.clone(), drafts));
         }
+        keep
+    }
+}
+
+/// Below this many files a batch is parsed on one thread: starting threads would cost more.
+const PARALLEL_FROM: usize = 64;
+
+/// Parses every source, in order, spreading a large batch over the machine's cores.
+fn parse_batch(
+    feeds: &FeedSet,
+    sources: &[Source],
+) -> Vec<Result<(Vec<Draft>, SourceEncoding), ImportError>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || sources.len() < PARALLEL_FROM {
+        return sources.iter().map(|s| parse_source(s, feeds)).collect();
+    }
+    let per_thread = sources.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = sources
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|s| parse_source(s, feeds))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().expect("parsing an article does not panic"))
+            .collect()
+    })
+}
+
+/// What writing one batch did.
+#[derive(Default)]
+struct Written {
+    outcomes: Vec<Outcome>,
+    failed: Vec<ImportError>,
+}
+
+async fn write_batch(
+    store: &dyn Store,
+    parsed: Vec<(PathBuf, Vec<Draft>)>,
+    now: DateTime<Utc>,
+) -> Written {
+    let mut written = Written::default();
+    if parsed.is_empty() {
+        return written;
     }
     let all: Vec<Draft> = parsed.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
     match store.upsert(all, now).await {
-        Ok(results) => count(report, results.iter().map(|r| r.outcome)),
+        Ok(results) => written.outcomes.extend(results.iter().map(|r| r.outcome)),
         // The batch's transaction rolled back as a whole: retry file by file so one file the
         // store refuses does not keep the others out.
         Err(_) => {
             for (path, drafts) in parsed {
                 match store.upsert(drafts, now).await {
-                    Ok(results) => count(report, results.iter().map(|r| r.outcome)),
-                    Err(source) => report.failed.push(ImportError::Store { path, source }),
+                    Ok(results) => written.outcomes.extend(results.iter().map(|r| r.outcome)),
+                    Err(source) => written.failed.push(ImportError::Store { path, source }),
                 }
             }
         }
+    }
+    written
+}
+
+impl Report {
+    fn absorb(&mut self, written: Written) {
+        count(self, written.outcomes.into_iter());
+        self.failed.extend(written.failed);
     }
 }
 

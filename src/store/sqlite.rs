@@ -98,6 +98,9 @@ impl SqliteStore {
             .map_err(&err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(&err)?;
+        // An upsert alone uses a dozen statements; the default cache of 16 would thrash
+        // once the readers' statements join them.
+        conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn, path)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
@@ -618,9 +621,26 @@ fn upsert_one(
         history::freeze(tx, &id)?;
     }
     let categories = draft.categories.clone();
-    put_article(tx, &write.into_stored(draft, slug), touched)?;
+    let (body, image) = (draft.body.clone(), draft.image.clone());
+    let stored = write.into_stored(draft, slug);
+    put_article(tx, &stored, touched)?;
     history::record(tx, &id, &categories)?;
-    let article = load(tx, &id)?;
+    // The article as stored, from what was just written: reading it back would cost a
+    // query and a JSON parse per article, a fifth of a bulk import's time.
+    let row = stored.row;
+    let article = Article {
+        published: instant(&row.id, "published", row.published)?,
+        updated: instant(&row.id, "updated", row.updated)?,
+        id: row.id,
+        slug: row.slug,
+        title: row.title,
+        summary: row.summary,
+        body,
+        author: row.author,
+        categories: row.categories,
+        url: row.url,
+        image,
+    };
     Ok(Upserted { outcome, article })
 }
 

@@ -2,8 +2,12 @@
 //! diacritics kept (so "Đảng", the Party, never matches "đang", currently),
 //! but blind to old versus new tone placement ("hòa" = "hoà", "thủy" = "thuỷ").
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, is_nfc_quick};
 
 /// The five Vietnamese tone marks (grave, acute, tilde, hook above, dot
 /// below). Circumflex, breve and horn are not tones: they change the vowel.
@@ -16,6 +20,30 @@ fn is_tone_mark(c: char) -> bool {
 /// the tone on different vowels of the same syllable, so the key records
 /// which tone the syllable has but not where it sat.
 fn key(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
+    // Four normalizations per word dominate an import's CPU time, and a language has few
+    // distinct words (a Vietnamese syllable inventory is a few thousand): remember them.
+    // Bounded, so a flood of distinct words costs time, never unbounded memory.
+    const REMEMBERED: usize = 1 << 16;
+    thread_local! {
+        static KEYS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    }
+    KEYS.with_borrow_mut(|keys| {
+        if let Some(found) = keys.get(word) {
+            return found.clone();
+        }
+        if keys.len() >= REMEMBERED {
+            keys.clear();
+        }
+        let made = compute_key(word);
+        keys.insert(word.to_string(), made.clone());
+        made
+    })
+}
+
+fn compute_key(word: &str) -> String {
     let lower: String = word.nfc().collect::<String>().to_lowercase();
     let mut tones = String::new();
     // NFD also puts stacked marks in canonical order, so a syllable with a
@@ -38,9 +66,17 @@ fn key(word: &str) -> String {
 /// Splits `text` into words (maximal runs of letters and digits, combining
 /// marks staying with their word) and returns each word's match key.
 pub fn tokens(text: &str) -> Vec<String> {
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        words(text.chars())
+    } else {
+        words(text.nfc())
+    }
+}
+
+fn words(chars: impl Iterator<Item = char>) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
-    for c in text.nfc() {
+    for c in chars {
         if c.is_alphanumeric() || (is_combining_mark(c) && !word.is_empty()) {
             word.push(c);
         } else if !word.is_empty() {
