@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# vnfeed's benchmarks, one command from a clean clone:
+#
+#   bash benches/run.sh            # everything: scale (1,000,000 articles), micro, HTTP vs nginx
+#   bash benches/run.sh --quick    # a few minutes: 20,000 articles, 3 s per HTTP case, 1 round
+#
+# Environment: BENCH_ARTICLES (1000000), BENCH_SECONDS per wrk case (10), BENCH_ROUNDS (3),
+# BENCH_REUSE=1 keeps a store already filled by an earlier run, BENCH_SKIP="scale micro http"
+# (any of them). Everything listens on and targets 127.0.0.1 only. Prints numbers; nothing
+# here passes or fails on a time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ARTICLES=${BENCH_ARTICLES:-1000000}
+SECONDS_PER_CASE=${BENCH_SECONDS:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
+SKIP=${BENCH_SKIP:-}
+if [[ "${1:-}" == "--quick" ]]; then
+    ARTICLES=${BENCH_ARTICLES:-20000}
+    SECONDS_PER_CASE=${BENCH_SECONDS:-3}
+    ROUNDS=${BENCH_ROUNDS:-1}
+fi
+OUT=target/bench
+STORE=$OUT/store-$ARTICLES.db
+VNFEED_PORT=18080
+NGINX_PORT=18081
+mkdir -p "$OUT"
+
+skipped() { [[ " $SKIP " == *" $1 "* ]]; }
+
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+echo "== tools"
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null && [[ -x "$(command -v nginx)" ]] || missing+=(nginx)
+command -v curl >/dev/null || missing+=(curl)
+if ((${#missing[@]})); then
+    echo "installing ${missing[*]} with apt-get"
+    apt-get update -qq
+    pkgs=("${missing[@]/nginx/nginx-light}")
+    # Debian 13 dropped nginx-light; plain nginx has the same modules we use.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+echo "wrk: $(wrk --version 2>&1 | head -1)"
+echo "nginx: $(nginx -v 2>&1)"
+
+echo "== build (release)"
+cargo build --release -p vnfeed -p vnfeed-bench --bins
+
+echo "== machine"
+echo "cores: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
+echo "memory: $(free -m | awk '/Mem:/ {print $2 " MB"}'); load now: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "kernel: $(uname -r); rustc: $(rustc --version)"
+
+reuse=()
+[[ "${BENCH_REUSE:-}" == 1 ]] && reuse=(--reuse)
+if ! skipped scale; then
+    echo
+    target/release/scale --store "$STORE" --articles "$ARTICLES" "${reuse[@]}" \
+        --server-log "$OUT/scale-server.log"
+elif [[ ! -f "$STORE" ]]; then
+    echo "no store at $STORE: run without BENCH_SKIP=scale first" >&2
+    exit 1
+fi
+
+if ! skipped micro; then
+    echo
+    echo "== micro (criterion; reports in target/criterion)"
+    cargo bench -p vnfeed-bench -- --warm-up-time 1 --measurement-time 3 2>&1 |
+        grep -E '^[a-z].*time:|^(render|compress|parse)|^ +time:|^ +thrpt:|sizes|^  (gzip|brotli)' || true
+fi
+
+skipped http && exit 0
+
+echo
+echo "== HTTP: vnfeed vs nginx serving the same bytes (wrk, ${SECONDS_PER_CASE} s per case, $ROUNDS rounds)"
+wait_for() { # url
+    for _ in $(seq 1 600); do
+        curl -sf -o /dev/null "$1" && return 0
+        sleep 0.2
+    done
+    echo "nothing answers at $1" >&2
+    exit 1
+}
+
+target/release/vnfeed serve --no-samples --store "$STORE" --feeds feeds \
+    --addr "127.0.0.1:$VNFEED_PORT" 2>"$OUT/http-vnfeed.log" &
+vnfeed_pid=$!
+pids+=("$vnfeed_pid")
+VN="http://127.0.0.1:$VNFEED_PORT"
+wait_for "$VN/feeds/all.rss"
+
+# The very bytes vnfeed serves, as nginx's static files.
+WWW=$(mktemp -d /tmp/vnfeed-bench-www.XXXXXX)
+chmod 755 "$WWW"
+mkdir -p "$WWW/feeds"
+FEED=/feeds/all.rss
+curl -sf -o "$WWW$FEED" "$VN$FEED"
+curl -sf -H 'Accept-Encoding: gzip' -o "$WWW$FEED.gz" "$VN$FEED"
+gzip -dc "$WWW$FEED.gz" | cmp -s - "$WWW$FEED" || { echo "gzip body does not decode to the identity body" >&2; exit 1; }
+touch -r "$WWW$FEED" "$WWW$FEED.gz"
+
+cat >"$WWW/nginx.conf" <<EOF
+worker_processes auto;
+user root;
+pid $WWW/nginx.pid;
+error_log $WWW/error.log warn;
+daemon off;
+events { worker_connections 4096; }
+http {
+    types { application/rss+xml rss; application/atom+xml atom; }
+    charset utf-8;
+    charset_types application/rss+xml application/atom+xml;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    keepalive_requests 100000000;
+    open_file_cache max=1000 inactive=60s;
+    open_file_cache_valid 60s;
+    open_file_cache_errors on;
+    etag on;
+    gzip_static on;
+    gzip_vary on;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $WWW;
+        add_header Cache-Control "public, max-age=300";
+    }
+}
+EOF
+nginx -c "$WWW/nginx.conf" -e "$WWW/error.log" &
+nginx_pid=$!
+pids+=("$nginx_pid")
+NG="http://127.0.0.1:$NGINX_PORT"
+wait_for "$NG$FEED"
+
+# Both must send the same bytes, in both codings.
+for enc in identity gzip; do
+    a=$(curl -sf -H "Accept-Encoding: $enc" "$VN$FEED" | sha256sum)
+    b=$(curl -sf -H "Accept-Encoding: $enc" "$NG$FEED" | sha256sum)
+    [[ "$a" == "$b" ]] || { echo "vnfeed and nginx differ for $enc" >&2; exit 1; }
+done
+etag_of() { curl -sf -o /dev/null -D - -H 'Accept-Encoding: gzip' "$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag" {print $2}'; }
+VN_ETAG=$(etag_of "$VN$FEED")
+NG_ETAG=$(etag_of "$NG$FEED")
+for pair in "$VN|$VN_ETAG" "$NG|$NG_ETAG"; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' -H "If-None-Match: ${pair#*|}" "${pair%%|*}$FEED")
+    [[ "$code" == 304 ]] || { echo "${pair%%|*} answered $code to If-None-Match" >&2; exit 1; }
+done
+size=$(stat -c %s "$WWW$FEED.gz")
+echo "feed $FEED: $(stat -c %s "$WWW$FEED") bytes identity, $size bytes gzip; same bytes from both servers"
+echo "vnfeed ETag $VN_ETAG, nginx ETag $NG_ETAG"
+
+# One wrk run; prints "requests/s p99_ms errors".
+run_wrk() { # conns url etag-or-empty
+    local extra=()
+    [[ -n "$3" ]] && extra=(-H "If-None-Match: $3")
+    wrk -t2 -c"$1" -d"${SECONDS_PER_CASE}s" --latency -H 'Accept-Encoding: gzip' "${extra[@]}" "$2" |
+        awk '
+            /Requests\/sec/ {rps=$2}
+            $1=="99%" {v=$2; u=v; sub(/[0-9.]+/,"",u); sub(/[a-z]+$/,"",v);
+                       ms = (u=="us") ? v/1000 : (u=="s") ? v*1000 : (u=="m") ? v*60000 : v}
+            /Socket errors|Non-2xx/ {err=err $0 ";"}
+            END {printf "%s %s %s\n", rps, ms, (err=="" ? "-" : err)}'
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+printf '\n%-5s %5s | %22s | %22s | %6s | %14s %14s\n' case conns "vnfeed req/s (min-max)" "nginx req/s (min-max)" ratio "p99 vnfeed" "p99 nginx"
+for conns in 64 256; do
+    for case in 200 304; do
+        vn_rps=() ng_rps=() vn_p99=() ng_p99=()
+        for round in $(seq 1 "$ROUNDS"); do
+            # Alternate who goes first, so neither always meets the same neighbours' load.
+            order=(vnfeed nginx)
+            ((round % 2 == 0)) && order=(nginx vnfeed)
+            for who in "${order[@]}"; do
+                if [[ $who == vnfeed ]]; then url=$VN$FEED etag=$VN_ETAG; else url=$NG$FEED etag=$NG_ETAG; fi
+                [[ $case == 200 ]] && etag=
+                read -r rps p99 err < <(run_wrk "$conns" "$url" "$etag")
+                [[ "$err" != - ]] && echo "  $who $case c=$conns round $round: $err"
+                if [[ $who == vnfeed ]]; then vn_rps+=("$rps") vn_p99+=("$p99"); else ng_rps+=("$rps") ng_p99+=("$p99"); fi
+            done
+        done
+        stats() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.0f (%.0f-%.0f)", (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2, a[1], a[NR]}'; }
+        vn_med=$(printf '%s\n' "${vn_rps[@]}" | median)
+        ng_med=$(printf '%s\n' "${ng_rps[@]}" | median)
+        ratio=$(awk -v a="$vn_med" -v b="$ng_med" 'BEGIN {printf "%.2f", a/b}')
+        vn_p=$(printf '%s\n' "${vn_p99[@]}" | median)
+        ng_p=$(printf '%s\n' "${ng_p99[@]}" | median)
+        printf '%-5s %5s | %22s | %22s | %6s | %11.2f ms %11.2f ms\n' "$case" "$conns" \
+            "$(stats "${vn_rps[@]}")" "$(stats "${ng_rps[@]}")" "$ratio" "$vn_p" "$ng_p"
+    done
+done
+echo "(median of $ROUNDS rounds; ratio = vnfeed/nginx requests/s, goal >= 1.0; p99 = median of the rounds' p99)"
+echo "vnfeed peak RSS after the HTTP runs: $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' /proc/$vnfeed_pid/status)"
