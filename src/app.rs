@@ -344,8 +344,9 @@ pub async fn migrate(args: MigrateArgs) -> Result<crate::migrate::Migrated, AppE
     progress.finish_and_clear();
     let migrated = result?;
     eprintln!(
-        "migrated {} articles and {} tombstones; count check passed (source = target)",
-        migrated.articles, migrated.tombstones
+        "migrated {} articles, {} tombstones and {} history entries; count check passed \
+         (source = target)",
+        migrated.articles, migrated.tombstones, migrated.history
     );
     Ok(migrated)
 }

@@ -1,7 +1,9 @@
 //! Moving a store to another backend (`vnfeed migrate`, e.g. SQLite to PostgreSQL when one
-//! server is no longer enough): every article and tombstone copied exactly as stored, a page
-//! at a time, then checked by counting both sides. Copying is idempotent (by id), so an
-//! interrupted run is simply run again.
+//! server is no longer enough): every article, tombstone and feed-history entry copied
+//! exactly as stored, a page at a time, then checked by counting both sides. Articles are
+//! copied by id and the history is replaced whole, so an interrupted run is run again.
+
+use std::collections::BTreeMap;
 
 use indicatif::ProgressBar;
 
@@ -32,6 +34,15 @@ pub enum MigrateError {
     },
     #[error("check failed: the newest articles read back from the target differ from the source's")]
     Content,
+    #[error(
+        "count check failed: feed `{feed}` has {source_len} history entries in the source, \
+         {target_len} in the target"
+    )]
+    History {
+        feed: String,
+        source_len: u64,
+        target_len: u64,
+    },
 }
 
 /// What was copied, as both stores now count it.
@@ -39,6 +50,8 @@ pub enum MigrateError {
 pub struct Migrated {
     pub articles: u64,
     pub tombstones: u64,
+    /// Feed-history entries (archive pages' contents), holes included.
+    pub history: u64,
 }
 
 /// Copies everything in `from` into `to`, advancing `progress` by articles copied.
@@ -59,7 +72,53 @@ pub async fn copy(
     }
     let tombstones = from.tombstones(None, ALL).await?;
     to.restore(Vec::new(), tombstones).await?;
-    check(from, to).await
+    let feeds = copy_history(from, to).await?;
+    let mut migrated = check(from, to).await?;
+    for (feed, source_len) in feeds {
+        let target_len = to.history_len(Some(&feed)).await?;
+        if source_len != target_len {
+            return Err(MigrateError::History {
+                feed,
+                source_len,
+                target_len,
+            });
+        }
+        migrated.history += source_len;
+    }
+    Ok(migrated)
+}
+
+/// Replaces the target's feed history with the source's, versions before the entries
+/// that name them, so archive pages keep their boundaries and contents. Returns each feed's
+/// history length in the source.
+async fn copy_history(
+    from: &dyn Store,
+    to: &dyn Store,
+) -> Result<BTreeMap<String, u64>, MigrateError> {
+    // Restoring articles recorded them in copy order: start from nothing.
+    to.restore_history(true, Vec::new(), Vec::new()).await?;
+    let mut after = None;
+    loop {
+        let page = from.export_versions(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.version);
+        to.restore_history(false, page, Vec::new()).await?;
+    }
+    let mut lengths = BTreeMap::new();
+    let mut after: Option<(String, i64)> = None;
+    loop {
+        let page = from
+            .export_history(after.as_ref().map(|(f, p)| (f.as_str(), *p)), PAGE)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.feed.clone(), last.position));
+        for entry in &page {
+            let len = lengths.entry(entry.feed.clone()).or_insert(0);
+            *len = (*len).max(entry.position as u64 + 1);
+        }
+        to.restore_history(false, Vec::new(), page).await?;
+    }
+    Ok(lengths)
 }
 
 /// The counts on both sides, and the newest articles read back the same from both.
@@ -82,5 +141,6 @@ async fn check(from: &dyn Store, to: &dyn Store) -> Result<Migrated, MigrateErro
     Ok(Migrated {
         articles: target_articles,
         tombstones: target_tombstones,
+        history: 0,
     })
 }

@@ -80,7 +80,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
     // An edit (the slug stays the first title's, `updated` moves) and a delete (a
     // tombstone): state a fresh import could not reproduce.
     let mut edited = source.latest(Some("borders"), 1).await.unwrap()[0].clone();
-    let old_slug = edited.slug.clone();
+    let (old_slug, old_title) = (edited.slug.clone(), edited.title.clone());
     let draft = vnfeed::model::Draft {
         id: edited.id.clone(),
         title: "Tiêu đề mới sau khi biên tập".into(),
@@ -108,12 +108,14 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
     let from = format!("sqlite:{}", lite.location);
     let run = vnfeed(&["migrate", "--from", &from, "--to", &pg.location]);
     assert!(run.status.success(), "{}", stderr(&run));
+    let said = stderr(&run);
     assert!(
-        stderr(&run).contains(&format!(
-            "migrated {articles} articles and 1 tombstones; count check passed"
-        )),
-        "{}",
-        stderr(&run)
+        said.contains(&format!("migrated {articles} articles, 1 tombstones and ")),
+        "{said}"
+    );
+    assert!(
+        said.contains("history entries; count check passed"),
+        "{said}"
     );
 
     let (source, target) = (lite.open().await, pg.open().await);
@@ -131,6 +133,18 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         "Tiêu đề mới sau khi biên tập"
     );
     assert_eq!(renders(&lite.location), renders(&pg.location), "same bytes");
+    assert_same_history(source.as_ref(), target.as_ref()).await;
+    // The archive shows the article as it was first recorded, then as edited.
+    let borders = target.history_len(Some("borders")).await.unwrap();
+    let titles: Vec<String> = target
+        .history(Some("borders"), 0, borders)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.id == edited.id)
+        .map(|a| a.title)
+        .collect();
+    assert_eq!(titles, [old_title, edited.title.clone()]);
 
     // The hashes came along: the same files are still the same articles.
     let revision = target.revision().await.unwrap();
@@ -153,6 +167,30 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         everything(target.as_ref()).await,
         everything(back_store.as_ref()).await
     );
+    assert_same_history(target.as_ref(), back_store.as_ref()).await;
+}
+
+/// Every feed's history (what its archive pages are cut from) has the same entries, in the
+/// same positions, showing the same versions of the articles.
+async fn assert_same_history(a: &dyn Store, b: &dyn Store) {
+    for feed in [
+        None,
+        Some("security"),
+        Some("party-affairs"),
+        Some("borders"),
+    ] {
+        let len = a.history_len(feed).await.unwrap();
+        assert!(len > 0, "{feed:?}");
+        assert_eq!(len, b.history_len(feed).await.unwrap(), "{feed:?}");
+        let (x, y) = (
+            a.history(feed, 0, len).await.unwrap(),
+            b.history(feed, 0, len).await.unwrap(),
+        );
+        assert_eq!(x, y, "{feed:?}");
+    }
+    let versions = a.export_versions(None, 100).await.unwrap();
+    assert!(!versions.is_empty(), "the edit froze a version");
+    assert_eq!(versions, b.export_versions(None, 100).await.unwrap());
 }
 
 #[tokio::test]

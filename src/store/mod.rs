@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{Article, Draft, Tombstone};
 
 pub use postgres::PostgresStore;
-pub use record::StoredArticle;
+pub use record::{ArticleVersion, HistoryEntry, StoredArticle};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -223,6 +223,31 @@ pub trait Store: Send + Sync {
         &self,
         articles: Vec<StoredArticle>,
         tombstones: Vec<Tombstone>,
+    ) -> Result<(), StoreError>;
+
+    /// Up to `limit` feed-history entries exactly as stored, in byte order of feed then by
+    /// position, after `after` (from the first with `None`), for `vnfeed migrate`.
+    async fn export_history(
+        &self,
+        after: Option<(&str, i64)>,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// Up to `limit` frozen article versions in version order after `after`.
+    async fn export_versions(
+        &self,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<ArticleVersion>, StoreError>;
+
+    /// Makes another store's feed history this store's: `clear` first empties this one (the
+    /// first call of a copy), then `versions` and `entries` are written as given, in one
+    /// transaction. Versions before the entries that name them. The revision moves on.
+    async fn restore_history(
+        &self,
+        clear: bool,
+        versions: Vec<ArticleVersion>,
+        entries: Vec<HistoryEntry>,
     ) -> Result<(), StoreError>;
 
     /// How many operations through this handle have failed since it was opened (an

@@ -25,7 +25,10 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls};
 
 use super::record::{self, Row};
-use super::{ChangeNotices, Changes, Store, StoreError, StoredArticle, Upserted};
+use super::{
+    ArticleVersion, ChangeNotices, Changes, HistoryEntry, Store, StoreError, StoredArticle,
+    Upserted,
+};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `vnfeed_schema` records how far a database is.
@@ -457,6 +460,41 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         // Every id sorts after the empty string.
         copy::export(&client, after.unwrap_or(""), limit)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn export_history(
+        &self,
+        after: Option<(&str, i64)>,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let client = self.client().await?;
+        // Every entry sorts after ("", -1).
+        copy::export_history(&client, after.unwrap_or(("", -1)), limit)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn export_versions(
+        &self,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<ArticleVersion>, StoreError> {
+        let client = self.client().await?;
+        copy::export_versions(&client, after.unwrap_or(i64::MIN), limit)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn restore_history(
+        &self,
+        clear: bool,
+        versions: Vec<ArticleVersion>,
+        entries: Vec<HistoryEntry>,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        copy::restore_history(&mut client, clear, &versions, &entries)
             .await
             .map_err(|e| self.err(e))
     }

@@ -64,6 +64,24 @@ pub struct StoredArticle {
     pub content_hash: String,
 }
 
+/// One feed-history entry exactly as stored (see `Store::history_len`): `article_id` is
+/// `None` for a hole left by a delete, `version` names a frozen snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub feed: String,
+    pub position: i64,
+    pub article_id: Option<String>,
+    pub version: Option<i64>,
+}
+
+/// A frozen article as a history entry shows it: `snapshot` is `store::snapshot`'s JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleVersion {
+    pub version: i64,
+    pub article_id: String,
+    pub snapshot: String,
+}
+
 pub fn corrupt(id: &str, field: &'static str, message: impl ToString) -> StoreError {
     StoreError::Corrupt {
         id: id.to_string(),

@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::record::{self, Existing, Plan, Row as RawRow};
-use super::{Changes, Outcome, Store, StoreError, StoredArticle, Upserted};
+use super::{
+    ArticleVersion, Changes, HistoryEntry, Outcome, Store, StoreError, StoredArticle, Upserted,
+};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
@@ -385,6 +387,38 @@ impl Store for SqliteStore {
         // Every id sorts after the empty string.
         let after = after.unwrap_or("").to_string();
         self.with_conn_typed(move |conn| copy::export(conn, &after, limit))
+            .await
+    }
+
+    async fn export_history(
+        &self,
+        after: Option<(&str, i64)>,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        // Every entry sorts after ("", -1).
+        let (feed, position) = after.unwrap_or(("", -1));
+        let feed = feed.to_string();
+        self.with_conn(move |conn| copy::export_history(conn, (&feed, position), limit))
+            .await
+    }
+
+    async fn export_versions(
+        &self,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<ArticleVersion>, StoreError> {
+        let after = after.unwrap_or(i64::MIN);
+        self.with_conn(move |conn| copy::export_versions(conn, after, limit))
+            .await
+    }
+
+    async fn restore_history(
+        &self,
+        clear: bool,
+        versions: Vec<ArticleVersion>,
+        entries: Vec<HistoryEntry>,
+    ) -> Result<(), StoreError> {
+        self.with_conn(move |conn| copy::restore_history(conn, clear, &versions, &entries))
             .await
     }
 

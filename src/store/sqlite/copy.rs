@@ -1,5 +1,6 @@
 //! Articles and tombstones in and out exactly as stored, for `vnfeed migrate`: nothing is
-//! decided anew on the way in (slug, `updated` and content hash are kept).
+//! decided anew on the way in (slug, `updated` and content hash are kept); and the feed
+//! history (entries and frozen versions) likewise.
 
 use std::collections::BTreeSet;
 
@@ -7,7 +8,7 @@ use rusqlite::{Connection, params};
 
 use super::{COLUMNS, DbError, corrupt, put_article, raw_row, record_change, write_transaction};
 use crate::model::Tombstone;
-use crate::store::StoredArticle;
+use crate::store::{ArticleVersion, HistoryEntry, StoredArticle};
 
 pub(super) fn export(
     conn: &Connection,
@@ -61,4 +62,71 @@ pub(super) fn restore(
     }
     tx.commit()?;
     Ok(())
+}
+
+pub(super) fn export_history(
+    conn: &Connection,
+    after: (&str, i64),
+    limit: usize,
+) -> rusqlite::Result<Vec<HistoryEntry>> {
+    conn.prepare_cached(
+        "SELECT feed, position, article_id, version FROM feed_history
+         WHERE (feed, position) > (?1, ?2) ORDER BY feed, position LIMIT ?3",
+    )?
+    .query_map(params![after.0, after.1, limit as i64], |r| {
+        Ok(HistoryEntry {
+            feed: r.get(0)?,
+            position: r.get(1)?,
+            article_id: r.get(2)?,
+            version: r.get(3)?,
+        })
+    })?
+    .collect()
+}
+
+pub(super) fn export_versions(
+    conn: &Connection,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<ArticleVersion>> {
+    conn.prepare_cached(
+        "SELECT version, article_id, snapshot FROM article_versions
+         WHERE version > ?1 ORDER BY version LIMIT ?2",
+    )?
+    .query_map(params![after, limit as i64], |r| {
+        Ok(ArticleVersion {
+            version: r.get(0)?,
+            article_id: r.get(1)?,
+            snapshot: r.get(2)?,
+        })
+    })?
+    .collect()
+}
+
+pub(super) fn restore_history(
+    conn: &mut Connection,
+    clear: bool,
+    versions: &[ArticleVersion],
+    entries: &[HistoryEntry],
+) -> rusqlite::Result<()> {
+    let tx = write_transaction(conn)?;
+    if clear {
+        tx.execute_batch("DELETE FROM feed_history; DELETE FROM article_versions;")?;
+    }
+    let mut version = tx.prepare_cached(
+        "INSERT INTO article_versions (version, article_id, snapshot) VALUES (?1, ?2, ?3)",
+    )?;
+    for v in versions {
+        version.execute(params![v.version, v.article_id, v.snapshot])?;
+    }
+    let mut entry = tx.prepare_cached(
+        "INSERT INTO feed_history (feed, position, article_id, version) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for e in entries {
+        entry.execute(params![e.feed, e.position, e.article_id, e.version])?;
+    }
+    drop((version, entry));
+    let feeds: BTreeSet<String> = entries.iter().map(|e| e.feed.clone()).collect();
+    record_change(&tx, &feeds)?;
+    tx.commit()
 }
