@@ -147,6 +147,7 @@ impl Server {
             )?,
             max_body: args.api.max_body,
         };
+        state.limits = args.limits.limits();
         if state.api.tokens.is_configured() {
             tracing::info!("publishing API on at /api/articles");
         } else {
@@ -233,7 +234,23 @@ pub async fn shutdown_signal() {
 }
 
 pub async fn serve(args: ServeArgs) -> Result<(), AppError> {
+    survive_file_size_limits();
     Server::prepare(&args).await?.run(shutdown_signal()).await
+}
+
+/// A write past a file-size limit (`ulimit -f`, some quotas) raises SIGXFSZ, which kills the
+/// process by default. Handling it turns that write into an error (EFBIG) the store reports,
+/// so the server keeps serving its last renders and answers writes with 503 instead.
+fn survive_file_size_limits() {
+    #[cfg(unix)]
+    {
+        let xfsz = tokio::signal::unix::SignalKind::from_raw(libc::SIGXFSZ);
+        match tokio::signal::unix::signal(xfsz) {
+            // The handler stays installed for the life of the process, even once dropped.
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot handle SIGXFSZ"),
+        }
+    }
 }
 
 /// Runs an import and prints its report: failures and notes to stderr, the summary last.

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -112,6 +113,61 @@ pub struct ServeArgs {
     pub tombstone_days: u32,
     #[command(flatten)]
     pub api: ApiArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// What one client may cost the server. Durations take `ms`, `s` or `m` (seconds if bare).
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Time from a request's first byte to its complete head (slowloris defence).
+    #[arg(long, env = "VNFEED_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+    /// Time a keep-alive connection may sit with nothing read or written.
+    #[arg(long, env = "VNFEED_IDLE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+    /// Connections served at once; the next gets 503 and is closed.
+    #[arg(long, env = "VNFEED_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+    /// Request line and headers together (431 past it); at least 1KiB.
+    #[arg(long, env = "VNFEED_MAX_HEADER_BYTES", default_value = "16KiB", value_parser = parse_size)]
+    pub max_header_bytes: u64,
+    /// The request target, path and query (414 past it).
+    #[arg(long, env = "VNFEED_MAX_TARGET_BYTES", default_value = "8KiB", value_parser = parse_size)]
+    pub max_target_bytes: u64,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> crate::http::limits::Limits {
+        let bytes = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        crate::http::limits::Limits {
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections as usize,
+            max_header_bytes: bytes(self.max_header_bytes.max(1024)),
+            max_target_bytes: bytes(self.max_target_bytes),
+        }
+    }
+}
+
+/// `10s`, `500ms`, `2m`, or a bare number of seconds; from 1 ms to a day.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 10s or 500ms"))?;
+    let d = match unit.trim() {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "m" | "min" => Duration::from_secs(n.saturating_mul(60)),
+        _ => return Err(format!("`{s}`: unknown unit (ms, s or m)")),
+    };
+    if d < Duration::from_millis(1) || d > Duration::from_secs(86_400) {
+        return Err(format!("`{s}` is not between 1ms and a day"));
+    }
+    Ok(d)
 }
 
 /// The publishing API (`/api/articles`). With no token configured it is off.

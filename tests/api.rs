@@ -493,11 +493,7 @@ async fn chunked_post(base_url: &str, count: usize, size: usize) -> u16 {
     let _ = stream.write_all(b"0\r\n\r\n").await;
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response).await;
-    let text = String::from_utf8_lossy(&response);
-    text.split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {text}"))
+    status_of(&response)
 }
 
 async fn a_lone_surrogate_escape_becomes_a_replacement_character(backend: Backend) {

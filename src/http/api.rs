@@ -280,9 +280,10 @@ where
         .store
         .upsert(vec![draft], Utc::now())
         .await
-        .map_err(ApiError::store)?
+        .map_err(|e| write_failed(state, e))?
         .pop()
         .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "nothing was stored"))?;
+    state.health.write_ok();
     refresh_feeds(state).await?;
     let article = upserted.article;
     let status = match upserted.outcome {
@@ -303,8 +304,9 @@ async fn delete(state: &AppState, id: &str) -> Result<Resp, ApiError> {
         .store
         .delete(id, Utc::now())
         .await
-        .map_err(ApiError::store)?
+        .map_err(|e| write_failed(state, e))?
         .ok_or_else(|| no_such(id))?;
+    state.health.write_ok();
     refresh_feeds(state).await?;
     let body = json!({
         "id": tombstone.id,
@@ -313,6 +315,15 @@ async fn delete(state: &AppState, id: &str) -> Result<Resp, ApiError> {
         "categories": tombstone.categories,
     });
     Ok(json_response(StatusCode::OK, &body))
+}
+
+/// A write the store refused: a conflict is the client's, anything else the store's, and
+/// `/healthz` hears of it.
+fn write_failed(state: &AppState, e: StoreError) -> ApiError {
+    if !matches!(e, StoreError::Conflict { .. }) {
+        state.health.write_failed(&e);
+    }
+    ApiError::store(e)
 }
 
 /// Renders the feeds again before a write is acknowledged. The write is already durable;

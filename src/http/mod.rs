@@ -5,16 +5,22 @@ pub mod api;
 pub mod auth;
 mod conditional;
 mod documents;
+pub mod health;
+pub mod limits;
 mod routes;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use limits::{Activity, Watched};
 
 pub use conditional::{accepts, accepts_gzip, choose_coding, not_modified};
 
@@ -33,6 +39,10 @@ pub struct AppState {
     pub opml: Rendered,
     /// The publishing API's tokens and limits; off until configured.
     pub api: api::ApiConfig,
+    /// What a client may cost the server: connections, timeouts, head sizes.
+    pub limits: limits::Limits,
+    /// Whether writes are failing, for `/healthz`.
+    pub health: health::StoreHealth,
 }
 
 impl AppState {
@@ -54,18 +64,30 @@ impl AppState {
             cache,
             opml,
             api: api::ApiConfig::default(),
+            limits: limits::Limits::default(),
+            health: health::StoreHealth::default(),
         }
     }
 }
 
+/// How long a shutdown waits for requests in flight before it gives up on them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
 /// Serves connections from `listener` until `shutdown` completes, then stops accepting and
-/// waits for requests in flight.
+/// waits for requests in flight (at most [`SHUTDOWN_GRACE`]).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(state.limits.max_connections));
+    let mut builder = http1::Builder::new();
+    builder
+        .max_header_size(state.limits.max_header_bytes)
+        // hyper refuses buffers under 8 KiB; a head that has not ended within the buffer is
+        // refused too, so a client cannot make it grow past the header limit.
+        .max_buf_size(state.limits.max_header_bytes.max(8192));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -75,32 +97,68 @@ pub async fn serve(
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
                         tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
                 };
+                let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                    tokio::spawn(refuse(stream));
+                    continue;
+                };
+                let activity = Activity::new();
+                let service = {
+                    let (state, activity) = (Arc::clone(&state), Arc::clone(&activity));
+                    service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let state = Arc::clone(&state);
+                        let busy = activity.busy();
+                        let (route, cacheable) = routes::label(req.method(), req.uri().path());
+                        async move {
+                            let resp = routes::handle(&state, req).await;
+                            drop(busy);
+                            state.cache.metrics().request(route, resp.status().as_u16(), cacheable);
+                            Ok::<_, std::convert::Infallible>(resp)
+                        }
+                    })
+                };
+                let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
+                let conn = graceful.watch(builder.serve_connection(io, service));
                 let state = Arc::clone(&state);
-                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let state = Arc::clone(&state);
-                    let (route, cacheable) = routes::label(req.method(), req.uri().path());
-                    async move {
-                        let resp = routes::handle(&state, req).await;
-                        state.cache.metrics().request(route, resp.status().as_u16(), cacheable);
-                        Ok::<_, std::convert::Infallible>(resp)
-                    }
-                });
-                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    tokio::select! {
+                        ended = conn => if let Err(e) = ended {
+                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        },
+                        why = activity.expired(&state.limits) => {
+                            tracing::debug!(%peer, why, "connection closed");
+                        }
                     }
+                    drop(slot);
                 });
             }
             _ = &mut shutdown => break,
         }
     }
     drop(listener);
-    graceful.shutdown().await;
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown: gave up on requests still in flight after {SHUTDOWN_GRACE:?}");
+    }
     Ok(())
+}
+
+/// Answers a connection over the limit with a 503 and closes it. What the client sent is
+/// read and dropped for a moment first: closing on unread bytes would reset the connection
+/// and could destroy the 503 before the client reads it.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(limits::TOO_MANY_CONNECTIONS).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<_, std::io::Error>(())
+    })
+    .await;
 }

@@ -21,6 +21,10 @@ where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
+    let target_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target_len > state.limits.max_target_bytes {
+        return text(StatusCode::URI_TOO_LONG, "request target too long\n");
+    }
     if req.uri().path().starts_with("/api/") {
         return super::api::handle(state, req).await;
     }
@@ -236,38 +240,9 @@ fn is_name(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// `ok` when the store answers. When it does not, `degraded`: the replica still serves its
-/// last good feeds, so it answers 200 and stays in the load balancer's rotation (every
-/// replica of a shared database degrades together; taking them all out would turn a
-/// database outage into a site outage). 503 only while it has nothing to serve yet.
 async fn health(state: &AppState) -> Resp {
-    let revision = state.cache.revision();
-    match state.store.count().await {
-        Ok(count) => {
-            let body = serde_json::json!({
-                "status": "ok",
-                "articles": count,
-                "revision": revision,
-            });
-            json(StatusCode::OK, body.to_string())
-        }
-        Err(e) => {
-            let serving = revision >= 0;
-            let body = serde_json::json!({
-                "status": "degraded",
-                "store": "unavailable",
-                "error": e.to_string(),
-                "serving": if serving { "the last good feeds" } else { "nothing yet" },
-                "revision": revision,
-            });
-            let status = if serving {
-                StatusCode::OK
-            } else {
-                StatusCode::SERVICE_UNAVAILABLE
-            };
-            json(status, body.to_string())
-        }
-    }
+    let (status, body) = super::health::report(state).await;
+    json(status, body.to_string())
 }
 
 pub(super) fn text(status: StatusCode, body: &'static str) -> Resp {

@@ -189,6 +189,13 @@ pub trait Store: Send + Sync {
     /// replica renders the same feeds. Returns how many went.
     async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 
+    /// Proves the store can commit a durable write now, without changing anything readers
+    /// see (the revision stays). `/healthz` calls it only while writes are failing, to see
+    /// them recover. The default only reads; a backend should override it with a real write.
+    async fn probe_write(&self) -> Result<(), StoreError> {
+        self.revision().await.map(|_| ())
+    }
+
     /// A counter that grows with every committed change, from this process or any other
     /// writing the same store; readers poll it to know when to render again.
     async fn revision(&self) -> Result<i64, StoreError>;

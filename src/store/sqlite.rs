@@ -290,6 +290,19 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn probe_write(&self) -> Result<(), StoreError> {
+        // A committed change to a row nobody reads: it reaches the WAL and is synced.
+        self.with_conn(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO meta (key, value) VALUES ('write_probe', 1) \
+                 ON CONFLICT (key) DO UPDATE SET value = value + 1",
+            )?
+            .execute([])
+            .map(|_| ())
+        })
+        .await
+    }
+
     async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         self.with_conn(move |conn| {
             let tx = write_transaction(conn)?;

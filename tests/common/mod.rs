@@ -164,11 +164,24 @@ pub async fn raw_status(base_url: &str, method: &str, target: &str) -> u16 {
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.unwrap();
-    let head = String::from_utf8_lossy(&response);
-    head.split(' ')
+    status_of(&response)
+}
+
+/// The status code of a raw HTTP/1.1 response.
+pub fn status_of(response: &[u8]) -> u16 {
+    let text = String::from_utf8_lossy(response);
+    text.split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {head}"))
+        .unwrap_or_else(|| panic!("no status in {text:?}"))
+}
+
+/// The head of a raw `POST /api/articles` with the test token, for sending a body by hand.
+pub fn raw_post_head(content_length: usize) -> String {
+    format!(
+        "POST /api/articles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {content_length}\r\n\r\n"
+    )
 }
 
 pub fn gunzip(bytes: &[u8]) -> Vec<u8> {

@@ -1,0 +1,82 @@
+//! `/healthz`, and what the server knows of its store's health: a live read on each check,
+//! plus the last write that failed, since reads can keep working while writes fail (a full
+//! disk). While writes are failing, each check tries a write probe, so recovery shows
+//! without waiting for the next real write.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::store::StoreError;
+use crate::vietnamese::dateline::rfc3339;
+
+/// Shared by the write paths (which report) and `/healthz` (which reads and clears).
+#[derive(Debug, Default)]
+pub struct StoreHealth {
+    /// When writes started failing, if they are.
+    failing_since: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl StoreHealth {
+    /// Records a failed write; the time kept is the first failure of the run.
+    pub fn write_failed(&self, e: &StoreError) {
+        tracing::warn!(error = %e, "store write failed");
+        let mut since = self.failing_since.lock().unwrap_or_else(|p| p.into_inner());
+        since.get_or_insert_with(Utc::now);
+    }
+
+    pub fn write_ok(&self) {
+        *self.failing_since.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    fn failing_since(&self) -> Option<DateTime<Utc>> {
+        *self.failing_since.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The answer to `/healthz`: `ok` when the store reads and writes; `degraded` naming what
+/// fails otherwise. A degraded server still serves its last good feeds, so it answers 200
+/// and stays in the load balancer's rotation (every replica of a shared database degrades
+/// together; taking them all out would turn a store outage into a site outage). 503 only
+/// while it has nothing to serve yet.
+pub async fn report(state: &AppState) -> (StatusCode, Value) {
+    let revision = state.cache.revision();
+    let serving = revision >= 0;
+    let degraded = |mut body: Value| {
+        body["status"] = json!("degraded");
+        body["serving"] = json!(if serving {
+            "the last good feeds"
+        } else {
+            "nothing yet"
+        });
+        body["revision"] = json!(revision);
+        let status = if serving {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        (status, body)
+    };
+    let articles = match state.store.count().await {
+        Ok(n) => n,
+        Err(e) => {
+            return degraded(json!({"store": "unavailable", "reads": "failing",
+                "error": e.to_string()}));
+        }
+    };
+    if let Some(since) = state.health.failing_since() {
+        match state.store.probe_write().await {
+            Ok(()) => state.health.write_ok(),
+            Err(e) => {
+                state.health.write_failed(&e);
+                return degraded(json!({"store": "not writable", "writes": "failing",
+                    "since": rfc3339(since), "error": e.to_string(), "articles": articles}));
+            }
+        }
+    }
+    let body = json!({"status": "ok", "articles": articles, "revision": revision});
+    (StatusCode::OK, body)
+}
