@@ -44,11 +44,13 @@ async fn eight_writers_and_polling_readers_lose_nothing_and_see_only_well_formed
         let (server, done) = (Arc::clone(&server), Arc::clone(&done));
         let (fresh, unchanged) = (Arc::clone(&fresh), Arc::clone(&unchanged));
         readers.spawn(async move {
+            // One client per reader, keeping its connections alive, as an aggregator would.
+            let http = client();
             let mut etags: HashMap<String, String> = HashMap::new();
             while !done.load(Ordering::Acquire) {
                 for slug in FEEDS {
                     let path = format!("/feeds/{slug}.{}", ["rss", "atom"][r]);
-                    let mut req = server.get(&path);
+                    let mut req = http.get(format!("{}{path}", server.url));
                     if let Some(etag) = etags.get(&path) {
                         req = req.header("if-none-match", etag);
                     }
@@ -76,6 +78,7 @@ async fn eight_writers_and_polling_readers_lose_nothing_and_see_only_well_formed
     for w in 0..WRITERS {
         let server = Arc::clone(&server);
         writers.spawn(async move {
+            let http = client();
             for i in 0..EACH {
                 let (id, published, category) = nth(i * WRITERS + w);
                 let body = json!({
@@ -83,9 +86,12 @@ async fn eight_writers_and_polling_readers_lose_nothing_and_see_only_well_formed
                     "published": published.to_rfc3339(), "body": "Nội dung.",
                     "categories": [category],
                 });
-                let reply = server
-                    .api("POST", "/api/articles", Some(&body.to_string()))
-                    .await;
+                let req = http
+                    .post(format!("{}/api/articles", server.url))
+                    .bearer_auth(TOKEN)
+                    .header("content-type", "application/json")
+                    .body(body.to_string());
+                let reply = ApiReply::from(req.send().await.unwrap()).await;
                 assert_eq!(reply.status, 201, "{id}: {}", reply.json);
             }
         });

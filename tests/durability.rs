@@ -286,11 +286,14 @@ async fn a_store_that_cannot_write_keeps_feeds_served_reports_degraded_and_recov
     .await;
     assert_eq!(delete.status, 503);
 
+    // Still serving its last good feeds, so 200 and in rotation, but saying what is wrong.
     let health = child.get("/healthz").await;
-    assert_eq!(health.status(), 503);
+    assert_eq!(health.status(), 200);
     let health: serde_json::Value = serde_json::from_slice(&health.bytes().await.unwrap()).unwrap();
     assert_eq!(health["status"], "degraded", "{health}");
     assert_eq!(health["writes"], "failing");
+    assert_eq!(health["store"], "not writable");
+    assert_eq!(health["serving"], "the last good feeds");
     for _ in 0..3 {
         let feed = child.get("/feeds/all.atom").await;
         assert_eq!(feed.status(), 200);
@@ -309,8 +312,9 @@ async fn a_store_that_cannot_write_keeps_feeds_served_reports_degraded_and_recov
 
     // The disk is back: health recovers by itself, and writes work again.
     set_file_size_limit(child.pid(), None);
-    let health = child.get("/healthz").await;
-    assert_eq!(health.status(), 200, "{}", child.log());
+    let health = child.get("/healthz").await.bytes().await.unwrap();
+    let health: serde_json::Value = serde_json::from_slice(&health).unwrap();
+    assert_eq!(health["status"], "ok", "{health}\n{}", child.log());
     assert_eq!(
         child.post(&article("sau-su-co", 10)).await.status,
         201,

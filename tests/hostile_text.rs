@@ -1,7 +1,8 @@
 //! Property tests: whatever text arrives (control characters, lone surrogate escapes, RTL
 //! marks, `]]>`, `--`, markup, huge titles), the article decoders either refuse it with a
 //! typed error or yield articles whose feeds are well-formed XML that independent parsers
-//! (roxmltree, feed-rs, rss) read back to the same titles.
+//! (roxmltree, feed-rs, rss, atom_syndication) read back to the same titles, and JSON Feeds
+//! that serde_json reads back the same way.
 
 mod common;
 
@@ -194,6 +195,13 @@ fn assert_feeds_read_back(feeds: &FeedSet, articles: Vec<Article>) {
     }
     let atom_feed = atom_syndication::Feed::read_from(&atom[..]).expect("atom reads the feed");
     assert_eq!(atom_feed.entries().len(), content.articles.len());
+    let json: Value =
+        serde_json::from_slice(&render::feed(&view, Format::Json)).expect("JSON Feed is JSON");
+    let items = json["items"].as_array().expect("JSON Feed items");
+    for (item, article) in items.iter().zip(&content.articles) {
+        assert_eq!(item["title"].as_str().unwrap_or(""), article.title);
+    }
+    assert_eq!(items.len(), content.articles.len());
 }
 
 /// No tag left by the sanitizer carries a script, an event handler or a `javascript:` URL.

@@ -33,7 +33,11 @@ pub fn assert_renders(drafts: Vec<Draft>) {
     for format in Format::ALL {
         let bytes = render::feed(&view, format);
         let text = std::str::from_utf8(&bytes).expect("feeds are UTF-8");
-        if let Err(e) = roxmltree::Document::parse(text) {
+        let checked = match format {
+            Format::Json => serde_json::from_str::<serde_json::Value>(text).err().map(|e| e.to_string()),
+            Format::Rss | Format::Atom => roxmltree::Document::parse(text).err().map(|e| e.to_string()),
+        };
+        if let Some(e) = checked {
             panic!("{format:?} is not well-formed: {e}\n{text}");
         }
     }
