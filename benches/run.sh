@@ -5,8 +5,9 @@
 #   bash benches/run.sh --quick    # a few minutes: 20,000 articles, 3 s per HTTP case, 1 round
 #
 # Environment: BENCH_ARTICLES (1000000), BENCH_SECONDS per wrk case (10), BENCH_ROUNDS (3),
-# BENCH_REUSE=1 keeps a store already filled by an earlier run, BENCH_SKIP="scale micro http"
-# (any of them). Everything listens on and targets 127.0.0.1 only. Prints numbers; nothing
+# BENCH_REUSE=1 keeps a store already filled by an earlier run, BENCH_SKIP="scale pg micro
+# http" (any of them; `pg` is the scale run again on a throwaway PostgreSQL cluster, printed
+# beside SQLite's; BENCH_PG_ARTICLES sets its size, default the same). Everything listens on and targets 127.0.0.1 only. Prints numbers; nothing
 # here passes or fails on a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,7 +65,32 @@ reuse=()
 if ! skipped scale; then
     echo
     target/release/scale --store "$STORE" --articles "$ARTICLES" "${reuse[@]}" \
-        --server-log "$OUT/scale-server.log"
+        --server-log "$OUT/scale-server.log" | tee "$OUT/scale-sqlite.txt"
+    if ! skipped pg; then
+        # The same run on PostgreSQL: a throwaway cluster (fsync on, unlike the tests' one),
+        # a fresh database, the same articles.
+        PG_DIR=$(mktemp -d /tmp/vnfeed-bench-pg.XXXXXX)
+        stop_pg() { tests/support/pg-cluster stop "$PG_DIR/cluster" >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; }
+        trap 'stop_pg; cleanup' EXIT
+        PG_ADMIN=$(PG_FSYNC=on tests/support/pg-cluster init "$PG_DIR/cluster")
+        PG_STORE=${PG_ADMIN/\/postgres\?//scale?}
+        psql -q "$PG_ADMIN" -c 'CREATE DATABASE scale'
+        echo
+        target/release/scale --store "$PG_STORE" --articles "${BENCH_PG_ARTICLES:-$ARTICLES}" \
+            --server-log "$OUT/scale-server-pg.log" | tee "$OUT/scale-pg.txt"
+        echo
+        echo "== scale: SQLite beside PostgreSQL"
+        for label in "import" "cold security.rss" "cold borders.rss" "cold all.rss" \
+            "warm security.rss" "server start" "write->served" "peak RSS"; do
+            printf '%s\n' "$label"
+            for side in sqlite pg; do
+                figure=$(grep -m1 -F "$label " "$OUT/scale-$side.txt" |
+                    awk -v l="$label" '{s = substr($0, length(l) + 1); sub(/^ +/, "", s); print s}' || true)
+                printf '  %-11s %s\n' "$([[ $side == pg ]] && echo PostgreSQL || echo SQLite)" "${figure:-(none)}"
+            done
+        done
+        stop_pg
+    fi
 elif [[ ! -f "$STORE" ]]; then
     echo "no store at $STORE: run without BENCH_SKIP=scale first" >&2
     exit 1

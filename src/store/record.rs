@@ -40,6 +40,11 @@ impl Row {
             }
             None => None,
         };
+        self.with(body, image)
+    }
+
+    /// The article this row holds, with its JSON columns already decoded.
+    fn with(self, body: Vec<Block>, image: Option<Image>) -> Result<Article, StoreError> {
         Ok(Article {
             published: instant(&self.id, "published", self.published)?,
             updated: instant(&self.id, "updated", self.updated)?,
@@ -153,6 +158,15 @@ impl Write {
             },
             content_hash: self.content_hash,
         }
+    }
+}
+
+impl StoredArticle {
+    /// The article as stored, from what was just written and the draft's own body and image
+    /// (what the row's JSON columns hold): reading it back would cost a query and a JSON
+    /// parse per article, a fifth of a bulk import's time.
+    pub fn written(self, body: Vec<Block>, image: Option<Image>) -> Result<Article, StoreError> {
+        self.row.with(body, image)
     }
 }
 

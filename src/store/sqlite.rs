@@ -672,22 +672,7 @@ fn upsert_one(
     let stored = write.into_stored(draft, slug);
     put_article(tx, &stored, touched)?;
     history::record(tx, &id, &categories)?;
-    // The article as stored, from what was just written: reading it back would cost a
-    // query and a JSON parse per article, a fifth of a bulk import's time.
-    let row = stored.row;
-    let article = Article {
-        published: instant(&row.id, "published", row.published)?,
-        updated: instant(&row.id, "updated", row.updated)?,
-        id: row.id,
-        slug: row.slug,
-        title: row.title,
-        summary: row.summary,
-        body,
-        author: row.author,
-        categories: row.categories,
-        url: row.url,
-        image,
-    };
+    let article = stored.written(body, image).map_err(DbError::Store)?;
     Ok(Upserted { outcome, article })
 }
 

@@ -1,5 +1,6 @@
 //! The scale run: a million synthetic Vietnamese articles through vnfeed's own importer into
-//! SQLite, then the figures issue 4 asks for, each printed beside its goal:
+//! a store (an SQLite file, or a PostgreSQL database with `--store postgres://...`), then the
+//! figures issue 4 asks for, each printed beside its goal:
 //! import throughput, a cold 50-item category feed, write -> served, and the server's peak
 //! resident memory with that store. Prints numbers; asserts nothing about time.
 
@@ -12,11 +13,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use clap::Parser;
 use vnfeed::cache::Rendered;
+use vnfeed::config::StoreLocation;
 use vnfeed::feeds::FeedSet;
 use vnfeed::import;
 use vnfeed::model::{Block, Draft, Format};
 use vnfeed::render::{self, FeedView, Site};
-use vnfeed::store::{SqliteStore, Store};
+use vnfeed::store::Store;
 use vnfeed::vietnamese::dateline::rfc3339;
 use vnfeed_bench::probe;
 use vnfeed_bench::report::{Goal, line, ms, summarize};
@@ -25,9 +27,10 @@ use vnfeed_bench::synthetic;
 #[derive(Debug, Parser)]
 #[command(about = "Fill a store with synthetic articles and measure vnfeed at that scale")]
 struct Args {
-    /// The store file to fill (replaced, unless --reuse finds it full enough).
-    #[arg(long, default_value = "target/bench/million.db")]
-    store: PathBuf,
+    /// The store to fill: an SQLite file (replaced, unless --reuse finds it full enough) or
+    /// an empty PostgreSQL database (`postgres://...`).
+    #[arg(long, default_value = "target/bench/million.db", value_parser = StoreLocation::parse)]
+    store: StoreLocation,
     #[arg(long, default_value_t = 1_000_000)]
     articles: u64,
     /// Keep a store that already holds at least --articles articles.
@@ -61,13 +64,14 @@ const TOKEN: &str = "bench-token-not-a-secret";
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let feeds = Arc::new(FeedSet::load(&args.feeds)?);
-    if let Some(dir) = args.store.parent() {
+    if let StoreLocation::Sqlite(path) = &args.store
+        && let Some(dir) = path.parent()
+    {
         std::fs::create_dir_all(dir)?;
     }
     println!(
         "== scale: {} synthetic articles in {}",
-        args.articles,
-        args.store.display()
+        args.articles, args.store
     );
     fill(&args, &feeds).await?;
     cold_render(&args, &feeds).await?;
@@ -80,17 +84,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Imports the synthetic articles unless the store already has them.
 async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::error::Error>> {
-    if args.reuse && args.store.exists() {
-        let count = SqliteStore::open(&args.store)?.count().await?;
+    let exists = match &args.store {
+        StoreLocation::Sqlite(path) => path.exists(),
+        StoreLocation::Postgres(_) => true,
+    };
+    if args.reuse && exists {
+        let count = open(args).await?.count().await?;
         if count >= args.articles {
             println!("import          reusing the store: {count} articles (no import timed)");
             return Ok(());
         }
     }
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", args.store.display()));
+    match &args.store {
+        StoreLocation::Sqlite(path) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        StoreLocation::Postgres(_) => {
+            let count = open(args).await?.count().await?;
+            if count > 0 {
+                return Err(format!(
+                    "{} already holds {count} articles: give an empty database (or --reuse)",
+                    args.store
+                )
+                .into());
+            }
+        }
     }
-    let store = SqliteStore::open(&args.store)?;
+    let store = open(args).await?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<import::Source>>(2);
     let (total, chunk, seed) = (args.articles, args.chunk, args.seed);
     // Generating is not importing: it runs on its own thread, ahead of the importer.
@@ -115,7 +137,7 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
             break;
         };
         waited += wait.elapsed();
-        let report = import::import_sources(&store, feeds, &sources, Utc::now()).await;
+        let report = import::import_sources(store.as_ref(), feeds, &sources, Utc::now()).await;
         if let Some(first) = report.failed.first() {
             return Err(format!("import failed: {first}").into());
         }
@@ -144,21 +166,30 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
         ),
         Goal::AtLeast(rate, 20_000.0),
     );
-    let size = std::fs::metadata(&args.store)?.len();
-    println!("store size      {:.0} MB", size as f64 / 1e6);
+    if let StoreLocation::Sqlite(path) = &args.store {
+        let size = std::fs::metadata(path)?.len();
+        println!("store size      {:.0} MB", size as f64 / 1e6);
+    }
     Ok(())
 }
 
-/// A 50-item feed from a store nobody has read yet: a new connection, and the file's pages
-/// evicted from the kernel's cache first, so the index walk goes to the disk.
+async fn open(args: &Args) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
+    Ok(vnfeed::app::open_store(&args.store).await?)
+}
+
+/// A 50-item feed from a store nobody has read yet: a new connection, and (SQLite) the
+/// file's pages evicted from the kernel's cache first, so the index walk goes to the disk.
+/// PostgreSQL's own buffer cache is the server's and is not evicted: a new connection only.
 async fn cold_render(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::error::Error>> {
     let site = Site::new("http://127.0.0.1:8080", "vnfeed");
     for slug in ["security", "party-affairs", "borders", "all"] {
         let feed = feeds.category(slug).unwrap_or(feeds.all()).clone();
-        for suffix in ["", "-wal"] {
-            probe::evict_from_page_cache(Path::new(&format!("{}{suffix}", args.store.display())))?;
+        if let StoreLocation::Sqlite(path) = &args.store {
+            for suffix in ["", "-wal"] {
+                probe::evict_from_page_cache(Path::new(&format!("{}{suffix}", path.display())))?;
+            }
         }
-        let store = SqliteStore::open(&args.store)?;
+        let store = open(args).await?;
         let category = (!feed.is_all()).then_some(slug);
         let t0 = Instant::now();
         let articles = store.latest(category, LIMIT).await?;
@@ -227,7 +258,10 @@ impl ServerProcess {
         let child = Command::new(&args.vnfeed)
             .args(["serve", "--no-samples", "--addr", &addr.to_string()])
             .arg("--store")
-            .arg(&args.store)
+            .arg(match &args.store {
+                StoreLocation::Sqlite(path) => path.display().to_string(),
+                StoreLocation::Postgres(url) => url.clone(),
+            })
             .arg("--feeds")
             .arg(&args.feeds)
             .args(["--poll-ms", &args.poll_ms.to_string()])
@@ -292,7 +326,7 @@ async fn write_to_served(
     feeds: &Arc<FeedSet>,
     server: &ServerProcess,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let store = SqliteStore::open(&args.store)?;
+    let store = open(args).await?;
     let mut via_api = None;
     let mut times = Vec::new();
     for k in 0..args.writes {

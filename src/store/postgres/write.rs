@@ -216,11 +216,13 @@ async fn upsert_one(
         super::history::freeze(tx, &id).await?;
     }
     let categories = draft.categories.clone();
-    put_article(tx, &write.into_stored(draft, slug), touched).await?;
+    let (body, image) = (draft.body.clone(), draft.image.clone());
+    let stored = write.into_stored(draft, slug);
+    put_article(tx, &stored, touched).await?;
     super::history::record(tx, &id, &categories).await?;
     Ok(Upserted {
         outcome,
-        article: load(tx, &id).await?,
+        article: stored.written(body, image)?,
     })
 }
 
