@@ -48,6 +48,8 @@ seed() {
 }
 
 cd fuzz
+echo "== building the fuzz targets"
+cargo +nightly fuzz build
 status=0
 for target in "${targets[@]}"; do
     (cd .. && seed "$target")
