@@ -94,10 +94,6 @@ pub fn not_modified<'a>(
     }
 }
 
-pub fn http_date(t: DateTime<Utc>) -> String {
-    httpdate::fmt_http_date(t.into())
-}
-
 /// The response for a cached body: 304 or 200, the best coding accepted, no body for HEAD.
 pub fn respond(
     request: &HeaderMap,
@@ -112,11 +108,11 @@ pub fn respond(
     // Every coding carries the same content: a client holding any of them is up to date.
     let fresh = not_modified(request, rendered.etags(), rendered.last_modified);
     let mut builder = Response::builder()
-        .header(ETAG, &chosen.etag)
+        .header(ETAG, chosen.etag_header.clone())
         .header(CACHE_CONTROL, cache_control)
         .header(VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Some(lm) = rendered.last_modified {
-        builder = builder.header(LAST_MODIFIED, http_date(lm));
+    if let Some(lm) = &rendered.last_modified_header {
+        builder = builder.header(LAST_MODIFIED, lm.clone());
     }
     if fresh {
         return builder

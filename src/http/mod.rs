@@ -101,6 +101,11 @@ pub async fn serve(
                         continue;
                     }
                 };
+                // A response is written whole in one go: Nagle's algorithm can only hold its
+                // last segment back behind the client's delayed ACK (nginx: `tcp_nodelay on`).
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
+                }
                 let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
                     tokio::spawn(refuse(stream));
                     continue;

@@ -63,6 +63,18 @@ fn compute_key(word: &str) -> String {
     base + &tones
 }
 
+/// Letters and digits. Vietnamese letters all sit in Latin-1 and the Latin Extended blocks,
+/// where every character but `×` and `÷` is a letter; answering for those ranges directly
+/// spares the general Unicode table walk, a tenth of an import's parsing time.
+fn is_word_char(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' | '0'..='9' => true,
+        '\u{0}'..='\u{7F}' | '\u{D7}' | '\u{F7}' => false,
+        '\u{C0}'..='\u{24F}' | '\u{1E00}'..='\u{1EFF}' => true,
+        _ => c.is_alphanumeric(),
+    }
+}
+
 /// Splits `text` into words (maximal runs of letters and digits, combining
 /// marks staying with their word) and returns each word's match key.
 pub fn tokens(text: &str) -> Vec<String> {
@@ -77,7 +89,7 @@ fn words(chars: impl Iterator<Item = char>) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
     for c in chars {
-        if c.is_alphanumeric() || (is_combining_mark(c) && !word.is_empty()) {
+        if is_word_char(c) || (is_combining_mark(c) && !word.is_empty()) {
             word.push(c);
         } else if !word.is_empty() {
             out.push(key(&word));
@@ -141,6 +153,14 @@ mod tests {
 
     fn first<'a>(set: &'a KeywordSet, text: &str) -> Option<&'a str> {
         set.first_match(&tokens(text))
+    }
+
+    #[test]
+    fn the_fast_letter_ranges_agree_with_unicode() {
+        let ranges = ['\u{0}'..='\u{24F}', '\u{1E00}'..='\u{1EFF}'];
+        for c in ranges.into_iter().flatten() {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+        }
     }
 
     #[test]
