@@ -23,8 +23,6 @@ if [[ "${1:-}" == "--quick" ]]; then
 fi
 OUT=target/bench
 STORE=$OUT/store-$ARTICLES.db
-VNFEED_PORT=18080
-NGINX_PORT=18081
 mkdir -p "$OUT"
 
 skipped() { [[ " $SKIP " == *" $1 "* ]]; }
@@ -33,6 +31,7 @@ pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ -n "${WWW:-}" ]]; then rm -rf "$WWW"; fi
 }
 trap cleanup EXIT
 
@@ -80,7 +79,8 @@ if ! skipped scale; then
             --server-log "$OUT/scale-server-pg.log" | tee "$OUT/scale-pg.txt"
         echo
         echo "== scale: SQLite beside PostgreSQL"
-        for label in "import" "cold security.rss" "cold borders.rss" "cold all.rss" \
+        for label in "store write" "import path" "store alone" "cold security.rss" \
+            "cold party-affairs.rss" "cold borders.rss" "cold all.rss" \
             "warm security.rss" "server start" "write->served" "peak RSS"; do
             printf '%s\n' "$label"
             for side in sqlite pg; do
@@ -99,7 +99,7 @@ fi
 if ! skipped micro; then
     echo
     echo "== micro (criterion; reports in target/criterion)"
-    cargo bench -p vnfeed-bench -- --warm-up-time 1 --measurement-time 3 2>&1 |
+    cargo bench -p vnfeed-bench --bench render --bench parse -- --warm-up-time 1 --measurement-time 3 2>&1 |
         grep -E '^[a-z].*time:|^(render|compress|parse)|^ +time:|^ +thrpt:|sizes|^  (gzip|brotli)' || true
 fi
 
@@ -107,21 +107,33 @@ skipped http && exit 0
 
 echo
 echo "== HTTP: vnfeed vs nginx serving the same bytes (wrk, ${SECONDS_PER_CASE} s per case, $ROUNDS rounds)"
-wait_for() { # url
+wait_for() { # url pid
     for _ in $(seq 1 600); do
         curl -sf -o /dev/null "$1" && return 0
+        kill -0 "$2" 2>/dev/null || { echo "the server for $1 exited; see its log in $OUT" >&2; exit 1; }
         sleep 0.2
     done
     echo "nothing answers at $1" >&2
     exit 1
 }
+# A loopback port nothing listens on (other people's servers may share the machine).
+free_port() {
+    local port
+    for port in $(seq "$1" $(($1 + 200))); do
+        ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
+    done
+    echo "no free port from $1" >&2
+    exit 1
+}
+VNFEED_PORT=$(free_port 18080)
+NGINX_PORT=$(free_port $((VNFEED_PORT + 1)))
 
 target/release/vnfeed serve --no-samples --store "$STORE" --feeds feeds \
     --addr "127.0.0.1:$VNFEED_PORT" 2>"$OUT/http-vnfeed.log" &
 vnfeed_pid=$!
 pids+=("$vnfeed_pid")
 VN="http://127.0.0.1:$VNFEED_PORT"
-wait_for "$VN/feeds/all.rss"
+wait_for "$VN/feeds/all.rss" "$vnfeed_pid"
 
 # The very bytes vnfeed serves, as nginx's static files.
 WWW=$(mktemp -d /tmp/vnfeed-bench-www.XXXXXX)
@@ -163,11 +175,11 @@ http {
     }
 }
 EOF
-nginx -c "$WWW/nginx.conf" -e "$WWW/error.log" &
+nginx -c "$WWW/nginx.conf" -e "$WWW/error.log" 2>"$OUT/http-nginx.log" &
 nginx_pid=$!
 pids+=("$nginx_pid")
 NG="http://127.0.0.1:$NGINX_PORT"
-wait_for "$NG$FEED"
+wait_for "$NG$FEED" "$nginx_pid"
 
 # Both must send the same bytes, in both codings.
 for enc in identity gzip; do
