@@ -10,6 +10,7 @@ use super::AppState;
 use super::conditional::{FEED_MAX_AGE, respond};
 use super::routes::{Resp, text, unavailable};
 use crate::cache::Rendered;
+use crate::documents::{Doc, Documents};
 use crate::feeds::FeedDef;
 use crate::model::Format;
 
@@ -29,17 +30,15 @@ pub async fn page(
 ) -> Resp {
     let docs = state.cache.documents();
     match docs.page(feed, number).await {
-        Ok(Some(doc)) => {
-            let body = docs.render(feed, &doc, format);
-            let last_modified = docs.view(feed, &doc).last_updated();
-            let rendered = Rendered::without_brotli(format.content_type(), body, last_modified);
-            respond(
-                headers,
-                head,
-                &rendered,
-                &format!("public, max-age={FEED_MAX_AGE}"),
-            )
-        }
+        Ok(Some(doc)) => respond_doc(
+            headers,
+            head,
+            docs,
+            feed,
+            &doc,
+            format,
+            &format!("public, max-age={FEED_MAX_AGE}"),
+        ),
         Ok(None) => text(StatusCode::NOT_FOUND, "no such page: past the last one\n"),
         Err(e) => unavailable(&e),
     }
@@ -56,20 +55,34 @@ pub async fn archive(
     let docs = state.cache.documents();
     match docs.archive(feed, number).await {
         Ok(Some((doc, full))) => {
-            let body = docs.render(feed, &doc, format);
-            let last_modified = docs.view(feed, &doc).last_updated();
-            let rendered = Rendered::without_brotli(format.content_type(), body, last_modified);
             let cache_control = if full {
                 ARCHIVE_CACHE_CONTROL.to_string()
             } else {
                 // The newest archive page still grows until it is full.
                 format!("public, max-age={FEED_MAX_AGE}")
             };
-            respond(headers, head, &rendered, &cache_control)
+            respond_doc(headers, head, docs, feed, &doc, format, &cache_control)
         }
         Ok(None) => text(StatusCode::NOT_FOUND, "no such archive page\n"),
         Err(e) => unavailable(&e),
     }
+}
+
+/// A page or archive document rendered now and answered with conditional GET. Not kept in
+/// the cache: aggregators fetch old pages rarely, and each is cheap to render.
+fn respond_doc(
+    headers: &HeaderMap,
+    head: bool,
+    docs: &Documents,
+    feed: &FeedDef,
+    doc: &Doc,
+    format: Format,
+    cache_control: &str,
+) -> Resp {
+    let body = docs.render(feed, doc, format);
+    let last_modified = docs.view(feed, doc).last_updated();
+    let rendered = Rendered::without_brotli(format.content_type(), body, last_modified);
+    respond(headers, head, &rendered, cache_control)
 }
 
 pub async fn media(state: &AppState, headers: &HeaderMap, head: bool, path: &str) -> Resp {
