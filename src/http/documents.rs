@@ -7,7 +7,7 @@ use http::{HeaderMap, StatusCode};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::conditional::{FEED_MAX_AGE, respond};
+use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::routes::{Resp, text, unavailable};
 use crate::cache::Rendered;
 use crate::documents::{Doc, Documents};
@@ -30,15 +30,7 @@ pub async fn page(
 ) -> Resp {
     let docs = state.cache.documents();
     match docs.page(feed, number).await {
-        Ok(Some(doc)) => respond_doc(
-            headers,
-            head,
-            docs,
-            feed,
-            &doc,
-            format,
-            &format!("public, max-age={FEED_MAX_AGE}"),
-        ),
+        Ok(Some(doc)) => respond_doc(headers, head, docs, feed, &doc, format, FEED_CACHE_CONTROL),
         Ok(None) => text(StatusCode::NOT_FOUND, "no such page: past the last one\n"),
         Err(e) => unavailable(&e),
     }
@@ -56,12 +48,12 @@ pub async fn archive(
     match docs.archive(feed, number).await {
         Ok(Some((doc, full))) => {
             let cache_control = if full {
-                ARCHIVE_CACHE_CONTROL.to_string()
+                ARCHIVE_CACHE_CONTROL
             } else {
                 // The newest archive page still grows until it is full.
-                format!("public, max-age={FEED_MAX_AGE}")
+                FEED_CACHE_CONTROL
             };
-            respond_doc(headers, head, docs, feed, &doc, format, &cache_control)
+            respond_doc(headers, head, docs, feed, &doc, format, cache_control)
         }
         Ok(None) => text(StatusCode::NOT_FOUND, "no such archive page\n"),
         Err(e) => unavailable(&e),
@@ -77,7 +69,7 @@ fn respond_doc(
     feed: &FeedDef,
     doc: &Doc,
     format: Format,
-    cache_control: &str,
+    cache_control: &'static str,
 ) -> Resp {
     let body = docs.render(feed, doc, format);
     let last_modified = docs.view(feed, doc).last_updated();

@@ -5,12 +5,12 @@
 //! read timeout starts as soon as a connection goes idle).
 
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// The limits a server enforces on its clients.
@@ -40,94 +40,95 @@ impl Default for Limits {
     }
 }
 
-/// What a connection is doing, as its watchdog sees it.
-#[derive(Debug, Clone, Copy)]
-enum Phase {
-    /// Waiting for a request since this instant (the last byte moved, or the connection opened).
-    Idle(Instant),
-    /// A request head began arriving at this instant.
-    Head(Instant),
-    /// This many requests are being answered.
-    Busy(usize),
-}
+/// What a connection is doing, as its watchdog sees it, packed in one word so that a
+/// request costs a few atomic operations and never wakes the watchdog: the phase in the top
+/// two bits, and below them the nanoseconds since the connection opened at which the phase
+/// began (idle, head) or the number of requests being answered (busy).
+const PHASE_SHIFT: u32 = 62;
+const VALUE_MASK: u64 = (1 << PHASE_SHIFT) - 1;
+const IDLE: u64 = 0;
+const HEAD: u64 = 1;
+const BUSY: u64 = 2;
 
 /// Shared between a connection's I/O, its service and its watchdog.
 #[derive(Debug)]
 pub struct Activity {
-    phase: Mutex<Phase>,
-    changed: Notify,
+    opened: Instant,
+    state: AtomicU64,
 }
 
 impl Activity {
     pub fn new() -> Arc<Activity> {
         Arc::new(Activity {
-            phase: Mutex::new(Phase::Idle(Instant::now())),
-            changed: Notify::new(),
+            opened: Instant::now(),
+            state: AtomicU64::new(IDLE << PHASE_SHIFT),
         })
     }
 
-    fn update(&self, f: impl FnOnce(Phase) -> Phase) {
-        let mut phase = self.phase.lock().unwrap_or_else(|p| p.into_inner());
-        *phase = f(*phase);
-        self.changed.notify_one();
+    /// `phase`, beginning now.
+    fn now(&self, phase: u64) -> u64 {
+        let since = Instant::now().saturating_duration_since(self.opened);
+        (phase << PHASE_SHIFT) | (since.as_nanos() as u64 & VALUE_MASK)
+    }
+
+    /// Moves an idle connection to `phase`, beginning now; any other phase is kept.
+    fn leave_idle(&self, phase: u64) {
+        let seen = self.state.load(Ordering::Relaxed);
+        if seen >> PHASE_SHIFT == IDLE {
+            // Lost to a request starting or ending meanwhile: that moved the phase anyway.
+            let _ = self.state.compare_exchange(
+                seen,
+                self.now(phase),
+                Ordering::Release,
+                Ordering::Relaxed,
+            );
+        }
     }
 
     fn read_some(&self) {
-        self.update(|p| match p {
-            Phase::Idle(_) => Phase::Head(Instant::now()),
-            other => other,
-        });
+        self.leave_idle(HEAD);
     }
 
     fn wrote_some(&self) {
-        self.update(|p| match p {
-            Phase::Idle(_) => Phase::Idle(Instant::now()),
-            other => other,
-        });
+        self.leave_idle(IDLE);
     }
 
     /// Marks a request as being answered until the guard is dropped.
     pub fn busy(self: &Arc<Self>) -> BusyGuard {
-        self.update(|p| match p {
-            Phase::Busy(n) => Phase::Busy(n + 1),
-            _ => Phase::Busy(1),
-        });
+        let _ = self
+            .state
+            .fetch_update(Ordering::Release, Ordering::Relaxed, |s| {
+                Some(match s >> PHASE_SHIFT {
+                    BUSY => s + 1,
+                    _ => (BUSY << PHASE_SHIFT) | 1,
+                })
+            });
         BusyGuard(Arc::clone(self))
     }
 
     /// Resolves when the connection has overstayed: idle too long, or a head too slow.
+    /// It sleeps until the deadline of the phase it saw, and expires the connection only if
+    /// nothing has moved since; a busy connection is looked at again after the shorter
+    /// timeout.
     pub async fn expired(&self, limits: &Limits) -> &'static str {
         loop {
-            let notified = self.changed.notified();
-            let phase = *self.phase.lock().unwrap_or_else(|p| p.into_inner());
-            let deadline = match phase {
-                Phase::Idle(since) => Some((since + limits.idle_timeout, "idle")),
-                Phase::Head(since) => Some((since + limits.header_timeout, "slow request head")),
-                Phase::Busy(_) => None,
+            let seen = self.state.load(Ordering::Acquire);
+            let began = self.opened + Duration::from_nanos(seen & VALUE_MASK);
+            let (at, why) = match seen >> PHASE_SHIFT {
+                IDLE => (began + limits.idle_timeout, Some("idle")),
+                HEAD => (began + limits.header_timeout, Some("slow request head")),
+                _ => (
+                    Instant::now() + limits.header_timeout.min(limits.idle_timeout),
+                    None,
+                ),
             };
-            match deadline {
-                Some((at, why)) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(at) => {
-                            // Only if nothing moved in the meantime.
-                            let now = *self.phase.lock().unwrap_or_else(|p| p.into_inner());
-                            if same_phase(phase, now) {
-                                return why;
-                            }
-                        }
-                        _ = notified => {}
-                    }
-                }
-                None => notified.await,
+            tokio::time::sleep_until(at).await;
+            if let Some(why) = why
+                && self.state.load(Ordering::Acquire) == seen
+            {
+                return why;
             }
         }
-    }
-}
-
-fn same_phase(a: Phase, b: Phase) -> bool {
-    match (a, b) {
-        (Phase::Idle(x), Phase::Idle(y)) | (Phase::Head(x), Phase::Head(y)) => x == y,
-        _ => false,
     }
 }
 
@@ -136,10 +137,16 @@ pub struct BusyGuard(Arc<Activity>);
 
 impl Drop for BusyGuard {
     fn drop(&mut self) {
-        self.0.update(|p| match p {
-            Phase::Busy(n) if n > 1 => Phase::Busy(n - 1),
-            _ => Phase::Idle(Instant::now()),
-        });
+        let idle = self.0.now(IDLE);
+        let _ = self
+            .0
+            .state
+            .fetch_update(Ordering::Release, Ordering::Relaxed, |s| {
+                Some(match s >> PHASE_SHIFT {
+                    BUSY if s & VALUE_MASK > 1 => s - 1,
+                    _ => idle,
+                })
+            });
     }
 }
 

@@ -116,28 +116,36 @@ pub async fn serve(
                     service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let state = Arc::clone(&state);
                         let busy = activity.busy();
-                        let (route, cacheable) = routes::label(req.method(), req.uri().path());
+                        let route = routes::label(req.uri().path());
                         async move {
                             let resp = routes::handle(&state, req).await;
                             drop(busy);
-                            state.cache.metrics().request(route, resp.status().as_u16(), cacheable);
+                            state.cache.metrics().request(route, resp.status().as_u16());
                             Ok::<_, std::convert::Infallible>(resp)
                         }
                     })
                 };
                 let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
                 let conn = graceful.watch(builder.serve_connection(io, service));
-                let state = Arc::clone(&state);
-                tokio::spawn(async move {
-                    tokio::select! {
-                        ended = conn => if let Err(e) = ended {
-                            tracing::debug!(%peer, error = %e, "connection ended with an error");
-                        },
-                        why = activity.expired(&state.limits) => {
-                            tracing::debug!(%peer, why, "connection closed");
-                        }
+                // The watchdog is a task of its own, not a branch of a select! beside the
+                // connection: woken only at its deadlines, never once per request.
+                let served = tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
                     }
                     drop(slot);
+                });
+                let limits = state.limits.clone();
+                tokio::spawn(async move {
+                    let abort = served.abort_handle();
+                    tokio::select! {
+                        _ = served => {}
+                        why = activity.expired(&limits) => {
+                            tracing::debug!(%peer, why, "connection closed");
+                            // Dropping the connection closes it, and frees its slot.
+                            abort.abort();
+                        }
+                    }
                 });
             }
             _ = &mut shutdown => break,

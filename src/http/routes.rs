@@ -8,7 +8,7 @@ use http_body_util::Full;
 use std::sync::Arc;
 
 use super::api::BoxError;
-use super::conditional::{FEED_MAX_AGE, respond};
+use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::{AppState, documents};
 use crate::cache::Rendered;
 use crate::feeds::Lookup;
@@ -28,10 +28,10 @@ where
     if req.uri().path().starts_with("/api/") {
         return super::api::handle(state, req).await;
     }
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().unwrap_or("").to_string();
+    let path = req.uri().path();
+    let query = req.uri().query().unwrap_or("");
     let head = req.method() == Method::HEAD;
-    let route = match route(&path) {
+    let route = match route(path) {
         Some(route) => route,
         None => return text(StatusCode::NOT_FOUND, "not found\n"),
     };
@@ -42,11 +42,10 @@ where
         return resp;
     }
     let headers = req.headers();
-    let feed_cache = format!("public, max-age={FEED_MAX_AGE}");
     let resp = match route {
         Route::Index => cached(headers, head, state.cache.page(None)),
         Route::Health => health(state).await,
-        Route::Opml => respond(headers, head, &state.opml, &feed_cache),
+        Route::Opml => respond(headers, head, &state.opml, FEED_CACHE_CONTROL),
         Route::Category(name) => match state.feeds.lookup(name) {
             Some(Lookup::Feed(feed)) => cached(headers, head, state.cache.page(Some(&feed.slug))),
             Some(Lookup::Alias(feed)) => redirect(&format!("/categories/{}", feed.slug)),
@@ -54,7 +53,7 @@ where
         },
         Route::Metrics => metrics(state, headers),
         Route::Feed(name, format) => match state.feeds.lookup(name) {
-            Some(Lookup::Feed(feed)) => match page_number(&query) {
+            Some(Lookup::Feed(feed)) => match page_number(query) {
                 Some(1) => cached(headers, head, state.cache.get(&feed.slug, format)),
                 Some(n) => documents::page(state, headers, head, feed, format, n).await,
                 None => text(
@@ -64,7 +63,7 @@ where
             },
             Some(Lookup::Alias(feed)) => {
                 let moved = format!("/feeds/{}.{}", feed.slug, format.extension());
-                match query.as_str() {
+                match query {
                     "" => redirect(&moved),
                     q => redirect(&format!("{moved}?{q}")),
                 }
@@ -82,7 +81,7 @@ where
             )),
             None => text(StatusCode::NOT_FOUND, "no such feed\n"),
         },
-        Route::Media => documents::media(state, headers, head, &path).await,
+        Route::Media => documents::media(state, headers, head, path).await,
         Route::Article(slug) => match state.store.by_slug(slug).await {
             Ok(Some(article)) => {
                 let html = crate::render::page::Html {
@@ -95,7 +94,7 @@ where
                     html.article(&article),
                     Some(article.updated),
                 );
-                respond(headers, head, &rendered, &feed_cache)
+                respond(headers, head, &rendered, FEED_CACHE_CONTROL)
             }
             Ok(None) => text(StatusCode::NOT_FOUND, "no such article\n"),
             Err(e) => unavailable(&e),
@@ -131,8 +130,9 @@ fn route(path: &str) -> Option<Route<'_>> {
     if let Some(file) = path.strip_prefix("/feeds/") {
         let (stem, ext) = file.rsplit_once('.')?;
         let format = Format::from_extension(ext)?;
-        if let Some((name, number)) = stem.split_once("/archive/") {
-            let number = parse_number(number)?;
+        // A feed's name has no `/`: splitting on a byte is cheaper than on "/archive/".
+        if let Some((name, rest)) = stem.split_once('/') {
+            let number = parse_number(rest.strip_prefix("archive/")?)?;
             return is_name(name).then_some(Route::Archive(name, number, format));
         }
         return is_name(stem).then_some(Route::Feed(stem, format));
@@ -166,12 +166,7 @@ fn page_number(query: &str) -> Option<u64> {
 /// A response from the cache, or 503 before the first render.
 fn cached(headers: &http::HeaderMap, head: bool, rendered: Option<Arc<Rendered>>) -> Resp {
     match rendered {
-        Some(rendered) => respond(
-            headers,
-            head,
-            &rendered,
-            &format!("public, max-age={FEED_MAX_AGE}"),
-        ),
+        Some(rendered) => respond(headers, head, &rendered, FEED_CACHE_CONTROL),
         None => text(
             StatusCode::SERVICE_UNAVAILABLE,
             "feeds are not rendered yet\n",
@@ -187,13 +182,13 @@ pub(super) fn unavailable(e: &crate::store::StoreError) -> Resp {
     )
 }
 
-/// The route a request is counted under in `/metrics` (a fixed set, so the label cannot
-/// grow with what clients send), and whether it is a GET or HEAD of a route with validators.
-pub fn label(method: &Method, path: &str) -> (&'static str, bool) {
+/// The route a request is counted under in `/metrics`: a fixed set, so the label cannot
+/// grow with what clients send.
+pub fn label(path: &str) -> &'static str {
     if path.starts_with("/api/") {
-        return ("api", false);
+        return "api";
     }
-    let label = match route(path) {
+    match route(path) {
         Some(Route::Index) => "index",
         Some(Route::Health) => "health",
         Some(Route::Metrics) => "metrics",
@@ -204,10 +199,7 @@ pub fn label(method: &Method, path: &str) -> (&'static str, bool) {
         Some(Route::Media) => "media",
         Some(Route::Article(_)) => "article",
         None => "unknown",
-    };
-    let cacheable = !matches!(label, "health" | "metrics" | "unknown")
-        && (method == Method::GET || method == Method::HEAD);
-    (label, cacheable)
+    }
 }
 
 /// Prometheus asks for OpenMetrics; anyone else gets the classic text type. The body is
