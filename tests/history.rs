@@ -406,17 +406,14 @@ async fn a_store_from_before_history_is_migrated_with_every_article_in_it() {
         let store = SqliteStore::open(&path).unwrap();
         fill(&store, 0, 5).await;
     }
-    // Turn the file back into a store of the schema before history (history is the last
-    // migration): no history tables.
+    // Turn the file back into a store of the schema before history (schema version 3, the
+    // history tables came with version 4): no history tables, and none of the later columns.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
-        conn.execute_batch(&format!(
-            "DROP TABLE feed_history; DROP TABLE article_versions; PRAGMA user_version = {};",
-            version - 1
-        ))
+        conn.execute_batch(
+            "DROP TABLE feed_history; DROP TABLE article_versions; \
+             ALTER TABLE articles DROP COLUMN categories; PRAGMA user_version = 3;",
+        )
         .unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();

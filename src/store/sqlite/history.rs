@@ -149,7 +149,9 @@ fn clamp(n: u64) -> i64 {
 }
 
 /// A page of the paged feed. The inner query walks the covering index (newest first) past
-/// `offset` entries without touching a single article row; only the page's articles are read.
+/// `offset` entries without touching a single article row; only the page's articles are read,
+/// found by (published, id) in `articles_newest`, where a page's articles are neighbours (see
+/// `latest_sql`).
 pub(super) fn page(
     conn: &Connection,
     category: Option<&str>,
@@ -158,31 +160,36 @@ pub(super) fn page(
 ) -> Result<Vec<Article>, DbError> {
     let limit = clamp(limit as u64);
     let offset = clamp(offset);
+    let mut stmt = conn.prepare_cached(&page_sql(category.is_some()))?;
     let raws = match category {
-        None => {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM (SELECT id, published FROM articles
-                     ORDER BY published DESC, id DESC LIMIT ?1 OFFSET ?2) p
-                 JOIN articles a ON a.id = p.id ORDER BY p.published DESC, p.id DESC"
-            );
-            conn.prepare_cached(&sql)?
-                .query_map(params![limit, offset], raw_row)?
-                .collect::<Result<Vec<_>, _>>()?
-        }
-        Some(category) => {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM (SELECT article_id, published FROM article_categories
-                     WHERE category = ?1 ORDER BY published DESC, article_id DESC
-                     LIMIT ?2 OFFSET ?3) p
-                 JOIN articles a ON a.id = p.article_id
-                 ORDER BY p.published DESC, p.article_id DESC"
-            );
-            conn.prepare_cached(&sql)?
-                .query_map(params![category, limit, offset], raw_row)?
-                .collect::<Result<Vec<_>, _>>()?
-        }
-    };
+        None => stmt.query_map(params![limit, offset], raw_row)?,
+        Some(category) => stmt.query_map(params![limit, offset, category], raw_row)?,
+    }
+    .collect::<Result<Vec<_>, _>>()?;
     raws.into_iter().map(finish).collect()
+}
+
+/// The query behind [`page`]: `?1` articles after the newest `?2`, of category `?3` when
+/// `in_category`.
+fn page_sql(in_category: bool) -> String {
+    if in_category {
+        format!(
+            "SELECT {COLUMNS} FROM (SELECT article_id, published FROM article_categories
+                 WHERE category = ?3 ORDER BY published DESC, article_id DESC
+                 LIMIT ?1 OFFSET ?2) p
+             JOIN articles a INDEXED BY articles_newest
+                 ON a.published = p.published AND a.id = p.article_id
+             ORDER BY p.published DESC, p.article_id DESC"
+        )
+    } else {
+        format!(
+            "SELECT {COLUMNS} FROM (SELECT id, published FROM articles
+                 ORDER BY published DESC, id DESC LIMIT ?1 OFFSET ?2) p
+             JOIN articles a INDEXED BY articles_newest
+                 ON a.published = p.published AND a.id = p.id
+             ORDER BY p.published DESC, p.id DESC"
+        )
+    }
 }
 
 pub(super) fn count(conn: &Connection, category: Option<&str>) -> rusqlite::Result<u64> {
@@ -200,6 +207,22 @@ pub(super) fn count(conn: &Connection, category: Option<&str>) -> rusqlite::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plan_of_page(conn: &Connection, category: Option<&str>) -> String {
+        let sql = page_sql(category.is_some());
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        fn detail(r: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
+            r.get(3)
+        }
+        let rows: Vec<String> = match category {
+            None => stmt.query_map(params![5, 10], detail),
+            Some(c) => stmt.query_map(params![5, 10, c], detail),
+        }
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+        rows.join("\n")
+    }
 
     fn plan(conn: &Connection, sql: &str) -> String {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
@@ -235,6 +258,22 @@ mod tests {
             inner_all.contains("USING COVERING INDEX articles_newest"),
             "{inner_all}"
         );
+        // The page's articles, by their place in the time-ordered index (see `page`).
+        for (feed, inner) in [
+            (None, "SELECT id, published FROM articles"),
+            (
+                Some("x"),
+                "SELECT article_id, published FROM article_categories",
+            ),
+        ] {
+            let whole = plan_of_page(&conn, feed);
+            assert!(
+                whole.contains("SEARCH a USING INDEX articles_newest (published=? AND id=?)"),
+                "{inner}: {whole}"
+            );
+            assert!(!whole.contains("autoindex"), "{inner}: {whole}");
+            assert!(!whole.contains("CORRELATED"), "{inner}: {whole}");
+        }
         let history = plan(
             &conn,
             "SELECT h.article_id, v.snapshot FROM feed_history h \
