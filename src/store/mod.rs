@@ -2,6 +2,7 @@
 //! renderer and the server never see SQL. `sqlite` is the embedded default; `postgres` is
 //! one database shared by several stateless replicas. `record` holds the rules both share.
 
+mod content_hash;
 pub mod postgres;
 pub mod record;
 pub mod sqlite;
@@ -10,10 +11,10 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::model::{Article, Draft, Tombstone};
 
+pub use content_hash::content_hash;
 pub use postgres::PostgresStore;
 pub use record::{ArticleVersion, HistoryEntry, StoredArticle};
 pub use sqlite::SqliteStore;
@@ -343,21 +344,4 @@ impl From<&Article> for Snapshot {
             image: a.image.clone(),
         }
     }
-}
-
-/// A hash of everything a draft says, so re-importing an unchanged source is a no-op.
-pub fn content_hash(draft: &Draft) -> String {
-    let canonical = serde_json::json!([
-        draft.title,
-        draft.summary,
-        draft.body,
-        draft.author,
-        draft.published.timestamp(),
-        draft.updated.map(|u| u.timestamp()),
-        draft.categories,
-        draft.url,
-        draft.image,
-    ]);
-    let digest = Sha256::digest(canonical.to_string().as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }

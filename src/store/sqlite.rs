@@ -504,8 +504,9 @@ fn upsert_all(
     let tx = write_transaction(conn)?;
     let mut results = Vec::with_capacity(drafts.len());
     let mut touched = BTreeSet::new();
+    let mut positions = history::Positions::default();
     for draft in drafts {
-        results.push(upsert_one(&tx, draft, now, &mut touched)?);
+        results.push(upsert_one(&tx, draft, now, &mut touched, &mut positions)?);
     }
     if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
         record_change(&tx, &touched)?;
@@ -632,29 +633,36 @@ fn finish(raw: RawRow) -> Result<Article, DbError> {
     raw.into_article().map_err(DbError::Store)
 }
 
+/// How a draft found the article it refers to.
+enum Found {
+    ById(Existing),
+    ByUrl(Existing),
+    Nothing,
+}
+
 /// The existing article a draft refers to: by id, else by URL.
-fn existing(tx: &rusqlite::Transaction<'_>, draft: &Draft) -> rusqlite::Result<Option<Existing>> {
-    let by = |column: &str, key: &str| {
-        tx.prepare_cached(&format!(
-            "SELECT id, slug, content_hash, updated FROM articles WHERE {column} = ?1"
-        ))?
-        .query_row(params![key], |r| {
-            Ok(Existing {
-                id: r.get(0)?,
-                slug: r.get(1)?,
-                content_hash: r.get(2)?,
-                updated: r.get(3)?,
+fn existing(tx: &rusqlite::Transaction<'_>, draft: &Draft) -> rusqlite::Result<Found> {
+    let by = |sql: &str, key: &str| {
+        tx.prepare_cached(sql)?
+            .query_row(params![key], |r| {
+                Ok(Existing {
+                    id: r.get(0)?,
+                    slug: r.get(1)?,
+                    content_hash: r.get(2)?,
+                    updated: r.get(3)?,
+                })
             })
-        })
-        .optional()
+            .optional()
     };
-    if let Some(found) = by("id", &draft.id)? {
-        return Ok(Some(found));
+    let by_id = "SELECT id, slug, content_hash, updated FROM articles WHERE id = ?1";
+    if let Some(found) = by(by_id, &draft.id)? {
+        return Ok(Found::ById(found));
     }
-    match &draft.url {
-        Some(url) => by("url", url),
-        None => Ok(None),
-    }
+    let by_url = "SELECT id, slug, content_hash, updated FROM articles WHERE url = ?1";
+    Ok(match &draft.url {
+        Some(url) => by(by_url, url)?.map_or(Found::Nothing, Found::ByUrl),
+        None => Found::Nothing,
+    })
 }
 
 /// The first of the title's slug candidates no other article has.
@@ -672,11 +680,16 @@ fn unique_slug(tx: &rusqlite::Transaction<'_>, title: &str) -> rusqlite::Result<
 /// into `touched`.
 fn upsert_one(
     tx: &rusqlite::Transaction<'_>,
-    draft: Draft,
+    mut draft: Draft,
     now: DateTime<Utc>,
     touched: &mut BTreeSet<String>,
+    positions: &mut history::Positions,
 ) -> Result<Upserted, DbError> {
-    let found = existing(tx, &draft)?;
+    let (found, by_id) = match existing(tx, &draft)? {
+        Found::ById(found) => (Some(found), true),
+        Found::ByUrl(found) => (Some(found), false),
+        Found::Nothing => (None, false),
+    };
     let write = match record::plan(&draft, found, now).map_err(DbError::Store)? {
         Plan::Unchanged { id } => {
             return Ok(Upserted {
@@ -691,7 +704,9 @@ fn upsert_one(
         None => unique_slug(tx, &draft.title)?,
     };
     let (id, outcome) = (write.id.clone(), write.outcome);
-    if let Some(url) = &draft.url {
+    // Only a draft matched by id can carry a URL another article has: matched by URL, the
+    // URL is the matched article's own; matched by nothing, the lookup by URL found no owner.
+    if by_id && let Some(url) = &draft.url {
         let owner: Option<String> = tx
             .prepare_cached("SELECT id FROM articles WHERE url = ?1 AND id <> ?2")?
             .query_row(params![url, id], |r| r.get(0))
@@ -711,13 +726,25 @@ fn upsert_one(
     if outcome == Outcome::Updated {
         history::freeze(tx, &id)?;
     }
-    let categories = draft.categories.clone();
-    let (body, image) = (draft.body.clone(), draft.image.clone());
+    // The row keeps the body and image as JSON (`write`); the result takes the draft's own.
+    let (body, image) = (std::mem::take(&mut draft.body), draft.image.take());
     let stored = write.into_stored(draft, slug);
-    put_article(tx, &stored, touched)?;
-    history::record(tx, &id, &categories)?;
+    let replacing = match outcome {
+        Outcome::Created => Replacing::Nothing,
+        _ => Replacing::SameId,
+    };
+    put_article(tx, &stored, replacing, touched)?;
+    history::record(tx, positions, &id, &stored.row.categories)?;
     let article = stored.written(body, image).map_err(DbError::Store)?;
     Ok(Upserted { outcome, article })
+}
+
+/// Whether `put_article` may be overwriting an article (whose categories must go first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Replacing {
+    /// No article has this id: nothing to overwrite or clear.
+    Nothing,
+    SameId,
 }
 
 /// Writes an article row as given (overwriting one with the same id) and replaces its
@@ -725,6 +752,7 @@ fn upsert_one(
 fn put_article(
     tx: &rusqlite::Transaction<'_>,
     stored: &StoredArticle,
+    replacing: Replacing,
     touched: &mut BTreeSet<String>,
 ) -> rusqlite::Result<()> {
     let row = &stored.row;
@@ -752,17 +780,23 @@ fn put_article(
         stored.content_hash,
         join_categories(&row.categories)
     ])?;
-    let before = tx
-        .prepare_cached("DELETE FROM article_categories WHERE article_id = ?1 RETURNING category")?
-        .query_map(params![row.id], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    touched.extend(before);
+    if replacing == Replacing::SameId {
+        let before = tx
+            .prepare_cached(
+                "DELETE FROM article_categories WHERE article_id = ?1 RETURNING category",
+            )?
+            .query_map(params![row.id], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        touched.extend(before);
+    }
     let mut insert = tx.prepare_cached(
         "INSERT INTO article_categories (article_id, category, published) VALUES (?1, ?2, ?3)",
     )?;
     for category in &row.categories {
         insert.execute(params![row.id, category, row.published])?;
-        touched.insert(category.clone());
+        if !touched.contains(category) {
+            touched.insert(category.clone());
+        }
     }
     Ok(())
 }

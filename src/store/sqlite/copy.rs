@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use rusqlite::{Connection, params};
 
-use super::{COLUMNS, DbError, corrupt, put_article, raw_row, record_change, write_transaction};
+use super::{
+    COLUMNS, DbError, Replacing, corrupt, put_article, raw_row, record_change, write_transaction,
+};
 use crate::model::Tombstone;
 use crate::store::{ArticleVersion, HistoryEntry, StoredArticle};
 
@@ -37,11 +39,12 @@ pub(super) fn restore(
 ) -> Result<(), DbError> {
     let tx = write_transaction(conn)?;
     let mut touched = BTreeSet::new();
+    let mut positions = super::history::Positions::default();
     for stored in articles {
-        put_article(&tx, stored, &mut touched)?;
+        put_article(&tx, stored, Replacing::SameId, &mut touched)?;
         // The copy's history starts in copy order (by id): every article is in it, though
         // archive pages do not keep the source's boundaries.
-        super::history::record_if_new(&tx, &stored.row.id, &stored.row.categories)?;
+        super::history::record_if_new(&tx, &mut positions, &stored.row.id, &stored.row.categories)?;
         tx.prepare_cached("DELETE FROM tombstones WHERE id = ?1")?
             .execute(params![stored.row.id])?;
     }

@@ -2,6 +2,8 @@
 //! recording entries as articles are written, freezing them before an article changes, and
 //! reading a page or a range of entries through the indexes alone.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{COLUMNS, DbError, finish, load, raw_row};
@@ -32,20 +34,45 @@ INSERT INTO feed_history (feed, position, article_id)
     FROM article_categories;
 "#;
 
+/// The next free position of each feed appended to in one write transaction: read from the
+/// index the first time (one B-tree descent), then counted here. Only for the transaction
+/// it was made in, which holds the write lock: nobody else appends meanwhile.
+#[derive(Default)]
+pub(super) struct Positions(HashMap<String, i64>);
+
+impl Positions {
+    fn take(&mut self, tx: &Transaction<'_>, feed: &str) -> rusqlite::Result<i64> {
+        let next = match self.0.get_mut(feed) {
+            Some(next) => next,
+            None => {
+                // `max(position)` on the primary key is one descent, whatever the length.
+                let first: i64 = tx
+                    .prepare_cached(
+                        "SELECT coalesce(max(position) + 1, 0) FROM feed_history WHERE feed = ?1",
+                    )?
+                    .query_row(params![feed], |r| r.get(0))?;
+                self.0.entry(feed.to_string()).or_insert(first)
+            }
+        };
+        let position = *next;
+        *next += 1;
+        Ok(position)
+    }
+}
+
 /// Appends the article to the history of `all` and of each of its categories.
 pub(super) fn record(
     tx: &Transaction<'_>,
+    positions: &mut Positions,
     id: &str,
     categories: &[String],
 ) -> rusqlite::Result<()> {
-    // `max(position)` on the primary key is one B-tree descent, whatever the history's length.
     let mut append = tx.prepare_cached(
-        "INSERT INTO feed_history (feed, position, article_id)
-         VALUES (?1, (SELECT coalesce(max(position) + 1, 0) FROM feed_history WHERE feed = ?1), ?2)",
+        "INSERT INTO feed_history (feed, position, article_id) VALUES (?1, ?2, ?3)",
     )?;
-    append.execute(params![history_feed(None), id])?;
-    for category in categories {
-        append.execute(params![category, id])?;
+    let feeds = std::iter::once(history_feed(None)).chain(categories.iter().map(String::as_str));
+    for feed in feeds {
+        append.execute(params![feed, positions.take(tx, feed)?, id])?;
     }
     Ok(())
 }
@@ -53,6 +80,7 @@ pub(super) fn record(
 /// Records an article restored from another store, unless some history already shows it.
 pub(super) fn record_if_new(
     tx: &Transaction<'_>,
+    positions: &mut Positions,
     id: &str,
     categories: &[String],
 ) -> rusqlite::Result<()> {
@@ -62,7 +90,7 @@ pub(super) fn record_if_new(
     if known {
         return Ok(());
     }
-    record(tx, id, categories)
+    record(tx, positions, id, categories)
 }
 
 /// Before article `id` changes, points the history entries that still show it live at a
