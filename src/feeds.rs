@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::vietnamese::keywords::{KeywordSet, tokens};
+use crate::vietnamese::keywords::{KeywordSet, tokens, words};
 
 /// The combined feed that holds every article.
 pub const ALL_SLUG: &str = "all";
@@ -193,7 +193,7 @@ impl FeedSet {
     /// The categories whose keyword rules match the text, as sorted slugs.
     /// Matching keeps diacritics (`Đảng` is not `đang`) and ignores case and tone placement.
     pub fn classify(&self, text: &str) -> Vec<String> {
-        let words = tokens(text);
+        let words = words(text);
         self.categories
             .iter()
             .filter(|f| f.keywords.matches(&words) && !f.exclude.matches(&words))

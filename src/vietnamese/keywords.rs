@@ -4,10 +4,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, RwLock};
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::{IsNormalized, is_nfc_quick};
+
+use super::text::is_nfc;
 
 /// The five Vietnamese tone marks (grave, acute, tilde, hook above, dot
 /// below). Circumflex, breve and horn are not tones: they change the vowel.
@@ -23,27 +26,6 @@ fn key(word: &str) -> String {
     if word.is_ascii() {
         return word.to_ascii_lowercase();
     }
-    // Four normalizations per word dominate an import's CPU time, and a language has few
-    // distinct words (a Vietnamese syllable inventory is a few thousand): remember them.
-    // Bounded, so a flood of distinct words costs time, never unbounded memory.
-    const REMEMBERED: usize = 1 << 16;
-    thread_local! {
-        static KEYS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
-    }
-    KEYS.with_borrow_mut(|keys| {
-        if let Some(found) = keys.get(word) {
-            return found.clone();
-        }
-        if keys.len() >= REMEMBERED {
-            keys.clear();
-        }
-        let made = compute_key(word);
-        keys.insert(word.to_string(), made.clone());
-        made
-    })
-}
-
-fn compute_key(word: &str) -> String {
     let lower: String = word.nfc().collect::<String>().to_lowercase();
     let mut tones = String::new();
     // NFD also puts stacked marks in canonical order, so a syllable with a
@@ -78,34 +60,91 @@ fn is_word_char(c: char) -> bool {
 /// Splits `text` into words (maximal runs of letters and digits, combining
 /// marks staying with their word) and returns each word's match key.
 pub fn tokens(text: &str) -> Vec<String> {
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
-        words(text.chars())
-    } else {
-        words(text.nfc())
-    }
+    let mut out = Vec::new();
+    each_word(text, |word| out.push(key(word)));
+    out
 }
 
-fn words(chars: impl Iterator<Item = char>) -> Vec<String> {
-    let mut out = Vec::new();
+/// Calls `f` with each word of `text`, in NFC.
+fn each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut word = String::new();
-    for c in chars {
+    let mut push = |c: char| {
         if is_word_char(c) || (is_combining_mark(c) && !word.is_empty()) {
             word.push(c);
         } else if !word.is_empty() {
-            out.push(key(&word));
+            f(&word);
             word.clear();
         }
+    };
+    if is_nfc(text) {
+        text.chars().for_each(&mut push);
+    } else {
+        text.nfc().for_each(&mut push);
     }
-    if !word.is_empty() {
-        out.push(key(&word));
+    push(' ');
+}
+
+/// The keys of every phrase's words, numbered from 1. A text is matched as numbers: each of
+/// its words is the number of its key here, or 0 when no phrase has that word, so matching
+/// compares integers and reading a text allocates nothing per word. Only phrase words are
+/// kept (a few hundred), whatever the texts read.
+static PHRASE_WORDS: LazyLock<RwLock<HashMap<String, u32>>> = LazyLock::new(Default::default);
+/// Moves on whenever a word joins [`PHRASE_WORDS`]: each thread then forgets the numbers it
+/// remembered, since a word it saw as 0 may now have one.
+static PHRASE_WORDS_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+fn phrase_word(key: String) -> u32 {
+    let mut known = PHRASE_WORDS.write().unwrap_or_else(|p| p.into_inner());
+    let next = u32::try_from(known.len() + 1).expect("fewer than 4 billion phrase words");
+    let id = *known.entry(key).or_insert(next);
+    if id == next {
+        PHRASE_WORDS_GENERATION.fetch_add(1, Ordering::Release);
     }
-    out
+    id
+}
+
+/// The number of a word of a text: its key's in [`PHRASE_WORDS`], or 0.
+fn text_word(word: &str) -> u32 {
+    // Making a key takes four normalizations, which dominated an import's CPU time, and a
+    // language has few distinct words (a Vietnamese syllable inventory is a few thousand):
+    // each thread remembers the words it has seen. Bounded, so a flood of distinct words
+    // costs time, never unbounded memory.
+    const REMEMBERED: usize = 1 << 16;
+    thread_local! {
+        static SEEN: RefCell<(u64, HashMap<String, u32>)> = RefCell::new((0, HashMap::new()));
+    }
+    SEEN.with_borrow_mut(|(generation, seen)| {
+        let now = PHRASE_WORDS_GENERATION.load(Ordering::Acquire);
+        if *generation != now || seen.len() >= REMEMBERED {
+            seen.clear();
+            *generation = now;
+        }
+        if let Some(&id) = seen.get(word) {
+            return id;
+        }
+        let key = key(word);
+        let known = PHRASE_WORDS.read().unwrap_or_else(|p| p.into_inner());
+        let id = known.get(&key).copied().unwrap_or(0);
+        seen.insert(word.to_string(), id);
+        id
+    })
+}
+
+/// A text's words as [`KeywordSet`] matches them (see [`PHRASE_WORDS`]).
+#[derive(Debug, Clone, Default)]
+pub struct Words(Vec<u32>);
+
+/// The words of `text`, to match against any number of keyword sets.
+pub fn words(text: &str) -> Words {
+    let mut out = Vec::with_capacity(text.len() / 5);
+    each_word(text, |word| out.push(text_word(word)));
+    Words(out)
 }
 
 /// A list of keyword phrases, each matched as a contiguous run of whole words.
 #[derive(Debug, Clone)]
 pub struct KeywordSet {
-    phrases: Vec<(String, Vec<String>)>,
+    phrases: Vec<(String, Vec<u32>)>,
 }
 
 impl KeywordSet {
@@ -116,29 +155,32 @@ impl KeywordSet {
             .iter()
             .filter_map(|p| {
                 let p = p.as_ref();
-                let t = tokens(p);
-                (!t.is_empty()).then(|| (p.to_string(), t))
+                let ids: Vec<u32> = tokens(p).into_iter().map(phrase_word).collect();
+                (!ids.is_empty()).then(|| (p.to_string(), ids))
             })
             .collect();
         KeywordSet { phrases }
     }
 
     /// Returns the phrase, as originally given, of the first phrase in list
-    /// order that occurs in `text_tokens` (the output of [`tokens`]).
-    pub fn first_match(&self, text_tokens: &[String]) -> Option<&str> {
+    /// order that occurs in `text` (the output of [`words`]).
+    pub fn first_match(&self, text: &Words) -> Option<&str> {
         self.phrases
             .iter()
             .find(|(_, want)| {
-                text_tokens
+                // The first word picks the candidates: comparing whole windows would call
+                // memcmp at every position of the text.
+                let (first, rest) = want.split_first().expect("a phrase has a word");
+                text.0
                     .windows(want.len())
-                    .any(|w| w == want.as_slice())
+                    .any(|w| w[0] == *first && w[1..] == *rest)
             })
             .map(|(phrase, _)| phrase.as_str())
     }
 
-    /// Whether any phrase occurs in `text_tokens`.
-    pub fn matches(&self, text_tokens: &[String]) -> bool {
-        self.first_match(text_tokens).is_some()
+    /// Whether any phrase occurs in `text`.
+    pub fn matches(&self, text: &Words) -> bool {
+        self.first_match(text).is_some()
     }
 
     /// Whether the set has no usable phrase.
@@ -152,7 +194,7 @@ mod tests {
     use super::*;
 
     fn first<'a>(set: &'a KeywordSet, text: &str) -> Option<&'a str> {
-        set.first_match(&tokens(text))
+        set.first_match(&words(text))
     }
 
     #[test]
@@ -217,30 +259,30 @@ mod tests {
     #[test]
     fn party_never_matches_currently() {
         let set = KeywordSet::new(&["Đảng"]);
-        assert!(!set.matches(&tokens("Chúng tôi đang làm việc")));
-        assert!(!set.matches(&tokens("ĐANG")));
-        assert!(set.matches(&tokens("Ban Chấp hành Trung ương Đảng")));
+        assert!(!set.matches(&words("Chúng tôi đang làm việc")));
+        assert!(!set.matches(&words("ĐANG")));
+        assert!(set.matches(&words("Ban Chấp hành Trung ương Đảng")));
     }
 
     #[test]
     fn tone_placement_is_ignored() {
-        assert!(KeywordSet::new(&["hòa bình"]).matches(&tokens("vì hoà bình thế giới")));
-        assert!(KeywordSet::new(&["hoà bình"]).matches(&tokens("HÒA BÌNH")));
-        assert!(KeywordSet::new(&["thủy"]).matches(&tokens("Thuỷ lợi")));
-        assert!(KeywordSet::new(&["Tỉnh ủy"]).matches(&tokens("tỉnh uỷ Nghệ An")));
-        assert!(KeywordSet::new(&["Hóa chất"]).matches(&tokens("hoá chất")));
+        assert!(KeywordSet::new(&["hòa bình"]).matches(&words("vì hoà bình thế giới")));
+        assert!(KeywordSet::new(&["hoà bình"]).matches(&words("HÒA BÌNH")));
+        assert!(KeywordSet::new(&["thủy"]).matches(&words("Thuỷ lợi")));
+        assert!(KeywordSet::new(&["Tỉnh ủy"]).matches(&words("tỉnh uỷ Nghệ An")));
+        assert!(KeywordSet::new(&["Hóa chất"]).matches(&words("hoá chất")));
         // Different tone is a different word.
-        assert!(!KeywordSet::new(&["hòa"]).matches(&tokens("hỏa")));
-        assert!(!KeywordSet::new(&["hòa"]).matches(&tokens("hoa")));
+        assert!(!KeywordSet::new(&["hòa"]).matches(&words("hỏa")));
+        assert!(!KeywordSet::new(&["hòa"]).matches(&words("hoa")));
     }
 
     #[test]
     fn whole_words_only() {
         let set = KeywordSet::new(&["an ninh"]);
-        assert!(!set.matches(&tokens("anninh")));
-        assert!(!set.matches(&tokens("an")));
-        assert!(!set.matches(&tokens("an toàn, ninh bình")));
-        assert!(set.matches(&tokens("bảo vệ an-ninh")));
+        assert!(!set.matches(&words("anninh")));
+        assert!(!set.matches(&words("an")));
+        assert!(!set.matches(&words("an toàn, ninh bình")));
+        assert!(set.matches(&words("bảo vệ an-ninh")));
     }
 
     #[test]
@@ -256,8 +298,8 @@ mod tests {
     fn empty_phrases_are_ignored() {
         let set = KeywordSet::new(&["", "  ", "--"]);
         assert!(set.is_empty());
-        assert!(!set.matches(&tokens("bất kỳ")));
-        assert!(!set.matches(&[]));
+        assert!(!set.matches(&words("bất kỳ")));
+        assert!(!set.matches(&Words::default()));
         let set = KeywordSet::new(&["", "Đảng"]);
         assert!(!set.is_empty());
         assert_eq!(first(&set, "Đảng"), Some("Đảng"));
