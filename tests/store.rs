@@ -1,13 +1,14 @@
 //! The `Store` contract, checked on every backend with the same code: matching by id then
 //! URL, slugs fixed at first insert and made unique, `updated` moving forward, newest-first
-//! order with a byte-order id tie-break, the revision counter, and concurrent writers.
+//! order with a byte-order id tie-break, the revision counter, concurrent writers, and a
+//! failed batch leaving nothing behind.
 
 mod common;
 
 use chrono::{DateTime, Utc};
 use common::*;
 use vnfeed::model::{Block, Draft};
-use vnfeed::store::Outcome;
+use vnfeed::store::{Outcome, StoreError};
 
 on_both_backends!(
     slugs_are_unique_and_fixed_at_first_insert,
@@ -15,6 +16,7 @@ on_both_backends!(
     order_is_newest_first_with_a_byte_order_id_tie_break,
     the_revision_moves_only_when_something_changed,
     concurrent_writers_from_two_handles_agree,
+    a_batch_that_fails_writes_nothing_and_the_next_continues_the_history,
 );
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -215,4 +217,73 @@ async fn concurrent_writers_from_two_handles_agree(backend: Backend) {
     slugs.sort();
     slugs.dedup();
     assert_eq!(slugs.len(), 20, "slugs stay unique");
+}
+
+async fn a_batch_that_fails_writes_nothing_and_the_next_continues_the_history(backend: Backend) {
+    let store = backend.open().await;
+    let mut owner = draft("chu-url", "Bài giữ địa chỉ", "2025-03-01T00:00:00Z");
+    owner.url = Some("https://bao.example/giu".to_string());
+    store.upsert(vec![owner], at(NOW)).await.unwrap();
+    let revision = store.revision().await.unwrap();
+    let lengths = (
+        store.history_len(None).await.unwrap(),
+        store.history_len(Some("borders")).await.unwrap(),
+    );
+    assert_eq!(lengths, (1, 1));
+
+    // Two new articles, then one matched by id whose URL is the first article's: the
+    // third fails, so the batch's whole transaction goes, the first two included.
+    store
+        .upsert(
+            vec![draft(
+                "doi-url",
+                "Bài sẽ đổi địa chỉ",
+                "2025-03-02T00:00:00Z",
+            )],
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    let revision = revision + 1;
+    let mut clash = draft("doi-url", "Bài sẽ đổi địa chỉ", "2025-03-02T00:00:00Z");
+    clash.url = Some("https://bao.example/giu".to_string());
+    let batch = vec![
+        draft("moi-1", "Tin mới một", "2025-03-03T00:00:00Z"),
+        draft("moi-2", "Tin mới hai", "2025-03-04T00:00:00Z"),
+        clash,
+    ];
+    let failed = store.upsert(batch, at(NOW)).await;
+    assert!(
+        matches!(failed, Err(StoreError::Conflict { field: "url", .. })),
+        "{failed:?}"
+    );
+    assert_eq!(store.count().await.unwrap(), 2, "nothing half-written");
+    assert!(store.by_id("moi-1").await.unwrap().is_none());
+    assert_eq!(store.revision().await.unwrap(), revision);
+    assert_eq!(store.history_len(None).await.unwrap(), 2);
+    assert_eq!(store.history_len(Some("borders")).await.unwrap(), 2);
+
+    // The next batch numbers its history entries on from what is stored: no gap where
+    // the failed batch's entries would have been, every entry readable.
+    store
+        .upsert(
+            vec![
+                draft("moi-1", "Tin mới một", "2025-03-03T00:00:00Z"),
+                draft("moi-2", "Tin mới hai", "2025-03-04T00:00:00Z"),
+            ],
+            at(NOW),
+        )
+        .await
+        .unwrap();
+    for feed in [None, Some("borders")] {
+        assert_eq!(store.history_len(feed).await.unwrap(), 4);
+        let ids: Vec<String> = store
+            .history(feed, 0, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids, ["chu-url", "doi-url", "moi-1", "moi-2"], "{feed:?}");
+    }
 }
