@@ -348,11 +348,12 @@ async fn the_shipped_samples_fill_every_category(backend: Backend) {
 async fn two_files_with_one_id_are_reported_not_merged(backend: Backend) {
     let store = backend.open().await;
     // Enough files before the duplicate that it lands in a later write batch.
+    let fillers = import::BATCH_FILES;
     let mut first: Vec<(String, Vec<u8>)> =
         vec![("bp-0001.txt".into(), ARTICLE.as_bytes().to_vec())];
-    for i in 0..600 {
+    for i in 0..fillers {
         let text = ARTICLE.replace("Pác Nậm", &format!("Pác Nậm {i}"));
-        first.push((format!("filler-{i:03}.txt"), text.into_bytes()));
+        first.push((format!("filler-{i:05}.txt"), text.into_bytes()));
     }
     let files: Vec<(&str, &[u8])> = first
         .iter()
@@ -362,7 +363,7 @@ async fn two_files_with_one_id_are_reported_not_merged(backend: Backend) {
     let edited = ARTICLE.replace("Hà Linh", "Hà Linh Chi");
     let b = write_files(backend.path(), "b", &[("bp-0001.txt", edited.as_bytes())]);
     let report = import::import_paths(store.as_ref(), &feeds(), &[a, b.clone()], now()).await;
-    assert_eq!(report.created, 601);
+    assert_eq!(report.created, fillers + 1);
     assert_eq!(report.failed.len(), 1);
     let err = report.failed[0].to_string();
     assert!(

@@ -250,7 +250,7 @@ fn parse_in_parallel(feeds: &FeedSet, range: std::ops::Range<u64>, seed: u64) ->
 }
 
 /// The whole import path, as `vnfeed import` runs it (decode, parse, NFC, classify, store in
-/// 500-file transactions, parsing the next batch while one is written), for
+/// `import::BATCH_FILES`-file transactions, parsing the next batch while one is written), for
 /// `IMPORT_PATH_ARTICLES` new articles into the full store.
 async fn import_path(
     args: &Args,
