@@ -199,34 +199,51 @@ echo "feed $FEED: $(stat -c %s "$WWW$FEED") bytes identity, $size bytes gzip; sa
 echo "vnfeed ETag $VN_ETAG, nginx ETag $NG_ETAG"
 
 # One wrk run; prints "requests/s p99_ms errors".
-run_wrk() { # conns url etag-or-empty
-    local extra=()
+# CPU time (clock ticks) a server's processes have used: the process and its children
+# (nginx's workers).
+cpu_ticks() { # pid
+    local total=0 p
+    for p in "$1" $(pgrep -P "$1"); do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+TICKS=$(getconf CLK_TCK)
+
+# One wrk run; prints "requests/s p99_ms server_cpu_us_per_request errors". The server's CPU
+# per request is what it costs whatever else the machine runs, where requests/s is shared
+# with wrk and the neighbours.
+run_wrk() { # conns url etag-or-empty server-pid
+    local extra=() before after
     [[ -n "$3" ]] && extra=(-H "If-None-Match: $3")
-    wrk -t2 -c"$1" -d"${SECONDS_PER_CASE}s" --latency -H 'Accept-Encoding: gzip' "${extra[@]}" "$2" |
-        awk '
+    before=$(cpu_ticks "$4")
+    wrk -t2 -c"$1" -d"${SECONDS_PER_CASE}s" --latency -H 'Accept-Encoding: gzip' "${extra[@]}" "$2" >"$OUT/wrk.txt"
+    after=$(cpu_ticks "$4")
+    awk -v ticks=$((after - before)) -v hz="$TICKS" '
+            /requests in/ {n=$1}
             /Requests\/sec/ {rps=$2}
             $1=="99%" {v=$2; u=v; sub(/[0-9.]+/,"",u); sub(/[a-z]+$/,"",v);
                        ms = (u=="us") ? v/1000 : (u=="s") ? v*1000 : (u=="m") ? v*60000 : v}
             /Socket errors|Non-2xx/ {err=err $0 ";"}
-            END {printf "%s %s %s\n", rps, ms, (err=="" ? "-" : err)}'
+            END {printf "%s %s %.2f %s\n", rps, ms, (n ? ticks / hz * 1e6 / n : 0), (err=="" ? "-" : err)}' "$OUT/wrk.txt"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf '\n%-5s %5s | %22s | %22s | %6s | %14s %14s\n' case conns "vnfeed req/s (min-max)" "nginx req/s (min-max)" ratio "p99 vnfeed" "p99 nginx"
+printf '\n%-5s %5s | %22s | %22s | %6s | %14s %14s | %18s\n' case conns "vnfeed req/s (min-max)" "nginx req/s (min-max)" ratio "p99 vnfeed" "p99 nginx" "CPU/req vn / nginx"
 for conns in 64 256; do
     for case in 200 304; do
-        vn_rps=() ng_rps=() vn_p99=() ng_p99=()
+        vn_rps=() ng_rps=() vn_p99=() ng_p99=() vn_cpu=() ng_cpu=()
         for round in $(seq 1 "$ROUNDS"); do
             # Alternate who goes first, so neither always meets the same neighbours' load.
             order=(vnfeed nginx)
             ((round % 2 == 0)) && order=(nginx vnfeed)
             for who in "${order[@]}"; do
-                if [[ $who == vnfeed ]]; then url=$VN$FEED etag=$VN_ETAG; else url=$NG$FEED etag=$NG_ETAG; fi
+                if [[ $who == vnfeed ]]; then url=$VN$FEED etag=$VN_ETAG pid=$vnfeed_pid; else url=$NG$FEED etag=$NG_ETAG pid=$nginx_pid; fi
                 [[ $case == 200 ]] && etag=
-                read -r rps p99 err < <(run_wrk "$conns" "$url" "$etag")
+                read -r rps p99 cpu err < <(run_wrk "$conns" "$url" "$etag" "$pid")
                 [[ "$err" != - ]] && echo "  $who $case c=$conns round $round: $err"
-                if [[ $who == vnfeed ]]; then vn_rps+=("$rps") vn_p99+=("$p99"); else ng_rps+=("$rps") ng_p99+=("$p99"); fi
+                if [[ $who == vnfeed ]]; then vn_rps+=("$rps") vn_p99+=("$p99") vn_cpu+=("$cpu"); else ng_rps+=("$rps") ng_p99+=("$p99") ng_cpu+=("$cpu"); fi
             done
         done
         stats() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.0f (%.0f-%.0f)", (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2, a[1], a[NR]}'; }
@@ -235,9 +252,12 @@ for conns in 64 256; do
         ratio=$(awk -v a="$vn_med" -v b="$ng_med" 'BEGIN {printf "%.2f", a/b}')
         vn_p=$(printf '%s\n' "${vn_p99[@]}" | median)
         ng_p=$(printf '%s\n' "${ng_p99[@]}" | median)
-        printf '%-5s %5s | %22s | %22s | %6s | %11.2f ms %11.2f ms\n' "$case" "$conns" \
-            "$(stats "${vn_rps[@]}")" "$(stats "${ng_rps[@]}")" "$ratio" "$vn_p" "$ng_p"
+        vn_c=$(printf '%s\n' "${vn_cpu[@]}" | median)
+        ng_c=$(printf '%s\n' "${ng_cpu[@]}" | median)
+        printf '%-5s %5s | %22s | %22s | %6s | %11.2f ms %11.2f ms | %6.2f / %5.2f us\n' "$case" "$conns" \
+            "$(stats "${vn_rps[@]}")" "$(stats "${ng_rps[@]}")" "$ratio" "$vn_p" "$ng_p" "$vn_c" "$ng_c"
     done
 done
-echo "(median of $ROUNDS rounds; ratio = vnfeed/nginx requests/s, goal >= 1.0; p99 = median of the rounds' p99)"
+echo "(median of $ROUNDS rounds; ratio = vnfeed/nginx requests/s, goal >= 1.0; p99 = median of the rounds' p99;"
+echo " CPU/req = the server's own CPU time (user + system, nginx: master and workers) per request, median of the rounds)"
 echo "vnfeed peak RSS after the HTTP runs: $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' /proc/$vnfeed_pid/status)"

@@ -6,11 +6,6 @@ use tracing_subscriber::EnvFilter;
 use vnfeed::app;
 use vnfeed::config::{Cli, Command, LogFormat};
 
-// Every request allocates a little (hyper's header maps, tokio's wakers): mimalloc's
-// per-thread free lists make that about half as costly as glibc's malloc.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

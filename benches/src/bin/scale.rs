@@ -58,12 +58,6 @@ struct Args {
     server_log: PathBuf,
 }
 
-// The allocator the vnfeed binary uses (src/main.rs), so the import path measured here is
-// the one `vnfeed import` runs: parsing allocates a lot, and under glibc's malloc merging
-// free chunks was the largest single item of the parsing threads' profile.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const LIMIT: usize = 50;
 /// Articles timed through the whole import path, into the full store.
 const IMPORT_PATH_ARTICLES: u64 = 50_000;
