@@ -219,6 +219,9 @@ type Key = (String, Format);
 struct Renders {
     /// The subscription document (page 1) of every feed in every format.
     feeds: HashMap<Key, Arc<Rendered>>,
+    /// `feeds` again by slug, so that answering a request finds its bytes without making a
+    /// `Key` (a String) first: made by [`Renders::index`] before each swap.
+    by_slug: HashMap<String, Vec<(Format, Arc<Rendered>)>>,
     /// The HTML index (key `None`) and the page of every feed (key: its slug).
     pages: HashMap<Option<String>, Arc<Rendered>>,
 }
@@ -281,11 +284,12 @@ impl FeedCache {
     }
 
     pub fn get(&self, slug: &str, format: Format) -> Option<Arc<Rendered>> {
-        self.renders
-            .load()
-            .feeds
-            .get(&(slug.to_string(), format))
-            .cloned()
+        let renders = self.renders.load();
+        let formats = renders.by_slug.get(slug)?;
+        formats
+            .iter()
+            .find(|(f, _)| *f == format)
+            .map(|(_, rendered)| Arc::clone(rendered))
     }
 
     /// The HTML page of a feed (`Some(slug)`) or the index (`None`).
@@ -351,6 +355,7 @@ impl FeedCache {
             renders.pages.extend(pages);
         }
         let changed = changed(&current, &renders);
+        renders.index();
         self.renders.store(Arc::new(renders));
         let first = self.revision.swap(changes.revision, Ordering::AcqRel) < 0;
         if let (Some(tx), false, false) = (&self.on_change, first, changed.is_empty()) {
@@ -391,6 +396,18 @@ async fn next_change(changes: &mut Option<watch::Receiver<ChangeNotices>>) -> bo
     match changes {
         Some(rx) => rx.changed().await.is_ok(),
         None => std::future::pending().await,
+    }
+}
+
+impl Renders {
+    fn index(&mut self) {
+        self.by_slug.clear();
+        for ((slug, format), rendered) in &self.feeds {
+            self.by_slug
+                .entry(slug.clone())
+                .or_default()
+                .push((*format, Arc::clone(rendered)));
+        }
     }
 }
 
