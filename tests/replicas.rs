@@ -103,18 +103,14 @@ async fn health(server: &TestServer) -> (u16, serde_json::Value) {
 /// not another; the refresh its notification triggers then evens them out. Comparing
 /// replicas byte for byte is only meaningful once that has happened.
 async fn until_caught_up(a: &TestServer, b: &TestServer) {
-    let start = Instant::now();
-    loop {
-        let want = a.metrics().await["vnfeed_rendered_revision"];
-        if b.metrics().await["vnfeed_rendered_revision"] == want {
-            return;
-        }
-        assert!(
-            start.elapsed() < PROPAGATION_LIMIT,
-            "B never rendered revision {want}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let want = a.metrics().await["vnfeed_rendered_revision"];
+    b.wait_until(
+        "/metrics",
+        PROPAGATION_LIMIT,
+        &format!("B renders revision {want}"),
+        |m| parse_exposition(m).get("vnfeed_rendered_revision") == Some(&want),
+    )
+    .await;
 }
 
 /// Says a measured figure on the terminal (the harness would swallow `println!`).
