@@ -33,8 +33,9 @@ pub(crate) fn is_nfc(s: &str) -> bool {
 pub fn clean(s: &str) -> String {
     // Nearly all text arrives clean and composed: copying it is an order of magnitude
     // cheaper than normalizing it, and the quick check is exact when it says yes.
+    // One pass decides for nearly all text; the Unicode tables only for the rest.
     let plain = s.chars().all(|c| is_always_nfc(c) && !is_forbidden(c));
-    if plain || (!s.chars().any(is_forbidden) && is_nfc(s)) {
+    if plain || (!s.chars().any(is_forbidden) && is_nfc_quick(s.chars()) == IsNormalized::Yes) {
         return s.to_string();
     }
     // Filtering before normalizing gives the same result as the other order
