@@ -116,9 +116,8 @@ pub async fn serve(
                     service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let state = Arc::clone(&state);
                         let busy = activity.busy();
-                        let route = routes::label(req.uri().path());
                         async move {
-                            let resp = routes::handle(&state, req).await;
+                            let (route, resp) = routes::handle(&state, req).await;
                             drop(busy);
                             state.cache.metrics().request(route, resp.status().as_u16());
                             Ok::<_, std::convert::Infallible>(resp)

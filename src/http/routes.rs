@@ -16,25 +16,42 @@ use crate::model::Format;
 
 pub(super) type Resp = Response<Full<Bytes>>;
 
-pub async fn handle<B>(state: &AppState, req: Request<B>) -> Resp
+/// The response to `req`, and the route it is counted under in `/metrics` (a fixed set, so
+/// the label cannot grow with what clients send). The path is matched once, for both.
+pub async fn handle<B>(state: &AppState, req: Request<B>) -> (&'static str, Resp)
 where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
+    let path = req.uri().path();
+    let api = path.starts_with("/api/");
+    let route = if api { None } else { route(path) };
+    let label = match &route {
+        _ if api => "api",
+        Some(route) => route.label(),
+        None => "unknown",
+    };
     let target_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if target_len > state.limits.max_target_bytes {
-        return text(StatusCode::URI_TOO_LONG, "request target too long\n");
+        return (
+            label,
+            text(StatusCode::URI_TOO_LONG, "request target too long\n"),
+        );
     }
-    if req.uri().path().starts_with("/api/") {
-        return super::api::handle(state, req).await;
+    if api {
+        return (label, super::api::handle(state, req).await);
     }
+    let resp = match route {
+        Some(route) => answer(state, &req, route).await,
+        None => text(StatusCode::NOT_FOUND, "not found\n"),
+    };
+    (label, resp)
+}
+
+async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp {
     let path = req.uri().path();
     let query = req.uri().query().unwrap_or("");
     let head = req.method() == Method::HEAD;
-    let route = match route(path) {
-        Some(route) => route,
-        None => return text(StatusCode::NOT_FOUND, "not found\n"),
-    };
     if req.method() != Method::GET && !head {
         let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         resp.headers_mut()
@@ -182,23 +199,19 @@ pub(super) fn unavailable(e: &crate::store::StoreError) -> Resp {
     )
 }
 
-/// The route a request is counted under in `/metrics`: a fixed set, so the label cannot
-/// grow with what clients send.
-pub fn label(path: &str) -> &'static str {
-    if path.starts_with("/api/") {
-        return "api";
-    }
-    match route(path) {
-        Some(Route::Index) => "index",
-        Some(Route::Health) => "health",
-        Some(Route::Metrics) => "metrics",
-        Some(Route::Opml) => "opml",
-        Some(Route::Category(_)) => "category",
-        Some(Route::Feed(..)) => "feed",
-        Some(Route::Archive(..)) => "archive",
-        Some(Route::Media) => "media",
-        Some(Route::Article(_)) => "article",
-        None => "unknown",
+impl Route<'_> {
+    fn label(&self) -> &'static str {
+        match self {
+            Route::Index => "index",
+            Route::Health => "health",
+            Route::Metrics => "metrics",
+            Route::Opml => "opml",
+            Route::Category(_) => "category",
+            Route::Feed(..) => "feed",
+            Route::Archive(..) => "archive",
+            Route::Media => "media",
+            Route::Article(_) => "article",
+        }
     }
 }
 
