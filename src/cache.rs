@@ -214,14 +214,15 @@ impl FeedContent {
 
 type Key = (String, Format);
 
+/// One feed's subscription document in each format.
+type Formats = HashMap<Format, Arc<Rendered>>;
+
 /// Everything rendered, swapped in whole.
 #[derive(Clone, Default)]
 struct Renders {
-    /// The subscription document (page 1) of every feed in every format.
-    feeds: HashMap<Key, Arc<Rendered>>,
-    /// `feeds` again by slug, so that answering a request finds its bytes without making a
-    /// `Key` (a String) first: made by [`Renders::index`] before each swap.
-    by_slug: HashMap<String, Vec<(Format, Arc<Rendered>)>>,
+    /// The subscription document (page 1) of every feed (by slug) in every format; keyed by
+    /// slug first so that a request finds its bytes with the &str it has, making no String.
+    feeds: HashMap<String, Formats>,
     /// The HTML index (key `None`) and the page of every feed (key: its slug).
     pages: HashMap<Option<String>, Arc<Rendered>>,
 }
@@ -284,12 +285,7 @@ impl FeedCache {
     }
 
     pub fn get(&self, slug: &str, format: Format) -> Option<Arc<Rendered>> {
-        let renders = self.renders.load();
-        let formats = renders.by_slug.get(slug)?;
-        formats
-            .iter()
-            .find(|(f, _)| *f == format)
-            .map(|(_, rendered)| Arc::clone(rendered))
+        self.renders.load().feeds.get(slug)?.get(&format).cloned()
     }
 
     /// The HTML page of a feed (`Some(slug)`) or the index (`None`).
@@ -324,9 +320,7 @@ impl FeedCache {
                 None => true,
                 Some(categories) => feed.is_all() || categories.contains(&feed.slug),
             };
-            let rendered_before = current
-                .feeds
-                .contains_key(&(feed.slug.clone(), Format::Rss));
+            let rendered_before = current.feeds.contains_key(&feed.slug);
             if !changed && rendered_before {
                 continue;
             }
@@ -349,13 +343,13 @@ impl FeedCache {
             });
         }
         while let Some(done) = jobs.join_next().await {
-            let ((feeds, pages), took) = done.map_err(|e| StoreError::Task(e.to_string()))?;
+            let (((slug, formats), pages), took) =
+                done.map_err(|e| StoreError::Task(e.to_string()))?;
             self.metrics.rendered(took);
-            renders.feeds.extend(feeds);
+            renders.feeds.insert(slug, formats);
             renders.pages.extend(pages);
         }
         let changed = changed(&current, &renders);
-        renders.index();
         self.renders.store(Arc::new(renders));
         let first = self.revision.swap(changes.revision, Ordering::AcqRel) < 0;
         if let (Some(tx), false, false) = (&self.on_change, first, changed.is_empty()) {
@@ -399,30 +393,20 @@ async fn next_change(changes: &mut Option<watch::Receiver<ChangeNotices>>) -> bo
     }
 }
 
-impl Renders {
-    fn index(&mut self) {
-        self.by_slug.clear();
-        for ((slug, format), rendered) in &self.feeds {
-            self.by_slug
-                .entry(slug.clone())
-                .or_default()
-                .push((*format, Arc::clone(rendered)));
-        }
-    }
-}
-
 /// The subscription documents whose bytes differ between two sets of renders.
 fn changed(before: &Renders, after: &Renders) -> Changed {
     let mut out: Changed = after
         .feeds
         .iter()
-        .filter(|(key, now)| {
+        .flat_map(|(slug, formats)| formats.iter().map(move |(format, now)| (slug, format, now)))
+        .filter(|(slug, format, now)| {
             before
                 .feeds
-                .get(*key)
+                .get(*slug)
+                .and_then(|formats| formats.get(format))
                 .is_none_or(|old| old.identity.etag != now.identity.etag)
         })
-        .map(|(key, _)| key.clone())
+        .map(|(slug, format, _)| (slug.clone(), *format))
         .collect();
     out.sort();
     out
@@ -436,10 +420,7 @@ struct RenderJob {
     doc: Doc,
 }
 
-type JobOutput = (
-    Vec<(Key, Arc<Rendered>)>,
-    Vec<(Option<String>, Arc<Rendered>)>,
-);
+type JobOutput = ((String, Formats), Vec<(Option<String>, Arc<Rendered>)>);
 
 impl RenderJob {
     fn run(self) -> JobOutput {
@@ -450,9 +431,10 @@ impl RenderJob {
             .map(|format| {
                 let body = docs.render(&self.feed, &self.doc, format);
                 let rendered = Rendered::new(format.content_type(), body, last_modified);
-                ((self.feed.slug.clone(), format), Arc::new(rendered))
+                (format, Arc::new(rendered))
             })
             .collect();
+        let feeds = (self.feed.slug.clone(), feeds);
         let html = Html {
             site: &docs.site,
             feeds: &docs.feeds,
