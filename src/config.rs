@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use vnfeed_store::redact;
+
 use crate::model::Format;
 
 #[derive(Debug, Parser)]
@@ -241,27 +243,6 @@ impl std::fmt::Display for StoreLocation {
             StoreLocation::Postgres(url) => f.write_str(&redact(url)),
         }
     }
-}
-
-/// A URL with any password (in the user part or as `?password=`) replaced by `***`.
-pub fn redact(url: &str) -> String {
-    let Ok(mut parsed) = url::Url::parse(url) else {
-        return "(an unparsable URL)".to_string();
-    };
-    if parsed.password().is_some() {
-        let _ = parsed.set_password(Some("***"));
-    }
-    if parsed.query_pairs().any(|(k, _)| k == "password") {
-        let pairs: Vec<(String, String)> = parsed
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if k == "password" { "***".into() } else { v };
-                (k.into_owned(), v.into_owned())
-            })
-            .collect();
-        parsed.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    parsed.to_string()
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::vietnamese::keywords::{KeywordSet, tokens, words};
 
 /// The combined feed that holds every article.
-pub const ALL_SLUG: &str = "all";
+pub use vnfeed_store::ALL_SLUG;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{}{}: {message}", file.display(), location(*line, field.as_deref()))]

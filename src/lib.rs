@@ -1,17 +1,20 @@
 //! vnfeed: per-category RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds for Vietnamese newsrooms.
 //!
-//! Data flows one way: `import` (text layout, JSON) -> `store` (SQLite) -> `documents` (which
-//! articles and history links make up each feed document; `media` measures local images) ->
-//! `render` (RSS, Atom, JSON Feed, OPML, HTML pages) -> `cache` (finished bytes and validators)
-//! -> `http` (routes, conditional GET). `websub` tells a hub which feeds a change touched.
-//! `vietnamese` owns datelines, NFC, Windows-1258, slugs and keyword matching; `feeds` owns
-//! the feed definitions; `model` the plain data they all share; `app` wires the commands.
-//! `check` is the feed validator behind `vnfeed check`, independent of the rest: it reads
-//! any RSS 2.0, Atom 1.0 or JSON Feed document, vnfeed's own included.
+//! Data flows one way: `import` (text layout, JSON) -> `store` (SQLite or PostgreSQL, the
+//! `vnfeed-store` crate) -> `documents` (which articles and history links make up each feed
+//! document; `media` measures local images) -> `render` (RSS, Atom, JSON Feed, OPML, HTML
+//! pages) -> `cache` (finished bytes and validators) -> `http` (routes, conditional GET).
+//! `websub` tells a hub which feeds a change touched. The `vnfeed-vietnamese` crate owns
+//! datelines, NFC, Windows-1258, slugs and keyword matching; `feeds` owns the feed
+//! definitions; `model` (in `vnfeed-store`) the plain data they all share; `app` wires the
+//! commands. The `vnfeed-check` crate is the feed validator behind `vnfeed check`; it depends
+//! on nothing of the server, which its own `Cargo.toml` makes the compiler enforce.
+//!
+//! The library crates are re-exported under their old module names (`vnfeed::store`,
+//! `vnfeed::check`, ...) for the tests, the benches and the fuzz targets.
 
 pub mod app;
 pub mod cache;
-pub mod check;
 pub mod config;
 pub mod documents;
 pub mod feeds;
@@ -20,10 +23,12 @@ pub mod import;
 pub mod media;
 pub mod metrics;
 pub mod migrate;
-pub mod model;
 pub mod render;
 pub mod samples;
 pub mod sanitize;
-pub mod store;
-pub mod vietnamese;
 pub mod websub;
+
+pub use vnfeed_check as check;
+pub use vnfeed_store as store;
+pub use vnfeed_store::model;
+pub use vnfeed_vietnamese as vietnamese;

@@ -1,6 +1,9 @@
-//! The article store: the one interface every backend implements, so the importer, the
-//! renderer and the server never see SQL. `sqlite` is the embedded default; `postgres` is
-//! one database shared by several stateless replicas. `record` holds the rules both share.
+//! vnfeed-store: the article store. The plain data every part of vnfeed shares (`model`),
+//! the one interface every backend implements (`Store`), so the importer, the renderer and the
+//! server never see SQL, and the backends: `sqlite` is the embedded default; `postgres` is one
+//! database shared by several stateless replicas. `record` holds the rules both share.
+
+pub mod model;
 
 mod content_hash;
 pub mod postgres;
@@ -18,6 +21,9 @@ pub use content_hash::content_hash;
 pub use postgres::PostgresStore;
 pub use record::{ArticleVersion, HistoryEntry, StoredArticle};
 pub use sqlite::SqliteStore;
+
+/// The slug of the feed of every article, which is also its history key.
+pub const ALL_SLUG: &str = "all";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -274,7 +280,7 @@ pub trait Store: Send + Sync {
 
 /// The history key of a feed: its category slug, or `all`.
 pub fn history_feed(category: Option<&str>) -> &str {
-    category.unwrap_or(crate::feeds::ALL_SLUG)
+    category.unwrap_or(ALL_SLUG)
 }
 
 /// An article frozen as a history entry shows it, as JSON: the one encoding every backend
@@ -344,4 +350,26 @@ impl From<&Article> for Snapshot {
             image: a.image.clone(),
         }
     }
+}
+
+/// A store URL fit for logs and errors: its password (in the user info or a `password` query
+/// parameter) replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "(an unparsable URL)".to_string();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    if parsed.query_pairs().any(|(k, _)| k == "password") {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "password" { "***".into() } else { v };
+                (k.into_owned(), v.into_owned())
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }

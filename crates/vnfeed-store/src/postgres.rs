@@ -24,6 +24,8 @@ use tokio::sync::watch;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls};
 
+use crate::redact;
+
 use super::record::{self, Row};
 use super::{
     ArticleVersion, ChangeNotices, Changes, HistoryEntry, Store, StoreError, StoredArticle,
@@ -106,7 +108,7 @@ impl PostgresStore {
     /// Connects and migrates the schema. Fails if the database cannot be reached now;
     /// afterwards, an outage only fails the calls made during it.
     pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        let target = crate::config::redact(url);
+        let target = redact(url);
         let mut config: tokio_postgres::Config =
             url.parse().map_err(|source| StoreError::Postgres {
                 target: target.clone(),

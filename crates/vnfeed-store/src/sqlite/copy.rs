@@ -10,7 +10,7 @@ use super::{
     COLUMNS, DbError, Replacing, corrupt, put_article, raw_row, record_change, write_transaction,
 };
 use crate::model::Tombstone;
-use crate::store::{ArticleVersion, HistoryEntry, StoredArticle};
+use crate::{ArticleVersion, HistoryEntry, StoredArticle};
 
 pub(super) fn export(
     conn: &Connection,

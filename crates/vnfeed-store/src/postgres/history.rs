@@ -1,4 +1,4 @@
-//! The PostgreSQL side of paging and feed history (see [`crate::store::Store::history_len`]),
+//! The PostgreSQL side of paging and feed history (see [`crate::Store::history_len`]),
 //! the same tables and rules as SQLite's `sqlite/history.rs`: entries recorded as articles are
 //! written (under the write lock, so positions never race), frozen before an article changes,
 //! holes where a deleted article was; pages and ranges read through the indexes.
@@ -8,7 +8,7 @@ use deadpool_postgres::GenericClient;
 use super::write::load;
 use super::{COLUMNS, DbError, row_of};
 use crate::model::Article;
-use crate::store::{from_snapshot, history_feed, snapshot};
+use crate::{from_snapshot, history_feed, snapshot};
 
 /// Schema version 2: the history tables, filled for articles stored before they existed in
 /// the only order known for them, oldest published first.

@@ -6,7 +6,7 @@ use jsonc_parser::ast::{Object, ObjectProp, Value};
 use jsonc_parser::common::Ranged;
 
 use super::JsonFeed;
-use crate::check::Rule;
+use crate::Rule;
 
 pub(super) fn kind(v: &Value<'_>) -> &'static str {
     match v {

@@ -1,4 +1,4 @@
-//! The SQLite side of paging and feed history (see [`crate::store::Store::history_len`]):
+//! The SQLite side of paging and feed history (see [`crate::Store::history_len`]):
 //! recording entries as articles are written, freezing them before an article changes, and
 //! reading a page or a range of entries through the indexes alone.
 
@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{COLUMNS, DbError, finish, load, raw_row};
 use crate::model::Article;
-use crate::store::{from_snapshot, history_feed, snapshot};
+use crate::{from_snapshot, history_feed, snapshot};
 
 /// Schema version 2: the history tables, filled for articles stored before they existed in
 /// the only order known for them, oldest published first.

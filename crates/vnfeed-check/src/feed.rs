@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::date::{Stamp, Zone};
 use super::{Options, Rule, Sink, iri, language};
-use crate::vietnamese::dateline::feed_offset;
+use vnfeed_vietnamese::dateline::feed_offset;
 
 /// How far ahead of "now" a date may be before it counts as in the future: clocks drift.
 const CLOCK_SKEW: Duration = Duration::minutes(10);

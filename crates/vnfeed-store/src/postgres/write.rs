@@ -9,8 +9,8 @@ use deadpool_postgres::{GenericClient, Object};
 
 use super::{CHANNEL, COLUMNS, DbError, WRITE_LOCK, row_of};
 use crate::model::{Article, Draft, Tombstone};
-use crate::store::record::{self, Existing, Plan};
-use crate::store::{Outcome, StoredArticle, Upserted};
+use crate::record::{self, Existing, Plan};
+use crate::{Outcome, StoredArticle, Upserted};
 
 /// A transaction holding the store's write lock until it ends, so writers from every
 /// replica take turns (slugs are checked for uniqueness, the revision moves by one).

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Outcome, StoreError, content_hash};
 use crate::model::{Article, Block, Draft, Image};
-use crate::vietnamese::slug::slugify;
+use vnfeed_vietnamese::slug::slugify;
 
 /// An article row as stored, before its JSON columns are decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use deadpool_postgres::GenericClient;
 use super::write::{put_article, record_change, write_transaction};
 use super::{COLUMNS, row_of};
 use crate::model::Tombstone;
-use crate::store::{ArticleVersion, HistoryEntry, StoredArticle};
+use crate::{ArticleVersion, HistoryEntry, StoredArticle};
 
 pub(super) async fn export(
     client: &impl GenericClient,

@@ -1,4 +1,4 @@
-//! `vnfeed check`: a validator for RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents, and for
+//! vnfeed-check, the library behind `vnfeed check`: a validator for RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents, and for
 //! the HTTP side of a feed URL. Offline and deterministic: the clock is an argument.
 //!
 //! The document is decoded and parsed once (`xml` with positions, or `json_feed`), each
