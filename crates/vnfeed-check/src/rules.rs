@@ -1,5 +1,5 @@
 //! The rule table: every code `vnfeed check` can report, its severity, what it means, and
-//! the W3C Feed Validation Service message it corresponds to. One table, so the README, the
+//! the W3C Feed Validation Service message it corresponds to. One table, so docs/check-rules.md, the
 //! corpus test and the output can never disagree about a rule.
 
 use serde::Serialize;
@@ -143,7 +143,7 @@ rules! {
     HtmlInText = "html-in-text", Warning, "ContainsHTML, ContainsUndeclaredHTML",
         "HTML tags or character references in a plain-text field (RSS titles, Atom type=\"text\", JSON title)";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
-        "a Vietnamese local time labelled GMT/UTC (see the heuristic in the README)";
+        "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
     HttpFetch = "http-fetch", Error, "IOError, HttpsProtocolError",
         "the URL could not be fetched (bad URL, connection refused, https in a build without TLS)";
