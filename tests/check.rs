@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use common::repo;
+use common::{repo, stdout, vnfeed, vnfeed_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use vnfeed::check::{self, Finding, Options, Rule};
 
@@ -427,35 +427,13 @@ async fn each_http_rule_is_caught_by_a_server_that_breaks_it() {
 // ---------------------------------------------------------------------------------------
 // The binary.
 
-fn vnfeed(args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vnfeed"))
-        .args(args)
-        .current_dir(repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or_default()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn the_command_prints_one_line_per_finding_and_exits_by_severity() {
-    let clean = vnfeed(
-        &[
-            "check",
-            "tests/check/clean/rss.xml",
-            "tests/check/clean/json-feed.json",
-        ],
-        None,
-    );
+    let clean = vnfeed(&[
+        "check",
+        "tests/check/clean/rss.xml",
+        "tests/check/clean/json-feed.json",
+    ]);
     assert_eq!(
         clean.status.code(),
         Some(0),
@@ -468,7 +446,7 @@ fn the_command_prints_one_line_per_finding_and_exits_by_severity() {
             .contains("checked 2 documents: 0 errors, 0 warnings")
     );
 
-    let error = vnfeed(&["check", "tests/check/broken/rss-integer.xml"], None);
+    let error = vnfeed(&["check", "tests/check/broken/rss-integer.xml"]);
     assert_eq!(error.status.code(), Some(1));
     assert_eq!(
         stdout(&error),
@@ -477,17 +455,17 @@ fn the_command_prints_one_line_per_finding_and_exits_by_severity() {
 
     // Warnings alone pass, unless --strict.
     let warning = ["check", "tests/check/broken/missing-language.xml"];
-    let loose = vnfeed(&warning, None);
+    let loose = vnfeed(&warning);
     assert_eq!(loose.status.code(), Some(0));
     assert!(
         stdout(&loose)
             .starts_with("tests/check/broken/missing-language.xml:3:3: warning missing-language: ")
     );
-    let strict = vnfeed(&[&warning[..], &["--strict"]].concat(), None);
+    let strict = vnfeed(&[&warning[..], &["--strict"]].concat());
     assert_eq!(strict.status.code(), Some(2));
     assert_eq!(stdout(&strict), stdout(&loose));
 
-    let missing = vnfeed(&["check", "tests/check/no-such-feed.xml"], None);
+    let missing = vnfeed(&["check", "tests/check/no-such-feed.xml"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(
         stdout(&missing)
@@ -498,7 +476,7 @@ fn the_command_prints_one_line_per_finding_and_exits_by_severity() {
 #[test]
 fn the_command_reads_standard_input_and_speaks_json() {
     let feed = std::fs::read(corpus("broken").join("json-version.json")).unwrap();
-    let out = vnfeed(&["check", "--format", "json", "-"], Some(&feed));
+    let out = vnfeed_with(&["check", "--format", "json", "-"], &[], &feed);
     assert_eq!(out.status.code(), Some(1));
     let reports: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
     assert_eq!(reports[0]["source"], "-");
@@ -594,7 +572,7 @@ fn the_binary_passes_every_feed_a_live_server_announces() {
     );
     let mut args = vec!["check", "--strict"];
     args.extend(feeds.iter().map(String::as_str));
-    let out = vnfeed(&args, None);
+    let out = vnfeed(&args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stdout(&out), "", "no findings at all, HTTP side included");
     assert_eq!(out.status.code(), Some(0), "{err}");

@@ -2,31 +2,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
 use common::*;
-
-fn vnfeed(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vnfeed"));
-    cmd.args(args).current_dir(repo());
-    for key in [
-        "VNFEED_STORE",
-        "VNFEED_FEEDS",
-        "VNFEED_BASE_URL",
-        "VNFEED_ADDR",
-        "TZ",
-    ] {
-        cmd.env_remove(key);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 #[test]
 fn import_reports_each_bad_file_and_exits_non_zero() {
@@ -41,7 +17,7 @@ fn import_reports_each_bad_file_and_exits_non_zero() {
         "tests/fixtures/impossible-date.txt",
         "tests/fixtures/windows-1258.txt",
     ];
-    let out = vnfeed(&args, &[]);
+    let out = vnfeed(&args);
     let err = stderr(&out);
     assert!(!out.status.success(), "{err}");
     assert!(
@@ -59,7 +35,7 @@ fn import_reports_each_bad_file_and_exits_non_zero() {
         "{err}"
     );
 
-    let again = vnfeed(&args[..4], &[]);
+    let again = vnfeed(&args[..4]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(
         stderr(&again).contains("imported 0, updated 0, unchanged 17, failed 0"),
@@ -73,19 +49,21 @@ fn timestamps_do_not_depend_on_the_process_time_zone() {
     let dir = tempdir();
     let store = dir.path().join("s.db");
     let store = store.to_str().unwrap();
-    let out = vnfeed(
+    let out = vnfeed_with(
         &["import", "--store", store, "samples"],
         &[("TZ", "Pacific/Kiritimati")],
+        b"",
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let mut renders = Vec::new();
     for tz in ["America/New_York", "UTC", "Asia/Tokyo"] {
         for format in ["rss", "atom"] {
-            let out = vnfeed(
+            let out = vnfeed_with(
                 &[
                     "render", "--store", store, "--feed", "security", "--format", format,
                 ],
                 &[("TZ", tz)],
+                b"",
             );
             assert!(out.status.success(), "{}", stderr(&out));
             renders.push((format, out.stdout));
@@ -126,7 +104,7 @@ fn a_bad_feed_definition_stops_start_up_naming_file_and_field() {
         .replace("title = \"Xây dựng Đảng\"", "title = \"\"");
     std::fs::write(feeds.join("party-affairs.toml"), broken).unwrap();
     let store = dir.path().join("s.db");
-    let out = vnfeed(
+    let out = vnfeed_with(
         &[
             "serve",
             "--addr",
@@ -137,6 +115,7 @@ fn a_bad_feed_definition_stops_start_up_naming_file_and_field() {
             feeds.to_str().unwrap(),
         ],
         &[],
+        b"",
     );
     let err = stderr(&out);
     assert!(!out.status.success());
@@ -151,7 +130,7 @@ fn a_bad_feed_definition_stops_start_up_naming_file_and_field() {
         "slug = \"party-affairs\"\ntitle = 3\n",
     )
     .unwrap();
-    let out = vnfeed(
+    let out = vnfeed_with(
         &[
             "import",
             "--store",
@@ -161,6 +140,7 @@ fn a_bad_feed_definition_stops_start_up_naming_file_and_field() {
             "samples",
         ],
         &[],
+        b"",
     );
     let err = stderr(&out);
     assert!(!out.status.success());
@@ -183,12 +163,13 @@ fn a_new_feed_file_adds_a_feed_without_code() {
     .unwrap();
     let store = dir.path().join("s.db");
     let (store, feeds) = (store.to_str().unwrap(), feeds.to_str().unwrap());
-    let out = vnfeed(
+    let out = vnfeed_with(
         &["import", "--store", store, "--feeds", feeds, "samples"],
         &[],
+        b"",
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = vnfeed(
+    let out = vnfeed_with(
         &[
             "render",
             "--store",
@@ -201,6 +182,7 @@ fn a_new_feed_file_adds_a_feed_without_code() {
             "rss",
         ],
         &[],
+        b"",
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let channel = rss::Channel::read_from(&out.stdout[..]).unwrap();

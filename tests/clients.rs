@@ -309,14 +309,7 @@ async fn newsboat_loads_every_item_of_every_feed() {
     let mut per_feed = Vec::new();
     for url in &urls {
         let path = url.strip_prefix(&server.url).unwrap();
-        let body = server
-            .get(path)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let body = server.get_with(path, &[]).await.bytes().await.unwrap();
         let items: Vec<(String, String)> = if url.ends_with(".rss") {
             rss::Channel::read_from(&body[..])
                 .unwrap()

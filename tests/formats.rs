@@ -6,7 +6,9 @@ mod common;
 use chrono::Utc;
 use common::*;
 use reqwest::StatusCode;
-use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LAST_MODIFIED};
+use reqwest::header::{
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+};
 use vnfeed::import;
 
 on_both_backends!(
@@ -16,7 +18,7 @@ on_both_backends!(
 );
 
 async fn ok(server: &TestServer, path: &str) -> (String, Vec<u8>) {
-    let resp = server.get(path).send().await.unwrap();
+    let resp = server.get_with(path, &[]).await;
     assert_eq!(resp.status(), StatusCode::OK, "{path}");
     let ty = resp.headers()[CONTENT_TYPE].to_str().unwrap().to_string();
     (ty, resp.bytes().await.unwrap().to_vec())
@@ -64,18 +66,15 @@ async fn json_feed_carries_the_same_items_ids_and_instants_as_rss_and_atom(backe
         assert_eq!(parsed.entries[0].id, items[0]["id"].as_str().unwrap());
     }
     // The same caching as the XML feeds.
-    let first = server.get("/feeds/borders.json").send().await.unwrap();
+    let first = server.get_with("/feeds/borders.json", &[]).await;
     assert_eq!(first.headers()[CACHE_CONTROL], "public, max-age=300");
     let etag = first.headers()[ETAG].to_str().unwrap().to_string();
     let again = server
-        .get("/feeds/borders.json")
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+        .get_with("/feeds/borders.json", &[(IF_NONE_MATCH, &etag)])
+        .await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     // The Vietnamese alias moves to the English slug in this format too.
-    let moved = server.get("/feeds/bien-gioi.json").send().await.unwrap();
+    let moved = server.get_with("/feeds/bien-gioi.json", &[]).await;
     assert_eq!(moved.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(moved.headers()["location"], "/feeds/borders.json");
     server.stop().await;
@@ -369,34 +368,21 @@ async fn pages_show_vietnamese_dates_autodiscovery_and_answer_304(backend: Backe
         "/categories/borders",
         "/articles/tuan-tra-duong-bien-mua-lu",
     ] {
-        let first = server.get(path).send().await.unwrap();
+        let first = server.get_with(path, &[]).await;
         let etag = first.headers()[ETAG].to_str().unwrap().to_string();
         let modified = first.headers()[LAST_MODIFIED].to_str().unwrap().to_string();
-        let by_etag = server
-            .get(path)
-            .header(IF_NONE_MATCH, &etag)
-            .send()
-            .await
-            .unwrap();
+        let by_etag = server.get_with(path, &[(IF_NONE_MATCH, &etag)]).await;
         assert_eq!(by_etag.status(), StatusCode::NOT_MODIFIED, "{path}");
         let by_date = server
-            .get(path)
-            .header("if-modified-since", &modified)
-            .send()
-            .await
-            .unwrap();
+            .get_with(path, &[(IF_MODIFIED_SINCE, &modified)])
+            .await;
         assert_eq!(by_date.status(), StatusCode::NOT_MODIFIED, "{path}");
     }
-    let moved = server.get("/categories/bien-gioi").send().await.unwrap();
+    let moved = server.get_with("/categories/bien-gioi", &[]).await;
     assert_eq!(moved.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(moved.headers()["location"], "/categories/borders");
     assert_eq!(
-        server
-            .get("/categories/khong-co")
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        server.get_with("/categories/khong-co", &[]).await.status(),
         StatusCode::NOT_FOUND
     );
     server.stop().await;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use common::*;
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
-use vnfeed::model::{Block, Draft, article_guid};
+use vnfeed::model::{Draft, article_guid};
 use vnfeed::store::{SqliteStore, Store};
 
 on_both_backends!(
@@ -18,20 +18,15 @@ on_both_backends!(
 );
 
 fn draft(n: usize, published: DateTime<Utc>, category: &str) -> Draft {
-    Draft {
-        id: format!("bai-{n:04}"),
-        title: format!("Bản tin biên giới số {n}"),
-        summary: format!("Tóm tắt bản tin số {n} về tuần tra đường biên."),
-        body: vec![Block::Paragraph {
-            text: format!("Nội dung bản tin số {n}: tổ công tác kiểm tra mốc quốc giới."),
-        }],
-        author: Some("Phóng viên thường trú".into()),
-        published,
-        updated: None,
-        categories: vec![category.to_string()],
-        url: None,
-        image: None,
-    }
+    DraftBuilder::new(format!("bai-{n:04}"), format!("Bản tin biên giới số {n}"))
+        .summary(format!("Tóm tắt bản tin số {n} về tuần tra đường biên."))
+        .paragraph(format!(
+            "Nội dung bản tin số {n}: tổ công tác kiểm tra mốc quốc giới."
+        ))
+        .author("Phóng viên thường trú")
+        .published(published)
+        .categories(&[category])
+        .build()
 }
 
 fn t0() -> DateTime<Utc> {
@@ -49,7 +44,7 @@ async fn fill(store: &dyn Store, from: usize, count: usize) {
 }
 
 async fn get(server: &TestServer, path: &str) -> reqwest::Response {
-    server.get(path).send().await.unwrap()
+    server.get_with(path, &[]).await
 }
 
 async fn body(server: &TestServer, path: &str) -> Vec<u8> {
@@ -291,11 +286,8 @@ async fn full_archive_pages_never_change_and_lead_back_to_the_first_article(back
     let etag = full.headers()[ETAG].to_str().unwrap().to_string();
     let rss_before = full.bytes().await.unwrap();
     let again = server
-        .get("/feeds/borders/archive/2.rss")
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+        .get_with("/feeds/borders/archive/2.rss", &[(IF_NONE_MATCH, &etag)])
+        .await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     let growing = get(&server, "/feeds/borders/archive/3.json").await;
     assert_eq!(growing.headers()[CACHE_CONTROL], "public, max-age=300");

@@ -21,15 +21,6 @@ on_both_backends!(
     a_restarted_server_serves_the_same_bytes_and_validators,
 );
 
-fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
-    resp.headers()
-        .get(&name)
-        .unwrap_or_else(|| panic!("no {name} header"))
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
 async fn feeds_are_served_with_types_and_validators_and_answer_304(backend: Backend) {
     let server = TestServer::start(&backend, &[]).await;
     for (path, ty) in [
@@ -37,7 +28,7 @@ async fn feeds_are_served_with_types_and_validators_and_answer_304(backend: Back
         ("/feeds/borders.atom", "application/atom+xml; charset=utf-8"),
         ("/feeds/all.rss", "application/rss+xml; charset=utf-8"),
     ] {
-        let resp = server.get(path).send().await.unwrap();
+        let resp = server.get_with(path, &[]).await;
         assert_eq!(resp.status(), StatusCode::OK, "{path}");
         assert_eq!(header(&resp, CONTENT_TYPE), ty);
         assert_eq!(header(&resp, VARY), "Accept-Encoding");
@@ -50,40 +41,34 @@ async fn feeds_are_served_with_types_and_validators_and_answer_304(backend: Back
         let parsed = feed_rs::parser::parse(&body[..]).unwrap();
         assert!(!parsed.entries.is_empty(), "samples fill {path}");
 
-        let by_etag = server
-            .get(path)
-            .header(IF_NONE_MATCH, &etag)
-            .send()
-            .await
-            .unwrap();
+        let by_etag = server.get_with(path, &[(IF_NONE_MATCH, &etag)]).await;
         assert_eq!(by_etag.status(), StatusCode::NOT_MODIFIED);
         assert_eq!(header(&by_etag, ETAG), etag);
         assert!(by_etag.bytes().await.unwrap().is_empty());
 
         let by_date = server
-            .get(path)
-            .header(IF_MODIFIED_SINCE, &last_modified)
-            .send()
-            .await
-            .unwrap();
+            .get_with(path, &[(IF_MODIFIED_SINCE, &last_modified)])
+            .await;
         assert_eq!(by_date.status(), StatusCode::NOT_MODIFIED);
 
         // If-None-Match wins: a stale ETag gets the body even with a fresh date.
         let stale = server
-            .get(path)
-            .header(IF_NONE_MATCH, "\"stale\"")
-            .header(IF_MODIFIED_SINCE, &last_modified)
-            .send()
-            .await
-            .unwrap();
+            .get_with(
+                path,
+                &[
+                    (IF_NONE_MATCH, "\"stale\""),
+                    (IF_MODIFIED_SINCE, &last_modified),
+                ],
+            )
+            .await;
         assert_eq!(stale.status(), StatusCode::OK);
 
         let earlier = server
-            .get(path)
-            .header(IF_MODIFIED_SINCE, "Mon, 01 Jan 2024 00:00:00 GMT")
-            .send()
-            .await
-            .unwrap();
+            .get_with(
+                path,
+                &[(IF_MODIFIED_SINCE, "Mon, 01 Jan 2024 00:00:00 GMT")],
+            )
+            .await;
         assert_eq!(earlier.status(), StatusCode::OK);
     }
     server.stop().await;
@@ -91,16 +76,13 @@ async fn feeds_are_served_with_types_and_validators_and_answer_304(backend: Back
 
 async fn gzip_head_and_errors(backend: Backend) {
     let server = TestServer::start(&backend, &[]).await;
-    let plain = server.get("/feeds/all.atom").send().await.unwrap();
+    let plain = server.get_with("/feeds/all.atom", &[]).await;
     let plain_etag = header(&plain, ETAG);
     let plain_body = plain.bytes().await.unwrap();
 
     let gz = server
-        .get("/feeds/all.atom")
-        .header(ACCEPT_ENCODING, "gzip, deflate")
-        .send()
-        .await
-        .unwrap();
+        .get_with("/feeds/all.atom", &[(ACCEPT_ENCODING, "gzip, deflate")])
+        .await;
     assert_eq!(header(&gz, CONTENT_ENCODING), "gzip");
     let gz_etag = header(&gz, ETAG);
     assert_ne!(gz_etag, plain_etag, "each coding has its own strong ETag");
@@ -108,12 +90,11 @@ async fn gzip_head_and_errors(backend: Backend) {
     assert!(gz_body.len() < plain_body.len() / 2);
     assert_eq!(gunzip(&gz_body), plain_body.to_vec());
     let again = server
-        .get("/feeds/all.atom")
-        .header(ACCEPT_ENCODING, "gzip")
-        .header(IF_NONE_MATCH, &gz_etag)
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/feeds/all.atom",
+            &[(ACCEPT_ENCODING, "gzip"), (IF_NONE_MATCH, &gz_etag)],
+        )
+        .await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
     let head = client()
@@ -132,7 +113,7 @@ async fn gzip_head_and_errors(backend: Backend) {
         "/articles/khong-co-bai-nay",
         "/nothing",
     ] {
-        let resp = server.get(path).send().await.unwrap();
+        let resp = server.get_with(path, &[]).await;
         assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
         assert!(!resp.text().await.unwrap().is_empty());
     }
@@ -157,19 +138,11 @@ async fn gzip_head_and_errors(backend: Backend) {
     assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(header(&post, reqwest::header::ALLOW), "GET, HEAD");
 
-    let alias = server
-        .get("/feeds/xay-dung-dang.atom")
-        .send()
-        .await
-        .unwrap();
+    let alias = server.get_with("/feeds/xay-dung-dang.atom", &[]).await;
     assert_eq!(alias.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(header(&alias, LOCATION), "/feeds/party-affairs.atom");
     for (alias, slug) in [("an-ninh", "security"), ("bien-gioi", "borders")] {
-        let resp = server
-            .get(&format!("/feeds/{alias}.rss"))
-            .send()
-            .await
-            .unwrap();
+        let resp = server.get_with(&format!("/feeds/{alias}.rss"), &[]).await;
         assert_eq!(header(&resp, LOCATION), format!("/feeds/{slug}.rss"));
     }
     server.stop().await;
@@ -177,7 +150,7 @@ async fn gzip_head_and_errors(backend: Backend) {
 
 async fn index_autodiscovery_article_pages_and_health(backend: Backend) {
     let server = TestServer::start(&backend, &["--site-title", "Báo Thử"]).await;
-    let index = server.get("/").send().await.unwrap();
+    let index = server.get_with("/", &[]).await;
     assert_eq!(header(&index, CONTENT_TYPE), "text/html; charset=utf-8");
     let html = index.text().await.unwrap();
     for slug in ["all", "security", "party-affairs", "borders"] {
@@ -198,10 +171,8 @@ async fn index_autodiscovery_article_pages_and_health(backend: Backend) {
     );
 
     let feed = server
-        .get("/feeds/security.rss")
-        .send()
+        .get_with("/feeds/security.rss", &[])
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap();
@@ -212,17 +183,15 @@ async fn index_autodiscovery_article_pages_and_health(backend: Backend) {
         .find(|i| i.link().unwrap().starts_with(&server.url))
         .expect("a sample without its own URL links to its page here");
     let page = server
-        .get(item.link().unwrap().strip_prefix(&server.url).unwrap())
-        .send()
-        .await
-        .unwrap();
+        .get_with(item.link().unwrap().strip_prefix(&server.url).unwrap(), &[])
+        .await;
     assert_eq!(page.status(), StatusCode::OK);
     let page = page.text().await.unwrap();
     assert!(page.contains(&format!("<h1>{}</h1>", item.title().unwrap())));
     assert!(page.contains("(GMT+7)"), "dates for people: {page}");
     assert!(page.contains("<link rel=\"canonical\""));
 
-    let health = server.get("/healthz").send().await.unwrap();
+    let health = server.get_with("/healthz", &[]).await;
     assert_eq!(health.status(), StatusCode::OK);
     let json: serde_json::Value = serde_json::from_slice(&health.bytes().await.unwrap()).unwrap();
     assert_eq!(json["status"], "ok");
@@ -291,7 +260,7 @@ async fn a_restarted_server_serves_the_same_bytes_and_validators(backend: Backen
         let server = TestServer::start(&backend, &["--base-url", "https://tin.example"]).await;
         let mut run = Vec::new();
         for path in ["/feeds/all.rss", "/feeds/all.atom", "/feeds/borders.rss"] {
-            let r = server.get(path).send().await.unwrap();
+            let r = server.get_with(path, &[]).await;
             let v = (header(&r, ETAG), header(&r, LAST_MODIFIED));
             run.push((v, r.bytes().await.unwrap()));
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use common::*;
 use vnfeed::cache::FeedCache;
-use vnfeed::model::{Block, Draft, Format};
+use vnfeed::model::{Draft, Format};
 use vnfeed::render::Site;
 use vnfeed::store::{Store, StoreError};
 
@@ -23,20 +23,10 @@ fn at(rfc3339: &str) -> DateTime<Utc> {
 }
 
 fn draft(id: &str, title: &str, categories: &[&str]) -> Draft {
-    Draft {
-        id: id.into(),
-        title: title.into(),
-        summary: format!("{title}: phần tóm tắt."),
-        body: vec![Block::Paragraph {
-            text: format!("{title}. Nội dung chi tiết của bài viết."),
-        }],
-        author: Some("Thu Trang".into()),
-        published: at("2025-05-02T01:30:00Z"),
-        updated: None,
-        categories: categories.iter().map(|c| c.to_string()).collect(),
-        url: None,
-        image: None,
-    }
+    DraftBuilder::new(id, title)
+        .author("Thu Trang")
+        .categories(categories)
+        .build()
 }
 
 fn set(items: &[&str]) -> Option<BTreeSet<String>> {

@@ -5,26 +5,11 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
 use chrono::{DateTime, Utc};
 use common::*;
 use vnfeed::import;
 use vnfeed::model::Format;
 use vnfeed::store::{Store, StoredArticle};
-
-fn vnfeed(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vnfeed"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("VNFEED_STORE")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 async fn everything(store: &dyn Store) -> Vec<StoredArticle> {
     let mut all = Vec::new();

@@ -15,19 +15,19 @@ on_both_backends!(metrics_count_what_was_served);
 
 async fn metrics_count_what_was_served(backend: Backend) {
     let server = TestServer::start(&backend, &[]).await;
-    let feed = server.get("/feeds/borders.rss").send().await.unwrap();
+    let feed = server.get_with("/feeds/borders.rss", &[]).await;
     let etag = feed.headers()[ETAG].clone();
     for _ in 0..2 {
         let again = server
-            .get("/feeds/borders.rss")
-            .header(IF_NONE_MATCH, etag.clone())
-            .send()
-            .await
-            .unwrap();
+            .get_with(
+                "/feeds/borders.rss",
+                &[(IF_NONE_MATCH, etag.to_str().unwrap())],
+            )
+            .await;
         assert_eq!(again.status(), 304);
     }
-    assert_eq!(server.get("/khong-co").send().await.unwrap().status(), 404);
-    assert_eq!(server.get("/healthz").send().await.unwrap().status(), 200);
+    assert_eq!(server.get_with("/khong-co", &[]).await.status(), 404);
+    assert_eq!(server.get_with("/healthz", &[]).await.status(), 200);
 
     let m = server.metrics().await;
     let requests = |route: &str, status: u16| {
@@ -68,11 +68,11 @@ async fn metrics_count_what_was_served(backend: Backend) {
         }
     }
     let open = server
-        .get("/metrics")
-        .header(ACCEPT, "application/openmetrics-text; version=1.0.0")
-        .send()
-        .await
-        .unwrap();
+        .get_with(
+            "/metrics",
+            &[(ACCEPT, "application/openmetrics-text; version=1.0.0")],
+        )
+        .await;
     assert_eq!(
         open.headers()[CONTENT_TYPE],
         "application/openmetrics-text; version=1.0.0; charset=utf-8"

@@ -46,12 +46,7 @@ async fn snapshot(server: &TestServer) -> Vec<(String, u16, String, Option<Strin
         for ext in ["rss", "atom", "json"] {
             for coding in ["identity", "gzip", "br"] {
                 let path = format!("/feeds/{feed}.{ext}");
-                let r = server
-                    .get(&path)
-                    .header(ACCEPT_ENCODING, coding)
-                    .send()
-                    .await
-                    .unwrap();
+                let r = server.get_with(&path, &[(ACCEPT_ENCODING, coding)]).await;
                 let status = r.status().as_u16();
                 let etag = r.headers()[ETAG].to_str().unwrap().to_string();
                 let modified = r
@@ -90,7 +85,7 @@ async fn until_served(server: &TestServer, needle: &str) -> Duration {
 }
 
 async fn health(server: &TestServer) -> (u16, serde_json::Value) {
-    let r = server.get("/healthz").send().await.unwrap();
+    let r = server.get_with("/healthz", &[]).await;
     let status = r.status().as_u16();
     (
         status,
@@ -207,10 +202,8 @@ async fn replicas_ride_out_a_database_outage_and_lose_nothing_acknowledged() {
         assert_eq!(refused.status, 503, "{}", refused.json);
         assert_eq!(refused.headers["retry-after"], "5");
         let page = server
-            .get("/articles/ban-tin-bien-gioi-so-1-truoc-su-co")
-            .send()
-            .await
-            .unwrap();
+            .get_with("/articles/ban-tin-bien-gioi-so-1-truoc-su-co", &[])
+            .await;
         assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
         let m = server.metrics().await;
         assert!(m["vnfeed_store_errors_total"] >= 2.0, "{m:#?}");

@@ -4,27 +4,20 @@
 
 mod common;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use common::*;
-use vnfeed::model::{Article, Block, Draft};
+use vnfeed::model::{Article, Draft};
 use vnfeed::store::{SqliteStore, Store};
 
 fn draft(n: usize, categories: &[&str]) -> Draft {
-    let published: DateTime<Utc> = "2025-03-01T02:00:00Z".parse().unwrap();
-    Draft {
-        id: format!("tin-{n:02}"),
-        title: format!("Tin thời sự số {n}"),
-        summary: format!("Tóm tắt tin số {n}."),
-        body: vec![Block::Paragraph {
-            text: format!("Nội dung tin số {n}: đoàn công tác làm việc tại cửa khẩu."),
-        }],
-        author: None,
-        published: published + Duration::minutes(n as i64),
-        updated: None,
-        categories: categories.iter().map(|c| c.to_string()).collect(),
-        url: None,
-        image: None,
-    }
+    DraftBuilder::new(format!("tin-{n:02}"), format!("Tin thời sự số {n}"))
+        .summary(format!("Tóm tắt tin số {n}."))
+        .paragraph(format!(
+            "Nội dung tin số {n}: đoàn công tác làm việc tại cửa khẩu."
+        ))
+        .published(at("2025-03-01T02:00:00Z") + Duration::minutes(n as i64))
+        .categories(categories)
+        .build()
 }
 
 fn ids_and_categories(articles: &[Article]) -> Vec<(String, Vec<String>)> {

@@ -7,7 +7,7 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::*;
-use vnfeed::model::{Block, Draft};
+use vnfeed::model::Draft;
 use vnfeed::store::{Outcome, StoreError};
 
 on_both_backends!(
@@ -24,20 +24,13 @@ fn at(s: &str) -> DateTime<Utc> {
 }
 
 fn draft(id: &str, title: &str, published: &str) -> Draft {
-    Draft {
-        id: id.to_string(),
-        title: title.to_string(),
-        summary: format!("Tóm tắt của {title}."),
-        body: vec![Block::Paragraph {
-            text: format!("Nội dung bài {title}."),
-        }],
-        author: Some("Lan Chi".to_string()),
-        published: at(published),
-        updated: None,
-        categories: vec!["borders".to_string()],
-        url: None,
-        image: None,
-    }
+    DraftBuilder::new(id, title)
+        .summary(format!("Tóm tắt của {title}."))
+        .paragraph(format!("Nội dung bài {title}."))
+        .author("Lan Chi")
+        .published(at(published))
+        .categories(&["borders"])
+        .build()
 }
 
 const NOW: &str = "2026-11-20T03:00:00Z";

@@ -16,7 +16,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use vnfeed::model::{Block, Draft};
+use vnfeed::model::Draft;
 use vnfeed::render::Site;
 use vnfeed::websub::{Publisher, Retry};
 
@@ -140,20 +140,12 @@ impl Hub {
 }
 
 fn border_draft(id: &str, title: &str) -> Draft {
-    Draft {
-        id: id.into(),
-        title: title.into(),
-        summary: "Đồn biên phòng tổ chức tuần tra chung với lực lượng bạn.".into(),
-        body: vec![Block::Paragraph {
-            text: "Hai bên tuần tra chung đoạn biên giới dài mười hai cây số.".into(),
-        }],
-        author: None,
-        published: "2026-11-20T02:00:00Z".parse().unwrap(),
-        updated: None,
-        categories: vec!["borders".into()],
-        url: None,
-        image: None,
-    }
+    DraftBuilder::new(id, title)
+        .summary("Đồn biên phòng tổ chức tuần tra chung với lực lượng bạn.")
+        .paragraph("Hai bên tuần tra chung đoạn biên giới dài mười hai cây số.")
+        .published_at("2026-11-20T02:00:00Z")
+        .categories(&["borders"])
+        .build()
 }
 
 #[tokio::test]
@@ -250,7 +242,7 @@ async fn a_write_pings_the_hub_for_each_changed_feed_with_retries() {
 }
 
 async fn fetch_ok(server: &TestServer, path: &str) -> Vec<u8> {
-    let resp = server.get(path).send().await.unwrap();
+    let resp = server.get_with(path, &[]).await;
     assert_eq!(resp.status(), 200, "{path}");
     resp.bytes().await.unwrap().to_vec()
 }

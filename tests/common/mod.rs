@@ -4,9 +4,13 @@
 
 mod backend;
 mod cluster;
+mod command;
+mod draft;
 
 pub use backend::*;
 pub use cluster::*;
+pub use command::*;
+pub use draft::*;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -133,6 +137,22 @@ impl TestServer {
 
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
         client().get(format!("{}{path}", self.url))
+    }
+
+    /// GETs `path` with `headers` and returns the response, whatever its status.
+    pub async fn get_with(
+        &self,
+        path: &str,
+        headers: &[(reqwest::header::HeaderName, &str)],
+    ) -> reqwest::Response {
+        let mut request = self.get(path);
+        for (name, value) in headers {
+            request = request.header(name, *value);
+        }
+        request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     pub async fn stop(mut self) {
@@ -319,4 +339,16 @@ pub fn parse_exposition(text: &str) -> std::collections::BTreeMap<String, f64> {
         );
     }
     samples
+}
+
+/// A response header's value, which the test requires to be there.
+pub fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
+    maybe_header(resp, name.clone()).unwrap_or_else(|| panic!("no {name} header"))
+}
+
+/// A response header's value, if it was sent.
+pub fn maybe_header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
+    resp.headers()
+        .get(&name)
+        .map(|v| v.to_str().unwrap().to_string())
 }
