@@ -146,6 +146,7 @@ impl Server {
                 args.api.token_file.as_deref(),
             )?,
             max_body: args.api.max_body,
+            max_article_bytes: args.article.max_article_bytes(),
         };
         state.limits = args.limits.limits();
         if state.api.tokens.is_configured() {
@@ -256,11 +257,12 @@ fn survive_file_size_limits() {
 /// Runs an import and prints its report: failures and notes to stderr, the summary last.
 pub async fn import(args: ImportArgs) -> Result<Report, AppError> {
     let opened = open(&args.store).await?;
-    let report = import::import_paths(
+    let report = import::import_paths_capped(
         opened.store.as_ref(),
         &opened.feeds,
         &args.paths,
         Utc::now(),
+        args.caps(),
     )
     .await;
     for note in &report.notes {
