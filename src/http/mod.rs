@@ -7,6 +7,7 @@ mod conditional;
 mod documents;
 pub mod health;
 pub mod limits;
+mod range;
 mod routes;
 
 use std::future::Future;

@@ -4,9 +4,11 @@
 
 mod backend;
 mod cluster;
+mod process;
 
 pub use backend::*;
 pub use cluster::*;
+pub use process::*;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
