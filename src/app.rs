@@ -52,6 +52,8 @@ pub enum AppError {
     ImportFailed { failed: usize },
     #[error(transparent)]
     Media(#[from] MediaError),
+    #[error(transparent)]
+    Descriptors(#[from] crate::descriptors::DescriptorError),
 }
 
 /// The store and the feed definitions, opened and validated.
@@ -236,6 +238,20 @@ pub async fn shutdown_signal() {
 
 pub async fn serve(args: ServeArgs) -> Result<(), AppError> {
     survive_file_size_limits();
+    let max_connections = args.limits.limits().max_connections;
+    let budget = crate::descriptors::raise_and_check(max_connections)?;
+    tracing::info!(
+        soft_limit = budget.soft,
+        hard_limit = budget.hard,
+        was = budget.was,
+        max_connections,
+        reserved = crate::descriptors::RESERVED,
+        "open-file limit {} (raised from {}): {} for connections, {} kept for the store, hub pings and media",
+        budget.soft,
+        budget.was,
+        max_connections,
+        crate::descriptors::RESERVED
+    );
     Server::prepare(&args).await?.run(shutdown_signal()).await
 }
 

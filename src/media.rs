@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::model::Article;
 
@@ -30,6 +30,10 @@ pub const URL_PREFIX: &str = "/media/";
 
 /// Blocking-pool threads that media file operations may hold at once.
 pub const BLOCKING_SLOTS: usize = 16;
+
+/// Media files open at once (each response holds its file until sent); past it /media
+/// answers 503. Part of the descriptor reserve ([`crate::descriptors::RESERVED`]).
+pub const OPEN_FILES: usize = 32;
 
 /// The longest one open, stat or read may take (or wait for a slot) before it is given up.
 pub const FILE_OP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -60,6 +64,9 @@ pub enum Refused {
     /// No slot freed up, or the file system did not answer, in [`FILE_OP_TIMEOUT`].
     #[error("the media directory did not answer in time")]
     TimedOut,
+    /// [`OPEN_FILES`] files are being sent already.
+    #[error("too many media files are open")]
+    Busy,
     #[error("cannot read the file: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -80,9 +87,15 @@ struct Version {
     mtime_ns: i128,
 }
 
+/// An open file and its place among [`OPEN_FILES`], given back when it closes.
+struct OpenFile {
+    file: File,
+    _slot: OwnedSemaphorePermit,
+}
+
 /// An image ready to serve: open, with its validators.
 pub struct Image {
-    file: Arc<File>,
+    file: Arc<OpenFile>,
     pub mime_type: &'static str,
     pub length: u64,
     /// Strong, from the size and mtime (as nginx does), so replicas that copy the directory
@@ -108,6 +121,7 @@ impl Image {
 pub struct MediaDir {
     root: PathBuf,
     blocking: Blocking,
+    open_files: Arc<Semaphore>,
     /// Per `/media/...` path: what it measured, or `None` if it is missing or not an image.
     measured: Mutex<HashMap<String, Option<Measured>>>,
     /// Per file version: its image type and ETag, so serving it again reads nothing first.
@@ -130,6 +144,7 @@ impl MediaDir {
         Ok(MediaDir {
             root,
             blocking: Blocking::new(BLOCKING_SLOTS),
+            open_files: Arc::new(Semaphore::new(OPEN_FILES)),
             measured: Mutex::new(HashMap::new()),
             known: Mutex::new(HashMap::new()),
         })
@@ -200,9 +215,17 @@ impl MediaDir {
     pub async fn image(&self, url_path: &str) -> Result<Image, Refused> {
         let path = self.resolve(url_path).ok_or(Refused::Missing)?;
         let root = self.root.clone();
+        let slot = Arc::clone(&self.open_files)
+            .try_acquire_owned()
+            .map_err(|_| Refused::Busy)?;
+        // The slot goes with the file into the blocking thread: if the open is given up,
+        // a file opened late is closed with its slot still held.
         let (file, meta) = self
             .blocking
-            .run(move || open_regular(&root, &path))
+            .run(move || {
+                let (file, meta) = open_regular(&root, &path)?;
+                Ok((OpenFile { file, _slot: slot }, meta))
+            })
             .await?;
         let file = Arc::new(file);
         let version = Version {
@@ -218,7 +241,7 @@ impl MediaDir {
                 let sniffed = Arc::clone(&file);
                 let head = self
                     .blocking
-                    .run(move || read_at(&sniffed, 0, SNIFF_BYTES.min(version.size)))
+                    .run(move || read_at(&sniffed.file, 0, SNIFF_BYTES.min(version.size)))
                     .await?;
                 let mime_type = image_type(&head).ok_or(Refused::Missing)?;
                 let etag: Arc<str> =
@@ -340,7 +363,7 @@ type Reading = Pin<Box<dyn Future<Output = Result<Bytes, Refused>> + Send>>;
 /// A response body read from a file [`CHUNK_BYTES`] at a time, each read only when hyper
 /// asks for more, so a response holds one chunk however large the file or slow the client.
 pub struct FileBody {
-    file: Arc<File>,
+    file: Arc<OpenFile>,
     next: u64,
     end: u64,
     blocking: Blocking,
@@ -366,7 +389,7 @@ impl Body for FileBody {
                 (this.end - this.next).min(CHUNK_BYTES),
             );
             let blocking = this.blocking.clone();
-            Box::pin(async move { blocking.run(move || read_at(&file, at, len)).await })
+            Box::pin(async move { blocking.run(move || read_at(&file.file, at, len)).await })
         });
         let read = std::task::ready!(reading.as_mut().poll(cx));
         this.reading = None;

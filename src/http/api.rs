@@ -198,6 +198,12 @@ async fn authorize(tokens: &Tokens, headers: &HeaderMap) -> Result<(), ApiError>
             "send a bearer token: `Authorization: Bearer <token>`",
         )
         .with_header(WWW_AUTHENTICATE, "Bearer realm=\"vnfeed\"")),
+        // Never 401: a client takes that as a revoked token and may stop publishing.
+        Verdict::Unavailable => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the token file cannot be read just now; try again",
+        )
+        .with_header(RETRY_AFTER, "5")),
         Verdict::Invalid => Err(
             ApiError::new(StatusCode::UNAUTHORIZED, "the token is not valid").with_header(
                 WWW_AUTHENTICATE,

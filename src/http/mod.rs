@@ -71,6 +71,11 @@ impl AppState {
     }
 }
 
+/// Connections over `--max-connections` answered with a 503 at once; past it, a further one
+/// is closed unanswered, so a flood cannot turn refusals into a descriptor leak. Part of
+/// the descriptor reserve ([`crate::descriptors::RESERVED`]).
+pub const REFUSING: usize = 32;
+
 /// How long a shutdown waits for requests in flight before it gives up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -83,6 +88,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(state.limits.max_connections));
+    let refusing = Arc::new(Semaphore::new(REFUSING));
     let mut builder = http1::Builder::new();
     builder
         .max_header_size(state.limits.max_header_bytes)
@@ -108,7 +114,12 @@ pub async fn serve(
                     tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
                 }
                 let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-                    tokio::spawn(refuse(stream));
+                    if let Ok(refusal) = Arc::clone(&refusing).try_acquire_owned() {
+                        tokio::spawn(async move {
+                            refuse(stream).await;
+                            drop(refusal);
+                        });
+                    }
                     continue;
                 };
                 let activity = Activity::new();

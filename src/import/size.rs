@@ -141,8 +141,8 @@ mod tests {
             err,
             ArticleTooLarge {
                 field: "body",
-                field_bytes: 180,
-                total: 186,
+                field_bytes: 120,
+                total: 126,
                 max: 100
             }
         );
