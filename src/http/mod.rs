@@ -71,9 +71,10 @@ impl AppState {
     }
 }
 
-/// Connections over `--max-connections` answered with a 503 at once; past it, a further one
-/// is closed unanswered, so a flood cannot turn refusals into a descriptor leak. Part of
-/// the descriptor reserve ([`crate::descriptors::RESERVED`]).
+/// Connections over `--max-connections` being answered with a 503 (which waits a moment for
+/// the client to read it); past it a further one gets the 503 written without waiting and
+/// is closed at once, so a flood cannot turn refusals into a descriptor leak. Part of the
+/// descriptor reserve ([`crate::descriptors::RESERVED`]).
 pub const REFUSING: usize = 32;
 
 /// How long a shutdown waits for requests in flight before it gives up on them.
@@ -114,11 +115,18 @@ pub async fn serve(
                     tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
                 }
                 let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-                    if let Ok(refusal) = Arc::clone(&refusing).try_acquire_owned() {
-                        tokio::spawn(async move {
-                            refuse(stream).await;
-                            drop(refusal);
-                        });
+                    match Arc::clone(&refusing).try_acquire_owned() {
+                        Ok(refusal) => {
+                            tokio::spawn(async move {
+                                refuse(stream).await;
+                                drop(refusal);
+                            });
+                        }
+                        // Past the refusals being answered: the 503 goes into the socket's
+                        // send buffer if it fits, and the socket is closed at once.
+                        Err(_) => {
+                            let _ = stream.try_write(limits::TOO_MANY_CONNECTIONS);
+                        }
                     }
                     continue;
                 };
