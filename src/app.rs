@@ -52,6 +52,8 @@ pub enum AppError {
     ImportFailed { failed: usize },
     #[error(transparent)]
     Media(#[from] MediaError),
+    #[error(transparent)]
+    Descriptors(#[from] crate::descriptors::DescriptorError),
 }
 
 /// The store and the feed definitions, opened and validated.
@@ -146,6 +148,7 @@ impl Server {
                 args.api.token_file.as_deref(),
             )?,
             max_body: args.api.max_body,
+            max_article_bytes: args.article.max_article_bytes(),
         };
         state.limits = args.limits.limits();
         if state.api.tokens.is_configured() {
@@ -235,6 +238,20 @@ pub async fn shutdown_signal() {
 
 pub async fn serve(args: ServeArgs) -> Result<(), AppError> {
     survive_file_size_limits();
+    let max_connections = args.limits.limits().max_connections;
+    let budget = crate::descriptors::raise_and_check(max_connections)?;
+    tracing::info!(
+        soft_limit = budget.soft,
+        hard_limit = budget.hard,
+        was = budget.was,
+        max_connections,
+        reserved = crate::descriptors::RESERVED,
+        "open-file limit {} (raised from {}): {} for connections, {} kept for the store, hub pings and media",
+        budget.soft,
+        budget.was,
+        max_connections,
+        crate::descriptors::RESERVED
+    );
     Server::prepare(&args).await?.run(shutdown_signal()).await
 }
 
@@ -256,11 +273,12 @@ fn survive_file_size_limits() {
 /// Runs an import and prints its report: failures and notes to stderr, the summary last.
 pub async fn import(args: ImportArgs) -> Result<Report, AppError> {
     let opened = open(&args.store).await?;
-    let report = import::import_paths(
+    let report = import::import_paths_capped(
         opened.store.as_ref(),
         &opened.feeds,
         &args.paths,
         Utc::now(),
+        args.caps(),
     )
     .await;
     for note in &report.notes {

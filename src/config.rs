@@ -116,7 +116,25 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub api: ApiArgs,
     #[command(flatten)]
+    pub article: ArticleArgs,
+    #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// What one article may weigh, whether it comes from `vnfeed import` or the publishing API.
+#[derive(Debug, Clone, Args)]
+pub struct ArticleArgs {
+    /// The largest stored text of one article (title, summary, author, body and links
+    /// together), in bytes or with a KiB or MiB suffix. The API answers 413 naming the
+    /// heaviest field; `vnfeed import` reports the file and imports the others.
+    #[arg(long, env = "VNFEED_MAX_ARTICLE_BYTES", default_value = "1MiB", value_parser = parse_size)]
+    pub max_article_bytes: u64,
+}
+
+impl ArticleArgs {
+    pub fn max_article_bytes(&self) -> usize {
+        usize::try_from(self.max_article_bytes).unwrap_or(usize::MAX)
+    }
 }
 
 /// What one client may cost the server. Durations take `ms`, `s` or `m` (seconds if bare).
@@ -195,6 +213,21 @@ pub struct ImportArgs {
     /// Files or directories (searched for .txt and .json files).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub article: ArticleArgs,
+    /// The largest file read, in bytes or with a KiB or MiB suffix. A larger file is
+    /// reported (before it is read) and the others are imported.
+    #[arg(long, env = "VNFEED_MAX_FILE_BYTES", default_value = "64MiB", value_parser = parse_size)]
+    pub max_file_bytes: u64,
+}
+
+impl ImportArgs {
+    pub fn caps(&self) -> crate::import::Caps {
+        crate::import::Caps {
+            max_article_bytes: self.article.max_article_bytes(),
+            max_file_bytes: self.max_file_bytes,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -2,7 +2,13 @@
 //! changed (`hub.mode=publish`, `hub.url=` the feed's URL, one request per feed), retrying with
 //! exponential backoff. It runs on its own task, fed by the cache through a channel, so
 //! neither a write nor a request ever waits for the hub.
+//!
+//! A slow or silent hub costs a fixed amount whatever the rate of writes: one ping per
+//! feed URL at a time (a change during it queues one more, and later changes merge into
+//! that one), at most [`CONCURRENT_PINGS`] requests open at once, each with a connect and a
+//! response timeout. The ping tasks belong to the publisher and end with it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,13 +20,22 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinSet;
 
 use crate::cache::Changed;
 use crate::render::{GENERATOR, Site, VERSION};
 
-/// How long one ping may take before it counts as failed.
-const PING_TIMEOUT: Duration = Duration::from_secs(15);
+/// Hub requests open at once, over all feeds. Part of the descriptor reserve
+/// ([`crate::descriptors::RESERVED`]).
+pub const CONCURRENT_PINGS: usize = 4;
+
+/// How long connecting to the hub may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one ping may take, connection included, before it counts as failed.
+const PING_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The longest wait between two tries, however many failed.
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
@@ -40,6 +55,8 @@ pub struct Publisher {
     site: Arc<Site>,
     retry: Retry,
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// Shared by every ping: a try holds one while its request is open.
+    open: Arc<Semaphore>,
 }
 
 /// Why one try failed, and whether another may succeed.
@@ -54,30 +71,56 @@ enum Failure {
 impl Publisher {
     pub fn new(hub: &str, site: Arc<Site>, retry: Retry) -> Publisher {
         let provider = rustls::crypto::ring::default_provider();
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(provider)
             .expect("ring supports rustls' default protocol versions")
             .https_or_http()
             .enable_http1()
-            .build();
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(CONCURRENT_PINGS)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build(https);
         Publisher {
             hub: hub.into(),
             site,
             retry,
-            client: Client::builder(TokioExecutor::new()).build(https),
+            client,
+            open: Arc::new(Semaphore::new(CONCURRENT_PINGS)),
         }
     }
 
-    /// Pings the hub for every batch of changed feeds until the channel closes. Each feed's
-    /// ping runs on its own task, so a hub that is down delays nobody.
+    /// Pings the hub for every batch of changed feeds until the channel closes. Each feed
+    /// URL has at most one ping task, so a hub that is down delays nobody and a burst of
+    /// writes costs no more than one write.
     pub async fn run(self, mut changes: UnboundedReceiver<Changed>) {
-        while let Some(changed) = changes.recv().await {
-            for (slug, format) in changed {
-                let url = self.site.feed_url(&slug, format);
-                let this = self.clone();
-                tokio::spawn(async move { this.publish(&url).await });
+        let mut pings = Pings::default();
+        loop {
+            tokio::select! {
+                changed = changes.recv() => {
+                    let Some(changed) = changed else { break };
+                    for (slug, format) in changed {
+                        let url = self.site.feed_url(&slug, format);
+                        if let Some(url) = pings.changed(url) {
+                            pings.start(&self, url);
+                        }
+                    }
+                }
+                Some(done) = pings.tasks.join_next_with_id(), if !pings.tasks.is_empty() => {
+                    let id = match &done {
+                        Ok((id, ())) => *id,
+                        Err(e) => e.id(),
+                    };
+                    if let Some(url) = pings.finished(id) {
+                        pings.start(&self, url);
+                    }
+                }
             }
         }
+        pings.tasks.shutdown().await;
     }
 
     /// Tells the hub that `topic` changed, retrying transient failures with backoff.
@@ -108,6 +151,7 @@ impl Publisher {
     }
 
     async fn try_once(&self, topic: &str) -> Result<(), Failure> {
+        let _open = self.open.acquire().await.expect("never closed");
         let form = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("hub.mode", "publish")
             .append_pair("hub.url", topic)
@@ -131,6 +175,53 @@ impl Publisher {
         } else {
             Err(Failure::Refused(status))
         }
+    }
+}
+
+/// The ping task of each feed URL, and whether a change came in since it started.
+#[derive(Default)]
+struct Pings {
+    tasks: JoinSet<()>,
+    /// Feed URL -> changed again while its ping runs.
+    running: HashMap<String, bool>,
+    by_task: HashMap<tokio::task::Id, String>,
+}
+
+impl Pings {
+    /// Notes a change of `url`; returns it if a ping should start now.
+    fn changed(&mut self, url: String) -> Option<String> {
+        match self.running.get_mut(&url) {
+            Some(again) => {
+                // The queued ping, if any, covers this change too.
+                *again = true;
+                None
+            }
+            None => {
+                self.running.insert(url.clone(), false);
+                Some(url)
+            }
+        }
+    }
+
+    /// Notes that a ping ended; returns its URL if it changed meanwhile and needs another.
+    fn finished(&mut self, task: tokio::task::Id) -> Option<String> {
+        let url = self.by_task.remove(&task)?;
+        if self.running.get(&url) == Some(&true) {
+            self.running.insert(url.clone(), false);
+            Some(url)
+        } else {
+            self.running.remove(&url);
+            None
+        }
+    }
+
+    fn start(&mut self, publisher: &Publisher, url: String) {
+        let this = publisher.clone();
+        let topic = url.clone();
+        let handle = self.tasks.spawn(async move {
+            this.publish(&topic).await;
+        });
+        self.by_task.insert(handle.id(), url);
     }
 }
 

@@ -34,6 +34,8 @@ const MAX_LIST: usize = 1000;
 pub struct ApiConfig {
     pub tokens: Tokens,
     pub max_body: u64,
+    /// The cap on one article's stored text (`--max-article-bytes`).
+    pub max_article_bytes: usize,
 }
 
 impl Default for ApiConfig {
@@ -41,6 +43,7 @@ impl Default for ApiConfig {
         ApiConfig {
             tokens: Tokens::default(),
             max_body: DEFAULT_MAX_BODY,
+            max_article_bytes: crate::import::size::DEFAULT_MAX_ARTICLE_BYTES,
         }
     }
 }
@@ -195,6 +198,12 @@ async fn authorize(tokens: &Tokens, headers: &HeaderMap) -> Result<(), ApiError>
             "send a bearer token: `Authorization: Bearer <token>`",
         )
         .with_header(WWW_AUTHENTICATE, "Bearer realm=\"vnfeed\"")),
+        // Never 401: a client takes that as a revoked token and may stop publishing.
+        Verdict::Unavailable => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the token file cannot be read just now; try again",
+        )
+        .with_header(RETRY_AFTER, "5")),
         Verdict::Invalid => Err(
             ApiError::new(StatusCode::UNAUTHORIZED, "the token is not valid").with_header(
                 WWW_AUTHENTICATE,
@@ -276,6 +285,8 @@ where
         }
     }
     let draft = json::to_draft(&Value::Object(object), &state.feeds)?;
+    crate::import::size::check_article(&draft, state.api.max_article_bytes)
+        .map_err(|e| ApiError::field(StatusCode::PAYLOAD_TOO_LARGE, e.field, e.to_string()))?;
     let upserted = state
         .store
         .upsert(vec![draft], Utc::now())

@@ -1,6 +1,9 @@
 //! Who may use the publishing API: bearer tokens from `VNFEED_API_TOKEN` and from a token
 //! file (one per line), compared in constant time. The file is read again on every check,
 //! so adding or removing a line rotates tokens with no restart and no window of staleness.
+//! A missing file revokes its tokens; a file that cannot be read for any other reason (out
+//! of descriptors, an I/O error) leaves the answer unknown, and the client is asked to retry
+//! rather than told that its token is wrong.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +14,9 @@ use subtle::ConstantTimeEq;
 
 /// Tokens shorter than this are accepted but logged as weak at start-up.
 const WEAK_TOKEN_LEN: usize = 16;
+
+/// The largest token file read; a larger one is an error, not a memory cost per request.
+const MAX_TOKEN_FILE_BYTES: u64 = 1 << 20;
 
 type TokenDigest = [u8; 32];
 
@@ -29,6 +35,8 @@ pub enum Verdict {
     Missing,
     Invalid,
     Granted,
+    /// The token file could not be read: whether the token is valid is unknown for now.
+    Unavailable,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,12 +85,15 @@ impl Tokens {
         };
         let offered = digest(offered);
         let mut known = self.fixed.clone();
+        let mut unreadable = false;
         if let Some(path) = &self.file {
-            match tokio::fs::read_to_string(path).await {
+            match read_token_file(path).await {
                 Ok(text) => known.extend(lines(&text).map(digest)),
                 // Fail closed: deleting the file is how an operator revokes every token in it.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
-                    tracing::warn!(path = %path.display(), error = %e, "cannot read the token file")
+                    tracing::warn!(path = %path.display(), error = %e, "cannot read the token file");
+                    unreadable = true;
                 }
             }
         }
@@ -93,10 +104,29 @@ impl Tokens {
             .fold(subtle::Choice::from(0), |acc, k| acc | k.ct_eq(&offered));
         if bool::from(granted) {
             Verdict::Granted
+        } else if unreadable {
+            Verdict::Unavailable
         } else {
             Verdict::Invalid
         }
     }
+}
+
+/// The token file's text, refused past [`MAX_TOKEN_FILE_BYTES`].
+async fn read_token_file(path: &Path) -> std::io::Result<String> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(path).await?;
+    let mut text = String::new();
+    file.take(MAX_TOKEN_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .await?;
+    if text.len() as u64 > MAX_TOKEN_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("larger than {MAX_TOKEN_FILE_BYTES} bytes"),
+        ));
+    }
+    Ok(text)
 }
 
 /// Non-blank lines that are not `#` comments, trimmed.
@@ -175,5 +205,20 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         assert_eq!(tokens.check(&new).await, Verdict::Invalid, "fails closed");
         assert!(Tokens::new(None, Some(&path)).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_token_file_that_cannot_be_read_means_retry_not_revoked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens");
+        std::fs::write(&path, "moi-000000000000002\n").unwrap();
+        let tokens = Tokens::new(Some("co-dinh-00000000001"), Some(&path)).unwrap();
+        // Unreadable (EISDIR here; EMFILE or EIO in the field), but not gone.
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        let from_file = with_auth("Bearer moi-000000000000002");
+        assert_eq!(tokens.check(&from_file).await, Verdict::Unavailable);
+        let fixed = with_auth("Bearer co-dinh-00000000001");
+        assert_eq!(tokens.check(&fixed).await, Verdict::Granted);
     }
 }

@@ -163,32 +163,6 @@ pub fn respond(
     resp
 }
 
-/// A body sent as it is (images are compressed already), with its ETag: 304 or 200.
-pub fn respond_bytes(
-    request: &HeaderMap,
-    head: bool,
-    content_type: &'static str,
-    body: Bytes,
-    etag: &str,
-    cache_control: &'static str,
-) -> Response<Full<Bytes>> {
-    let builder = Response::builder()
-        .header(ETAG, etag)
-        .header(CACHE_CONTROL, HeaderValue::from_static(cache_control));
-    if not_modified(request, [etag].into_iter(), None) {
-        return builder
-            .status(StatusCode::NOT_MODIFIED)
-            .body(Full::new(Bytes::new()))
-            .expect("static headers are valid");
-    }
-    builder
-        .status(StatusCode::OK)
-        .header(CONTENT_TYPE, content_type)
-        .header(CONTENT_LENGTH, body.len())
-        .body(Full::new(if head { Bytes::new() } else { body }))
-        .expect("static headers are valid")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

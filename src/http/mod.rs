@@ -7,6 +7,7 @@ mod conditional;
 mod documents;
 pub mod health;
 pub mod limits;
+mod range;
 mod routes;
 
 use std::future::Future;
@@ -70,6 +71,12 @@ impl AppState {
     }
 }
 
+/// Connections over `--max-connections` being answered with a 503 (which waits a moment for
+/// the client to read it); past it a further one gets the 503 written without waiting and
+/// is closed at once, so a flood cannot turn refusals into a descriptor leak. Part of the
+/// descriptor reserve ([`crate::descriptors::RESERVED`]).
+pub const REFUSING: usize = 32;
+
 /// How long a shutdown waits for requests in flight before it gives up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -82,6 +89,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(state.limits.max_connections));
+    let refusing = Arc::new(Semaphore::new(REFUSING));
     let mut builder = http1::Builder::new();
     builder
         .max_header_size(state.limits.max_header_bytes)
@@ -107,7 +115,19 @@ pub async fn serve(
                     tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
                 }
                 let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-                    tokio::spawn(refuse(stream));
+                    match Arc::clone(&refusing).try_acquire_owned() {
+                        Ok(refusal) => {
+                            tokio::spawn(async move {
+                                refuse(stream).await;
+                                drop(refusal);
+                            });
+                        }
+                        // Past the refusals being answered: the 503 goes into the socket's
+                        // send buffer if it fits, and the socket is closed at once.
+                        Err(_) => {
+                            let _ = stream.try_write(limits::TOO_MANY_CONNECTIONS);
+                        }
+                    }
                     continue;
                 };
                 let activity = Activity::new();

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_TYPE, LOCATION};
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 
 use std::sync::Arc;
 
@@ -16,9 +16,12 @@ use crate::model::Format;
 
 pub(super) type Resp = Response<Full<Bytes>>;
 
+/// What any response carries: bytes in memory, or a media file read as it is sent.
+pub type Body = http_body_util::Either<Full<Bytes>, crate::media::FileBody>;
+
 /// The response to `req`, and the route it is counted under in `/metrics` (a fixed set, so
 /// the label cannot grow with what clients send). The path is matched once, for both.
-pub async fn handle<B>(state: &AppState, req: Request<B>) -> (&'static str, Resp)
+pub async fn handle<B>(state: &AppState, req: Request<B>) -> (&'static str, Response<Body>)
 where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -35,24 +38,38 @@ where
     if target_len > state.limits.max_target_bytes {
         return (
             label,
-            text(StatusCode::URI_TOO_LONG, "request target too long\n"),
+            text(StatusCode::URI_TOO_LONG, "request target too long\n").map(Either::Left),
         );
     }
     if api {
-        return (label, super::api::handle(state, req).await);
+        return (
+            label,
+            super::api::handle(state, req).await.map(Either::Left),
+        );
     }
     let resp = match route {
+        // Streamed from disk, not built in memory like every other answer.
+        Some(Route::Media) if is_read(&req) => {
+            let head = req.method() == Method::HEAD;
+            return (
+                label,
+                documents::media(state, req.headers(), head, req.uri().path()).await,
+            );
+        }
         Some(route) => answer(state, &req, route).await,
         None => text(StatusCode::NOT_FOUND, "not found\n"),
     };
-    (label, resp)
+    (label, resp.map(Either::Left))
+}
+
+fn is_read<B>(req: &Request<B>) -> bool {
+    req.method() == Method::GET || req.method() == Method::HEAD
 }
 
 async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp {
-    let path = req.uri().path();
     let query = req.uri().query().unwrap_or("");
     let head = req.method() == Method::HEAD;
-    if req.method() != Method::GET && !head {
+    if !is_read(req) {
         let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         resp.headers_mut()
             .insert(ALLOW, http::HeaderValue::from_static("GET, HEAD"));
@@ -98,7 +115,7 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
             )),
             None => text(StatusCode::NOT_FOUND, "no such feed\n"),
         },
-        Route::Media => documents::media(state, headers, head, path).await,
+        Route::Media => unreachable!("GET and HEAD of /media are answered by `handle`"),
         Route::Article(slug) => match state.store.by_slug(slug).await {
             Ok(Some(article)) => {
                 let html = crate::render::page::Html {

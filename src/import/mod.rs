@@ -3,6 +3,7 @@
 //! transactions. One bad file is reported with its path and line and never stops the others.
 
 pub mod json;
+pub mod size;
 pub mod text;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use crate::vietnamese::encoding::{SourceEncoding, decode};
 use crate::vietnamese::slug::slugify;
 
 pub use json::JsonError;
+pub use size::{ArticleTooLarge, Caps};
 pub use text::TextError;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,20 @@ pub enum ImportError {
         item: Option<usize>,
         #[source]
         source: JsonError,
+    },
+    #[error("{}: {source}", path.display())]
+    FileTooLarge {
+        path: PathBuf,
+        #[source]
+        source: size::ReadError,
+    },
+    #[error("{}{}: {source}", path.display(), item.map(|i| format!(" item {i}")).unwrap_or_default())]
+    ArticleTooLarge {
+        path: PathBuf,
+        /// 1-based position in a JSON array.
+        item: Option<usize>,
+        #[source]
+        source: ArticleTooLarge,
     },
     #[error("{}: article id `{id}` is already used by {}", path.display(), first.display())]
     DuplicateId {
@@ -221,12 +237,24 @@ pub fn parse_source(
     Ok((drafts, encoding))
 }
 
-/// Imports files and directories from disk.
+/// Imports files and directories from disk, with the default [`Caps`].
 pub async fn import_paths(
     store: &dyn Store,
     feeds: &FeedSet,
     paths: &[PathBuf],
     now: DateTime<Utc>,
+) -> Report {
+    import_paths_capped(store, feeds, paths, now, Caps::default()).await
+}
+
+/// Imports files and directories from disk; a file or an article over `caps` is reported
+/// and the others are still imported.
+pub async fn import_paths_capped(
+    store: &dyn Store,
+    feeds: &FeedSet,
+    paths: &[PathBuf],
+    now: DateTime<Utc>,
+    caps: Caps,
 ) -> Report {
     let mut report = Report::default();
     let files = match collect_files(paths) {
@@ -237,16 +265,20 @@ pub async fn import_paths(
         }
     };
     let progress = progress_bar(files.len());
-    let mut batches = Batches::new(store, feeds, now);
+    let mut batches = Batches::new(store, feeds, now, caps.max_article_bytes);
     for chunk in files.chunks(BATCH_FILES) {
         let mut sources = Vec::with_capacity(chunk.len());
         for path in chunk {
-            match std::fs::read(path) {
+            match size::read_capped(path, caps.max_file_bytes) {
                 Ok(bytes) => sources.push(Source {
                     path: path.clone(),
                     bytes,
                 }),
-                Err(source) => batches.report.failed.push(ImportError::Read {
+                Err(size::ReadError::Io(source)) => batches.report.failed.push(ImportError::Read {
+                    path: path.clone(),
+                    source,
+                }),
+                Err(source) => batches.report.failed.push(ImportError::FileTooLarge {
                     path: path.clone(),
                     source,
                 }),
@@ -260,14 +292,15 @@ pub async fn import_paths(
     report
 }
 
-/// Imports sources already in memory (the embedded samples, tests).
+/// Imports sources already in memory (the embedded samples, tests), with the default cap
+/// on an article's text.
 pub async fn import_sources(
     store: &dyn Store,
     feeds: &FeedSet,
     sources: &[Source],
     now: DateTime<Utc>,
 ) -> Report {
-    let mut batches = Batches::new(store, feeds, now);
+    let mut batches = Batches::new(store, feeds, now, Caps::default().max_article_bytes);
     for chunk in sources.chunks(BATCH_FILES) {
         batches.push(chunk).await;
     }
@@ -295,6 +328,8 @@ struct Batches<'a> {
     store: &'a dyn Store,
     feeds: &'a FeedSet,
     now: DateTime<Utc>,
+    /// The cap on one article's stored text.
+    max_article_bytes: usize,
     /// Ids already taken by earlier files of this import, across batches.
     seen: HashMap<String, PathBuf>,
     /// Parsed and waiting to be written.
@@ -303,11 +338,17 @@ struct Batches<'a> {
 }
 
 impl<'a> Batches<'a> {
-    fn new(store: &'a dyn Store, feeds: &'a FeedSet, now: DateTime<Utc>) -> Self {
+    fn new(
+        store: &'a dyn Store,
+        feeds: &'a FeedSet,
+        now: DateTime<Utc>,
+        max_article_bytes: usize,
+    ) -> Self {
         Batches {
             store,
             feeds,
             now,
+            max_article_bytes,
             seen: HashMap::new(),
             pending: Vec::new(),
             report: Report::default(),
@@ -347,6 +388,19 @@ impl<'a> Batches<'a> {
                     continue;
                 }
             };
+            // The file is the unit, as with any other error in it: all or nothing.
+            if let Some((i, too_large)) = drafts.iter().enumerate().find_map(|(i, d)| {
+                size::check_article(d, self.max_article_bytes)
+                    .err()
+                    .map(|e| (i, e))
+            }) {
+                self.report.failed.push(ImportError::ArticleTooLarge {
+                    path: source.path.clone(),
+                    item: (drafts.len() > 1).then_some(i + 1),
+                    source: too_large,
+                });
+                continue;
+            }
             if encoding == SourceEncoding::Windows1258 {
                 self.report.notes.push(format!(
                     "{}: not valid UTF-8, decoded as Windows-1258",

@@ -6,11 +6,13 @@ mod backend;
 mod cluster;
 mod command;
 mod draft;
+mod process;
 
 pub use backend::*;
 pub use cluster::*;
 pub use command::*;
 pub use draft::*;
+pub use process::*;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
