@@ -218,7 +218,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
 /// What a connection over the limit gets before it is closed: no request is read.
 pub const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
 content-type: text/plain; charset=utf-8\r\ncontent-length: 22\r\nretry-after: 1\r\n\
-connection: close\r\n\r\ntoo many connections.\n";
+x-content-type-options: nosniff\r\nconnection: close\r\n\r\ntoo many connections.\n";
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 mod conditional;
 mod documents;
+mod headers;
 pub mod health;
 pub mod limits;
 mod routes;

@@ -1,8 +1,8 @@
 //! Routing: which bytes answer which request, and with what status.
 
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_TYPE, LOCATION};
-use http::{Method, Request, Response, StatusCode};
+use http::header::{ALLOW, CONTENT_TYPE, HOST, LOCATION};
+use http::{Method, Request, Response, StatusCode, Version};
 use http_body_util::Full;
 
 use std::sync::Arc;
@@ -16,9 +16,20 @@ use crate::model::Format;
 
 pub(super) type Resp = Response<Full<Bytes>>;
 
-/// The response to `req`, and the route it is counted under in `/metrics` (a fixed set, so
-/// the label cannot grow with what clients send). The path is matched once, for both.
+/// The response to `req`, with its security headers, and the route it is counted under in
+/// `/metrics` (a fixed set, so the label cannot grow with what clients send). The path is
+/// matched once, for both.
 pub async fn handle<B>(state: &AppState, req: Request<B>) -> (&'static str, Resp)
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let (label, mut resp) = dispatch(state, req).await;
+    super::headers::secure(&mut resp);
+    (label, resp)
+}
+
+async fn dispatch<B>(state: &AppState, req: Request<B>) -> (&'static str, Resp)
 where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -31,6 +42,9 @@ where
         Some(route) => route.label(),
         None => "unknown",
     };
+    if let Err(why) = check_host(&req) {
+        return (label, text(StatusCode::BAD_REQUEST, why));
+    }
     let target_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if target_len > state.limits.max_target_bytes {
         return (
@@ -164,6 +178,27 @@ fn route(path: &str) -> Option<Route<'_>> {
         return is_name(slug).then_some(Route::Article(slug));
     }
     None
+}
+
+/// RFC 9112 §3.2: a request with more than one `Host`, or a `Host` that is not an
+/// authority, is refused with 400, and so is an HTTP/1.1 request with none (HTTP/1.0 had
+/// no `Host`). An empty `Host` is what a client sends for a target with no authority.
+fn check_host<B>(req: &Request<B>) -> Result<(), &'static str> {
+    let mut hosts = req.headers().get_all(HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(_), Some(_)) => Err("more than one Host header\n"),
+        (None, _) if req.version() >= Version::HTTP_11 => {
+            Err("an HTTP/1.1 request needs a Host header\n")
+        }
+        (Some(host), None) if !host.is_empty() => host
+            .to_str()
+            .ok()
+            .and_then(|h| h.parse::<http::uri::Authority>().ok())
+            .filter(|a| !a.as_str().contains('@'))
+            .map(|_| ())
+            .ok_or("the Host header is not a host name and port\n"),
+        _ => Ok(()),
+    }
 }
 
 /// A page number as written by us: digits, no sign, no leading zero, from 1.

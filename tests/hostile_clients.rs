@@ -1,0 +1,213 @@
+//! HTTP as a hostile or careless client speaks it, over real sockets: requests without a
+//! `Host` or with two, a client that writes a whole oversized body before it reads the
+//! answer, browsers that sniff types or frame pages, a client looping over the pages the
+//! cache does not hold, and a SIGTERM while a blocking read is stuck. Nothing here asserts
+//! a duration: every wait is bounded, so a broken defence fails the test instead of
+//! hanging it.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use common::*;
+use reqwest::header::{ETAG, IF_NONE_MATCH};
+use scraper::{Html, Selector};
+use sha2::{Digest, Sha256};
+
+/// Far longer than any bound the server keeps: reaching it means the server did not act.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn addr(server: &TestServer) -> String {
+    server.url.strip_prefix("http://").unwrap().to_string()
+}
+
+/// Sends `request` as written on a fresh connection and reads until the server closes it.
+async fn raw(server: &TestServer, request: &'static str) -> String {
+    let addr = addr(server);
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut got = Vec::new();
+        let _ = stream.read_to_end(&mut got);
+        String::from_utf8_lossy(&got).into_owned()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_1_1_needs_exactly_one_host() {
+    let backend = Backend::sqlite();
+    let server = TestServer::start(&backend, &[]).await;
+    let cases: [(&'static str, u16); 7] = [
+        ("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", 400),
+        (
+            "GET /healthz HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n",
+            400,
+        ),
+        (
+            "GET /feeds/all.rss HTTP/1.1\r\nHost: a.example\r\nhost: a.example\r\nConnection: close\r\n\r\n",
+            400,
+        ),
+        (
+            "GET /healthz HTTP/1.1\r\nHost: user@a.example\r\nConnection: close\r\n\r\n",
+            400,
+        ),
+        // HTTP/1.0 had no Host: still served.
+        ("GET /healthz HTTP/1.0\r\n\r\n", 200),
+        (
+            "GET /healthz HTTP/1.1\r\nHost: a.example:8080\r\nConnection: close\r\n\r\n",
+            200,
+        ),
+        (
+            "GET /api/articles HTTP/1.1\r\nConnection: close\r\n\r\n",
+            400,
+        ),
+    ];
+    for (request, status) in cases {
+        let response = raw(&server, request).await;
+        assert_eq!(
+            status_of(response.as_bytes()),
+            status,
+            "{request:?}\n{response}"
+        );
+        if status == 400 {
+            assert!(
+                response
+                    .to_ascii_lowercase()
+                    .contains("x-content-type-options: nosniff"),
+                "{response}"
+            );
+        }
+    }
+    server.stop().await;
+}
+
+/// A server with the samples, one item per feed page (so `?page=2` exists), the API on and
+/// one image in its media directory.
+async fn sample_server(backend: &Backend, extra: &[&str]) -> TestServer {
+    let media = backend.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::write(media.join("anh.png"), PNG_1X1).unwrap();
+    let mut args = vec![
+        "--api-token",
+        TOKEN,
+        "--limit",
+        "1",
+        "--media-dir",
+        media.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    TestServer::start(backend, &args).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_says_nosniff_and_pages_refuse_scripts_and_frames() {
+    let backend = Backend::sqlite();
+    let server = sample_server(&backend, &[]).await;
+    let slug = backend.open().await.latest(None, 1).await.unwrap()[0]
+        .slug
+        .clone();
+    let page_etag = server.get("/feeds/all.rss").send().await.unwrap().headers()[ETAG].clone();
+    let requests = [
+        server.get("/feeds/all.rss"),
+        server.get("/feeds/all.atom"),
+        server.get("/feeds/borders.json"),
+        server.get("/feeds/all.rss?page=2"),
+        server.get("/feeds/all.rss?page=x"),
+        server.get("/feeds/all/archive/1.atom"),
+        server
+            .get("/feeds/all.rss")
+            .header(IF_NONE_MATCH, page_etag),
+        server.get("/feeds.opml"),
+        server.get("/healthz"),
+        server.get("/metrics"),
+        server.get("/media/anh.png"),
+        server.get("/media/khong-co.png"),
+        server.get("/khong-co"),
+        server.get("/api/articles"),
+        server.get("/api/articles").bearer_auth(TOKEN),
+        client().post(format!("{}/feeds/all.rss", server.url)),
+        client().head(format!("{}/feeds/all.rss", server.url)),
+    ];
+    let mut statuses = Vec::new();
+    for request in requests {
+        let resp = request.send().await.unwrap();
+        let url = resp.url().to_string();
+        statuses.push(resp.status().as_u16());
+        assert_eq!(
+            resp.headers()
+                .get("x-content-type-options")
+                .map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{url}: {}",
+            resp.status()
+        );
+    }
+    // The list covers successes, a 304 and the errors.
+    for status in [200, 304, 400, 401, 404, 405] {
+        assert!(statuses.contains(&status), "{status} in {statuses:?}");
+    }
+
+    for path in [
+        "/".to_string(),
+        "/categories/borders".into(),
+        format!("/articles/{slug}"),
+    ] {
+        let resp = server.get(&path).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .unwrap_or_else(|| panic!("{path}: no {name}"))
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        assert!(header("content-type").starts_with("text/html"));
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert_eq!(header("x-frame-options"), "DENY");
+        assert_eq!(header("referrer-policy"), "strict-origin-when-cross-origin");
+        let policy = header("content-security-policy");
+        let directives: std::collections::BTreeMap<&str, Vec<&str>> = policy
+            .split(';')
+            .filter_map(|d| {
+                let mut words = d.split_whitespace();
+                Some((words.next()?, words.collect()))
+            })
+            .collect();
+        // No script of any kind: nothing allows one, and everything else defaults to none.
+        assert_eq!(directives["default-src"], ["'none'"], "{policy}");
+        assert!(!directives.contains_key("script-src"), "{policy}");
+        assert_eq!(directives["frame-ancestors"], ["'none'"], "{policy}");
+        assert_eq!(directives["base-uri"], ["'none'"], "{policy}");
+        assert!(!policy.contains("unsafe"), "{policy}");
+        assert!(directives["img-src"].contains(&"'self'"), "{policy}");
+        let body = resp.text().await.unwrap();
+        let html = Html::parse_document(&body);
+        let scripts = Selector::parse("script").unwrap();
+        assert_eq!(html.select(&scripts).count(), 0, "{path}: a script");
+        // The one inline stylesheet is the one the policy names by its hash.
+        let styles: Vec<String> = html
+            .select(&Selector::parse("style").unwrap())
+            .map(|s| s.text().collect())
+            .collect();
+        assert_eq!(styles.len(), 1, "{path}");
+        use base64::Engine;
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&styles[0]));
+        assert_eq!(
+            directives["style-src"],
+            [format!("'sha256-{hash}'").as_str()],
+            "{path}: {policy}"
+        );
+        // No style attribute, which a hash does not allow.
+        assert_eq!(
+            html.select(&Selector::parse("[style]").unwrap()).count(),
+            0,
+            "{path}"
+        );
+    }
+    server.stop().await;
+}
