@@ -137,6 +137,17 @@ pub struct LimitArgs {
     /// The request target, path and query (414 past it).
     #[arg(long, env = "VNFEED_MAX_TARGET_BYTES", default_value = "8KiB", value_parser = parse_size)]
     pub max_target_bytes: u64,
+    /// How long a connection the server closes (after an early 413, say) is still read, and
+    /// what arrives dropped, so that a client still sending its body reads the answer.
+    #[arg(long, env = "VNFEED_LINGER_TIME", default_value = "10s", value_parser = parse_duration)]
+    pub linger_time: Duration,
+    /// How much is read and dropped from such a connection at most.
+    #[arg(long, env = "VNFEED_LINGER_BYTES", default_value = "64MiB", value_parser = parse_size)]
+    pub linger_bytes: u64,
+    /// How long a shutdown (SIGTERM) waits for requests in flight; the process exits by then
+    /// (and at most a second later), even if a blocking read is stuck.
+    #[arg(long, env = "VNFEED_SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
 }
 
 impl LimitArgs {
@@ -148,6 +159,11 @@ impl LimitArgs {
             max_connections: self.max_connections as usize,
             max_header_bytes: bytes(self.max_header_bytes.max(1024)),
             max_target_bytes: bytes(self.max_target_bytes),
+            linger: crate::http::linger::Linger {
+                time: self.linger_time,
+                bytes: self.linger_bytes,
+            },
+            shutdown_grace: self.shutdown_grace,
         }
     }
 }

@@ -13,6 +13,8 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
+use super::linger::Linger;
+
 /// The limits a server enforces on its clients.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -26,6 +28,11 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// The request target, path and query (414 past it).
     pub max_target_bytes: usize,
+    /// How long, and how much, a connection the server closes is still read (and what is
+    /// read dropped) so that its client reads the answer: see [`super::linger`].
+    pub linger: Linger,
+    /// How long a shutdown waits for requests in flight before it gives up on them.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Limits {
@@ -36,6 +43,11 @@ impl Default for Limits {
             max_connections: 1024,
             max_header_bytes: 16 << 10,
             max_target_bytes: 8 << 10,
+            linger: Linger {
+                time: Duration::from_secs(10),
+                bytes: 64 << 20,
+            },
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }

@@ -8,6 +8,7 @@ mod documents;
 mod headers;
 pub mod health;
 pub mod limits;
+pub mod linger;
 mod routes;
 
 use std::future::Future;
@@ -22,6 +23,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use limits::{Activity, Watched};
+use linger::Lingering;
 
 pub use conditional::{accepts, accepts_gzip, choose_coding, not_modified};
 
@@ -71,11 +73,8 @@ impl AppState {
     }
 }
 
-/// How long a shutdown waits for requests in flight before it gives up on them.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-
 /// Serves connections from `listener` until `shutdown` completes, then stops accepting and
-/// waits for requests in flight (at most [`SHUTDOWN_GRACE`]).
+/// waits for requests in flight (at most [`limits::Limits::shutdown_grace`]).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
@@ -125,7 +124,8 @@ pub async fn serve(
                         }
                     })
                 };
-                let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
+                let watched = Watched::new(stream, Arc::clone(&activity));
+                let io = TokioIo::new(Lingering::new(watched, state.limits.linger));
                 let conn = graceful.watch(builder.serve_connection(io, service));
                 // The watchdog is a task of its own, not a branch of a select! beside the
                 // connection: woken only at its deadlines, never once per request.
@@ -152,11 +152,12 @@ pub async fn serve(
         }
     }
     drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+    let grace = state.limits.shutdown_grace;
+    if tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_err()
     {
-        tracing::warn!("shutdown: gave up on requests still in flight after {SHUTDOWN_GRACE:?}");
+        tracing::warn!("shutdown: gave up on requests still in flight after {grace:?}");
     }
     Ok(())
 }
