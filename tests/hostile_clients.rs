@@ -7,7 +7,8 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -269,4 +270,96 @@ async fn a_client_that_writes_a_whole_oversized_body_before_reading_gets_the_413
     // The server is none the worse: the next request is answered.
     assert_eq!(server.get("/healthz").send().await.unwrap().status(), 200);
     server.stop().await;
+}
+
+/// Starts the real binary, `vnfeed serve`, and returns it with the URL it listens on.
+fn spawn_server(dir: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vnfeed"))
+        .args([
+            "--log-format",
+            "json",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--no-samples",
+        ])
+        .arg("--store")
+        .arg(dir.join("s.db"))
+        .arg("--feeds")
+        .arg(repo().join("feeds"))
+        .args(extra)
+        .envs(env.iter().copied())
+        .env_remove("RUST_LOG")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the server logs until it listens")
+            .unwrap();
+        let object: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if let Some(url) = object["url"].as_str() {
+            break url.to_string();
+        }
+    };
+    // Keep reading the log, so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, url)
+}
+
+#[test]
+fn sigterm_exits_within_the_grace_while_a_blocking_read_is_stuck() {
+    let dir = tempdir();
+    let tokens = dir.path().join("tokens");
+    std::fs::write(&tokens, format!("{TOKEN}\n")).unwrap();
+    // The grace by environment, so that a server that knows no such setting still starts,
+    // and waits its old 30 s before it would exit.
+    let (mut child, url) = spawn_server(
+        dir.path(),
+        &["--token-file", tokens.to_str().unwrap()],
+        &[("VNFEED_SHUTDOWN_GRACE", "1s")],
+    );
+    // The token file is read again on each API request, on a blocking thread: as a FIFO with
+    // no writer, its open() never returns (as a read on a hung network mount would not).
+    std::fs::remove_file(&tokens).unwrap();
+    let path = std::ffi::CString::new(tokens.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let addr = url.strip_prefix("http://").unwrap().to_string();
+    let stuck = std::thread::spawn(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        let request = format!(
+            "GET /api/articles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut got = Vec::new();
+        let _ = stream.read_to_end(&mut got);
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        !stuck.is_finished(),
+        "the API request is stuck on the token file, as the test means it to be"
+    );
+
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    // Far past the grace, and past the old 30 s drain too: only a hang reaches it.
+    let limit = std::time::Instant::now() + Duration::from_secs(45);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > limit {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    if status.is_none() {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let status = status.expect("the server exits after SIGTERM though a blocking read is stuck");
+    stuck.join().unwrap();
+    assert!(status.success(), "{status:?}");
 }
