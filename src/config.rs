@@ -148,6 +148,22 @@ pub struct LimitArgs {
     /// (and at most a second later), even if a blocking read is stuck.
     #[arg(long, env = "VNFEED_SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+    /// Requests a second one client (an IPv4 address, an IPv6 /64) may make, sustained, for
+    /// what the cache does not hold: older feed pages, archive pages, media, article pages.
+    /// Past it: 429 with Retry-After. 0 turns the limit off.
+    #[arg(long, env = "VNFEED_CLIENT_RATE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub client_rate: u32,
+    /// Requests one client may make at once on those routes, after a quiet spell.
+    #[arg(long, env = "VNFEED_CLIENT_BURST", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub client_burst: u32,
+    /// Clients whose rate is tracked at once (about 40 bytes each); past it, newcomers share
+    /// one bucket.
+    #[arg(long, env = "VNFEED_RATE_CLIENTS", default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub rate_clients: u32,
+    /// Limit loopback clients too (they are not by default: local use, tests, and a reverse
+    /// proxy on the same host, whose clients would all share its address).
+    #[arg(long, env = "VNFEED_RATE_LIMIT_LOOPBACK")]
+    pub rate_limit_loopback: bool,
 }
 
 impl LimitArgs {
@@ -164,6 +180,13 @@ impl LimitArgs {
                 bytes: self.linger_bytes,
             },
             shutdown_grace: self.shutdown_grace,
+            rate: crate::http::rate::RateSettings {
+                every: (self.client_rate > 0).then(|| Duration::from_secs(1) / self.client_rate),
+                burst: std::num::NonZeroU32::new(self.client_burst)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+                max_clients: self.rate_clients as usize,
+                loopback: self.rate_limit_loopback,
+            },
         }
     }
 }

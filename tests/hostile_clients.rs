@@ -363,3 +363,77 @@ fn sigterm_exits_within_the_grace_while_a_blocking_read_is_stuck() {
     stuck.join().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_looping_over_uncached_routes_gets_429_but_not_on_cached_ones() {
+    let backend = Backend::sqlite();
+    // Loopback is exempt by default; this server limits it, so the test can be the client.
+    let server = sample_server(
+        &backend,
+        &[
+            "--rate-limit-loopback",
+            "--client-rate",
+            "1",
+            "--client-burst",
+            "5",
+        ],
+    )
+    .await;
+    let slug = backend.open().await.latest(None, 1).await.unwrap()[0]
+        .slug
+        .clone();
+    let uncached = [
+        "/feeds/all.rss?page=2".to_string(),
+        "/feeds/borders/archive/1.atom".into(),
+        "/media/anh.png".into(),
+        format!("/articles/{slug}"),
+    ];
+    let mut statuses = Vec::new();
+    let mut retry_after = Vec::new();
+    for n in 0..40 {
+        let resp = server
+            .get(&uncached[n % uncached.len()])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+        if resp.status() == 429 {
+            let wait = resp.headers()["retry-after"].to_str().unwrap();
+            retry_after.push(wait.parse::<u64>().expect("Retry-After in seconds"));
+        }
+    }
+    // The burst is served (each answered as it would be without the limit: the archive
+    // page may not exist), then the client waits.
+    assert!(
+        statuses[..5].iter().all(|s| *s != 429),
+        "the burst is served: {statuses:?}"
+    );
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(retry_after.iter().all(|s| *s >= 1), "{retry_after:?}");
+    // The cached routes answer the same client as before.
+    for path in [
+        "/feeds/all.rss",
+        "/feeds/all.rss?page=1",
+        "/",
+        "/categories/borders",
+        "/healthz",
+    ] {
+        for _ in 0..10 {
+            assert_eq!(
+                server.get(path).send().await.unwrap().status(),
+                200,
+                "{path}"
+            );
+        }
+    }
+    server.stop().await;
+
+    // By default a loopback client is not limited.
+    let backend = Backend::sqlite();
+    let server = sample_server(&backend, &["--client-rate", "1", "--client-burst", "5"]).await;
+    for _ in 0..40 {
+        let resp = server.get("/feeds/all.rss?page=2").send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    server.stop().await;
+}

@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
 use super::linger::Linger;
+use super::rate::RateSettings;
 
 /// The limits a server enforces on its clients.
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub struct Limits {
     pub linger: Linger,
     /// How long a shutdown waits for requests in flight before it gives up on them.
     pub shutdown_grace: Duration,
+    /// How fast one client may ask for what the cache does not hold: see [`super::rate`].
+    pub rate: RateSettings,
 }
 
 impl Default for Limits {
@@ -48,6 +51,7 @@ impl Default for Limits {
                 bytes: 64 << 20,
             },
             shutdown_grace: Duration::from_secs(30),
+            rate: RateSettings::default(),
         }
     }
 }

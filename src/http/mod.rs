@@ -9,6 +9,7 @@ mod headers;
 pub mod health;
 pub mod limits;
 pub mod linger;
+pub mod rate;
 mod routes;
 
 use std::future::Future;
@@ -42,8 +43,11 @@ pub struct AppState {
     pub opml: Rendered,
     /// The publishing API's tokens and limits; off until configured.
     pub api: api::ApiConfig,
-    /// What a client may cost the server: connections, timeouts, head sizes.
+    /// What a client may cost the server: connections, timeouts, head sizes, request rates.
+    /// Set with [`AppState::with_limits`], which also sizes `rate`.
     pub limits: limits::Limits,
+    /// Each client's requests on the routes the cache does not answer.
+    pub rate: rate::ClientRate,
     /// Whether writes are failing, for `/healthz`.
     pub health: health::StoreHealth,
 }
@@ -68,8 +72,18 @@ impl AppState {
             opml,
             api: api::ApiConfig::default(),
             limits: limits::Limits::default(),
+            rate: rate::ClientRate::default(),
             health: health::StoreHealth::default(),
         }
+    }
+}
+
+impl AppState {
+    /// The limits to enforce, the rate limit's table and buckets made to match.
+    pub fn with_limits(mut self, limits: limits::Limits) -> AppState {
+        self.rate = rate::ClientRate::new(limits.rate.clone());
+        self.limits = limits;
+        self
     }
 }
 
@@ -117,7 +131,7 @@ pub async fn serve(
                         let state = Arc::clone(&state);
                         let busy = activity.busy();
                         async move {
-                            let (route, resp) = routes::handle(&state, req).await;
+                            let (route, resp) = routes::handle(&state, peer.ip(), req).await;
                             drop(busy);
                             state.cache.metrics().request(route, resp.status().as_u16());
                             Ok::<_, std::convert::Infallible>(resp)

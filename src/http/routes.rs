@@ -1,10 +1,11 @@
 //! Routing: which bytes answer which request, and with what status.
 
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_TYPE, HOST, LOCATION};
+use http::header::{ALLOW, CONTENT_TYPE, HOST, LOCATION, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode, Version};
 use http_body_util::Full;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::api::BoxError;
@@ -19,17 +20,17 @@ pub(super) type Resp = Response<Full<Bytes>>;
 /// The response to `req`, with its security headers, and the route it is counted under in
 /// `/metrics` (a fixed set, so the label cannot grow with what clients send). The path is
 /// matched once, for both.
-pub async fn handle<B>(state: &AppState, req: Request<B>) -> (&'static str, Resp)
+pub async fn handle<B>(state: &AppState, peer: IpAddr, req: Request<B>) -> (&'static str, Resp)
 where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let (label, mut resp) = dispatch(state, req).await;
+    let (label, mut resp) = dispatch(state, peer, req).await;
     super::headers::secure(&mut resp);
     (label, resp)
 }
 
-async fn dispatch<B>(state: &AppState, req: Request<B>) -> (&'static str, Resp)
+async fn dispatch<B>(state: &AppState, peer: IpAddr, req: Request<B>) -> (&'static str, Resp)
 where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -56,7 +57,10 @@ where
         return (label, super::api::handle(state, req).await);
     }
     let resp = match route {
-        Some(route) => answer(state, &req, route).await,
+        Some(route) => match limited(state, peer, &req, &route) {
+            Some(refused) => refused,
+            None => answer(state, &req, route).await,
+        },
         None => text(StatusCode::NOT_FOUND, "not found\n"),
     };
     (label, resp)
@@ -132,6 +136,28 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
         },
     };
     if head { strip_body(resp) } else { resp }
+}
+
+/// A 429 when `route` is one the cache does not answer and `peer` has used up its rate.
+fn limited<B>(state: &AppState, peer: IpAddr, req: &Request<B>, route: &Route<'_>) -> Option<Resp> {
+    let uncached = match route {
+        Route::Feed(..) => page_number(req.uri().query().unwrap_or("")).is_some_and(|n| n > 1),
+        Route::Archive(..) | Route::Media | Route::Article(_) => true,
+        _ => false,
+    };
+    if !uncached || !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return None;
+    }
+    let wait = state.rate.check(peer).err()?;
+    let mut resp = text(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many requests from your address: see Retry-After\n",
+    );
+    // Whole seconds, rounded up: a client that waits that long finds a token.
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    resp.headers_mut()
+        .insert(RETRY_AFTER, http::HeaderValue::from(seconds.max(1)));
+    Some(resp)
 }
 
 enum Route<'a> {
