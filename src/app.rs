@@ -141,7 +141,8 @@ impl Server {
         let cache = Arc::new(cache);
         forget_tombstones(opened.store.as_ref(), args.tombstone_days).await?;
         cache.refresh().await?;
-        let mut state = AppState::new(opened.store, opened.feeds, site, cache);
+        let mut state = AppState::new(opened.store, opened.feeds, site, cache)
+            .with_limits(args.limits.limits());
         state.api = ApiConfig {
             tokens: Tokens::new(
                 args.api.api_token.as_deref(),
@@ -150,7 +151,6 @@ impl Server {
             max_body: args.api.max_body,
             max_article_bytes: args.article.max_article_bytes(),
         };
-        state.limits = args.limits.limits();
         if state.api.tokens.is_configured() {
             tracing::info!("publishing API on at /api/articles");
         } else {

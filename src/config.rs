@@ -30,6 +30,9 @@ pub enum LogFormat {
     Json,
 }
 
+// `serve` has many more options than the other commands; the value is parsed once per
+// process, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the feeds over HTTP.
@@ -155,6 +158,33 @@ pub struct LimitArgs {
     /// The request target, path and query (414 past it).
     #[arg(long, env = "VNFEED_MAX_TARGET_BYTES", default_value = "8KiB", value_parser = parse_size)]
     pub max_target_bytes: u64,
+    /// How long a connection the server closes (after an early 413, say) is still read, and
+    /// what arrives dropped, so that a client still sending its body reads the answer.
+    #[arg(long, env = "VNFEED_LINGER_TIME", default_value = "10s", value_parser = parse_duration)]
+    pub linger_time: Duration,
+    /// How much is read and dropped from such a connection at most.
+    #[arg(long, env = "VNFEED_LINGER_BYTES", default_value = "64MiB", value_parser = parse_size)]
+    pub linger_bytes: u64,
+    /// How long a shutdown (SIGTERM) waits for requests in flight; the process exits by then
+    /// (and at most a second later), even if a blocking read is stuck.
+    #[arg(long, env = "VNFEED_SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+    /// Requests a second one client (an IPv4 address, an IPv6 /64) may make, sustained, for
+    /// what the cache does not hold: older feed pages, archive pages, media, article pages.
+    /// Past it: 429 with Retry-After. 0 turns the limit off.
+    #[arg(long, env = "VNFEED_CLIENT_RATE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub client_rate: u32,
+    /// Requests one client may make at once on those routes, after a quiet spell.
+    #[arg(long, env = "VNFEED_CLIENT_BURST", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub client_burst: u32,
+    /// Clients whose rate is tracked at once (about 40 bytes each); past it, newcomers share
+    /// one bucket.
+    #[arg(long, env = "VNFEED_RATE_CLIENTS", default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub rate_clients: u32,
+    /// Limit loopback clients too (they are not by default: local use, tests, and a reverse
+    /// proxy on the same host, whose clients would all share its address).
+    #[arg(long, env = "VNFEED_RATE_LIMIT_LOOPBACK")]
+    pub rate_limit_loopback: bool,
 }
 
 impl LimitArgs {
@@ -166,6 +196,18 @@ impl LimitArgs {
             max_connections: self.max_connections as usize,
             max_header_bytes: bytes(self.max_header_bytes.max(1024)),
             max_target_bytes: bytes(self.max_target_bytes),
+            linger: crate::http::linger::Linger {
+                time: self.linger_time,
+                bytes: self.linger_bytes,
+            },
+            shutdown_grace: self.shutdown_grace,
+            rate: crate::http::rate::RateSettings {
+                every: (self.client_rate > 0).then(|| Duration::from_secs(1) / self.client_rate),
+                burst: std::num::NonZeroU32::new(self.client_burst)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+                max_clients: self.rate_clients as usize,
+                loopback: self.rate_limit_loopback,
+            },
         }
     }
 }

@@ -1,14 +1,32 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use vnfeed::app;
 use vnfeed::config::{Cli, Command, LogFormat};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// What is left of a blocking task (a read stuck on a hung mount or a FIFO, a render) once
+/// the server has stopped gets this long before the process leaves it behind: dropping the
+/// runtime would otherwise wait for it for ever, and a SIGTERM would hang past its grace.
+const BLOCKING_GRACE: Duration = Duration::from_secs(1);
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(run(cli));
+    runtime.shutdown_timeout(BLOCKING_GRACE);
+    code
+}
+
+async fn run(cli: Cli) -> ExitCode {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

@@ -17,6 +17,8 @@ pub fn with_absolute_urls(html: &str, base: &url::Url) -> String {
 }
 
 /// The text of an HTML fragment, tags dropped, entities decoded: for summaries and keywords.
+/// It is text, not HTML: `<p>&lt;b&gt;</p>` gives `<b>`, which an output escapes again
+/// wherever it shows the text as HTML (RSS `description`).
 pub fn text_of(html: &str) -> String {
     let escaped = ammonia::Builder::empty().clean(html).to_string();
     // ammonia's serializer escapes exactly these in text nodes.

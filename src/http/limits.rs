@@ -13,6 +13,9 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
+use super::linger::Linger;
+use super::rate::RateSettings;
+
 /// The limits a server enforces on its clients.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -26,6 +29,13 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// The request target, path and query (414 past it).
     pub max_target_bytes: usize,
+    /// How long, and how much, a connection the server closes is still read (and what is
+    /// read dropped) so that its client reads the answer: see [`super::linger`].
+    pub linger: Linger,
+    /// How long a shutdown waits for requests in flight before it gives up on them.
+    pub shutdown_grace: Duration,
+    /// How fast one client may ask for what the cache does not hold: see [`super::rate`].
+    pub rate: RateSettings,
 }
 
 impl Default for Limits {
@@ -36,6 +46,12 @@ impl Default for Limits {
             max_connections: 1024,
             max_header_bytes: 16 << 10,
             max_target_bytes: 8 << 10,
+            linger: Linger {
+                time: Duration::from_secs(10),
+                bytes: 64 << 20,
+            },
+            shutdown_grace: Duration::from_secs(30),
+            rate: RateSettings::default(),
         }
     }
 }
@@ -218,7 +234,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
 /// What a connection over the limit gets before it is closed: no request is read.
 pub const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
 content-type: text/plain; charset=utf-8\r\ncontent-length: 22\r\nretry-after: 1\r\n\
-connection: close\r\n\r\ntoo many connections.\n";
+x-content-type-options: nosniff\r\nconnection: close\r\n\r\ntoo many connections.\n";
 
 #[cfg(test)]
 mod tests {

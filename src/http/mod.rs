@@ -5,9 +5,12 @@ pub mod api;
 pub mod auth;
 mod conditional;
 mod documents;
+mod headers;
 pub mod health;
 pub mod limits;
+pub mod linger;
 mod range;
+pub mod rate;
 mod routes;
 
 use std::future::Future;
@@ -22,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use limits::{Activity, Watched};
+use linger::Lingering;
 
 pub use conditional::{accepts, accepts_gzip, choose_coding, not_modified};
 
@@ -40,8 +44,11 @@ pub struct AppState {
     pub opml: Rendered,
     /// The publishing API's tokens and limits; off until configured.
     pub api: api::ApiConfig,
-    /// What a client may cost the server: connections, timeouts, head sizes.
+    /// What a client may cost the server: connections, timeouts, head sizes, request rates.
+    /// Set with [`AppState::with_limits`], which also sizes `rate`.
     pub limits: limits::Limits,
+    /// Each client's requests on the routes the cache does not answer.
+    pub rate: rate::ClientRate,
     /// Whether writes are failing, for `/healthz`.
     pub health: health::StoreHealth,
 }
@@ -66,6 +73,7 @@ impl AppState {
             opml,
             api: api::ApiConfig::default(),
             limits: limits::Limits::default(),
+            rate: rate::ClientRate::default(),
             health: health::StoreHealth::default(),
         }
     }
@@ -77,11 +85,17 @@ impl AppState {
 /// descriptor reserve ([`crate::descriptors::RESERVED`]).
 pub const REFUSING: usize = 32;
 
-/// How long a shutdown waits for requests in flight before it gives up on them.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+impl AppState {
+    /// The limits to enforce, the rate limit's table and buckets made to match.
+    pub fn with_limits(mut self, limits: limits::Limits) -> AppState {
+        self.rate = rate::ClientRate::new(limits.rate.clone());
+        self.limits = limits;
+        self
+    }
+}
 
 /// Serves connections from `listener` until `shutdown` completes, then stops accepting and
-/// waits for requests in flight (at most [`SHUTDOWN_GRACE`]).
+/// waits for requests in flight (at most [`limits::Limits::shutdown_grace`]).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
@@ -137,14 +151,15 @@ pub async fn serve(
                         let state = Arc::clone(&state);
                         let busy = activity.busy();
                         async move {
-                            let (route, resp) = routes::handle(&state, req).await;
+                            let (route, resp) = routes::handle(&state, peer.ip(), req).await;
                             drop(busy);
                             state.cache.metrics().request(route, resp.status().as_u16());
                             Ok::<_, std::convert::Infallible>(resp)
                         }
                     })
                 };
-                let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
+                let watched = Watched::new(stream, Arc::clone(&activity));
+                let io = TokioIo::new(Lingering::new(watched, state.limits.linger));
                 let conn = graceful.watch(builder.serve_connection(io, service));
                 // The watchdog is a task of its own, not a branch of a select! beside the
                 // connection: woken only at its deadlines, never once per request.
@@ -171,11 +186,12 @@ pub async fn serve(
         }
     }
     drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+    let grace = state.limits.shutdown_grace;
+    if tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_err()
     {
-        tracing::warn!("shutdown: gave up on requests still in flight after {SHUTDOWN_GRACE:?}");
+        tracing::warn!("shutdown: gave up on requests still in flight after {grace:?}");
     }
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! Routing: which bytes answer which request, and with what status.
 
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_TYPE, LOCATION};
-use http::{Method, Request, Response, StatusCode};
+use http::header::{ALLOW, CONTENT_TYPE, HOST, LOCATION, RETRY_AFTER};
+use http::{Method, Request, Response, StatusCode, Version};
 use http_body_util::{Either, Full};
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::api::BoxError;
@@ -19,9 +20,28 @@ pub(super) type Resp = Response<Full<Bytes>>;
 /// What any response carries: bytes in memory, or a media file read as it is sent.
 pub type Body = http_body_util::Either<Full<Bytes>, crate::media::FileBody>;
 
-/// The response to `req`, and the route it is counted under in `/metrics` (a fixed set, so
-/// the label cannot grow with what clients send). The path is matched once, for both.
-pub async fn handle<B>(state: &AppState, req: Request<B>) -> (&'static str, Response<Body>)
+/// The response to `req`, with its security headers, and the route it is counted under in
+/// `/metrics` (a fixed set, so the label cannot grow with what clients send). The path is
+/// matched once, for both.
+pub async fn handle<B>(
+    state: &AppState,
+    peer: IpAddr,
+    req: Request<B>,
+) -> (&'static str, Response<Body>)
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    let (label, mut resp) = dispatch(state, peer, req).await;
+    super::headers::secure(&mut resp);
+    (label, resp)
+}
+
+async fn dispatch<B>(
+    state: &AppState,
+    peer: IpAddr,
+    req: Request<B>,
+) -> (&'static str, Response<Body>)
 where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -34,6 +54,9 @@ where
         Some(route) => route.label(),
         None => "unknown",
     };
+    if let Err(why) = check_host(&req) {
+        return (label, text(StatusCode::BAD_REQUEST, why).map(Either::Left));
+    }
     let target_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if target_len > state.limits.max_target_bytes {
         return (
@@ -48,15 +71,18 @@ where
         );
     }
     let resp = match route {
-        // Streamed from disk, not built in memory like every other answer.
-        Some(Route::Media) if is_read(&req) => {
-            let head = req.method() == Method::HEAD;
-            return (
-                label,
-                documents::media(state, req.headers(), head, req.uri().path()).await,
-            );
-        }
-        Some(route) => answer(state, &req, route).await,
+        Some(route) => match limited(state, peer, &req, &route) {
+            Some(refused) => refused,
+            // Streamed from disk, not built in memory like every other answer.
+            None if matches!(route, Route::Media) && is_read(&req) => {
+                let head = req.method() == Method::HEAD;
+                return (
+                    label,
+                    documents::media(state, req.headers(), head, req.uri().path()).await,
+                );
+            }
+            None => answer(state, &req, route).await,
+        },
         None => text(StatusCode::NOT_FOUND, "not found\n"),
     };
     (label, resp.map(Either::Left))
@@ -137,6 +163,28 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
     if head { strip_body(resp) } else { resp }
 }
 
+/// A 429 when `route` is one the cache does not answer and `peer` has used up its rate.
+fn limited<B>(state: &AppState, peer: IpAddr, req: &Request<B>, route: &Route<'_>) -> Option<Resp> {
+    let uncached = match route {
+        Route::Feed(..) => page_number(req.uri().query().unwrap_or("")).is_some_and(|n| n > 1),
+        Route::Archive(..) | Route::Media | Route::Article(_) => true,
+        _ => false,
+    };
+    if !uncached || !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return None;
+    }
+    let wait = state.rate.check(peer).err()?;
+    let mut resp = text(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many requests from your address: see Retry-After\n",
+    );
+    // Whole seconds, rounded up: a client that waits that long finds a token.
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    resp.headers_mut()
+        .insert(RETRY_AFTER, http::HeaderValue::from(seconds.max(1)));
+    Some(resp)
+}
+
 enum Route<'a> {
     Index,
     Health,
@@ -181,6 +229,27 @@ fn route(path: &str) -> Option<Route<'_>> {
         return is_name(slug).then_some(Route::Article(slug));
     }
     None
+}
+
+/// RFC 9112 §3.2: a request with more than one `Host`, or a `Host` that is not an
+/// authority, is refused with 400, and so is an HTTP/1.1 request with none (HTTP/1.0 had
+/// no `Host`). An empty `Host` is what a client sends for a target with no authority.
+fn check_host<B>(req: &Request<B>) -> Result<(), &'static str> {
+    let mut hosts = req.headers().get_all(HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(_), Some(_)) => Err("more than one Host header\n"),
+        (None, _) if req.version() >= Version::HTTP_11 => {
+            Err("an HTTP/1.1 request needs a Host header\n")
+        }
+        (Some(host), None) if !host.is_empty() => host
+            .to_str()
+            .ok()
+            .and_then(|h| h.parse::<http::uri::Authority>().ok())
+            .filter(|a| !a.as_str().contains('@'))
+            .map(|_| ())
+            .ok_or("the Host header is not a host name and port\n"),
+        _ => Ok(()),
+    }
 }
 
 /// A page number as written by us: digits, no sign, no leading zero, from 1.

@@ -18,6 +18,24 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Escapes plain text for HTML element content: `&`, `<` and `>` only, so that text with
+/// none of them (nearly every summary) is written exactly as it is.
+pub fn escape_text(text: &str) -> String {
+    if !text.contains(['&', '<', '>']) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The body as HTML: paragraphs, figures with their caption, and sanitized HTML as stored.
 pub fn html(blocks: &[Block]) -> String {
     render(blocks, None)
@@ -88,6 +106,15 @@ mod tests {
             out,
             "<p>a &lt; b &amp; &quot;c&quot; ]]&gt;</p>\n<figure><figcaption>Ảnh.</figcaption></figure>\n"
         );
+    }
+
+    #[test]
+    fn text_escapes_markup_characters_only() {
+        assert_eq!(
+            escape_text("<img src=x onerror=alert(1)> & \"c\" 'd' &amp;"),
+            "&lt;img src=x onerror=alert(1)&gt; &amp; \"c\" 'd' &amp;amp;"
+        );
+        assert_eq!(escape_text("Tóm tắt \"x\"."), "Tóm tắt \"x\".");
     }
 
     #[test]

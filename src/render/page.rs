@@ -13,6 +13,21 @@ use crate::vietnamese::dateline::{human_vi, rfc3339};
 
 pub const CONTENT_TYPE: &str = "text/html; charset=utf-8";
 
+/// The pages' only stylesheet, inlined in every `<head>` (one request less per page). The
+/// Content-Security-Policy allows exactly this text, by its hash: see [`style_hash`].
+pub const STYLE: &str = include_str!("../../templates/style.css");
+
+/// The CSP source that allows the inline [`STYLE`] and nothing else: `'sha256-…'`.
+pub fn style_hash() -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(STYLE.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
 /// Articles listed on the index page.
 const INDEX_LATEST: usize = 10;
 
@@ -23,6 +38,7 @@ struct Head<'a> {
     canonical: Option<String>,
     alternates: Vec<FeedLink>,
     opml: bool,
+    style: &'static str,
 }
 
 /// A feed in one format, as a link.
@@ -142,6 +158,7 @@ impl Html<'_> {
             canonical: None,
             alternates: feeds.iter().flat_map(|f| self.feed_links(f)).collect(),
             opml: false,
+            style: STYLE,
         }
     }
 

@@ -53,7 +53,8 @@ pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
     let channel = Channel {
         title: view.title(),
         link: view.site.index_url(),
-        description: view.feed.description.clone(),
+        // Readers show a `description` as HTML: plain text goes in escaped.
+        description: body::escape_text(&view.feed.description),
         language: Some("vi".into()),
         last_build_date: view.last_updated().map(rfc822),
         generator: Some(format!("{GENERATOR} {VERSION}")),
@@ -131,7 +132,9 @@ fn item(view: &FeedView<'_>, article: &Article) -> Item {
     Item {
         title: Some(article.title.clone()),
         link: Some(link),
-        description: Some(article.summary.clone()),
+        // The summary is plain text (whatever entities it came from are decoded), and
+        // readers show `description` as HTML: escaped, it reads back as the same text.
+        description: Some(body::escape_text(&article.summary)),
         guid: Some(guid),
         pub_date: Some(rfc822(article.published)),
         content: Some(body::html_at(

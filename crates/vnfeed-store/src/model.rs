@@ -39,6 +39,8 @@ pub struct Draft {
     /// The caller's stable id: the text file's name, a JSON `id`, or one derived from the URL.
     pub id: String,
     pub title: String,
+    /// Plain text, never HTML (a summary taken from `content_html` has its entities
+    /// decoded): every output that shows it as HTML escapes it.
     pub summary: String,
     pub body: Vec<Block>,
     pub author: Option<String>,
@@ -79,6 +81,7 @@ pub struct Article {
     /// ASCII, unique in the store, fixed at first insert so links survive title edits.
     pub slug: String,
     pub title: String,
+    /// Plain text, never HTML: see [`Draft::summary`].
     pub summary: String,
     pub body: Vec<Block>,
     pub author: Option<String>,
