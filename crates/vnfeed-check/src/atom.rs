@@ -52,6 +52,7 @@ pub fn check(root: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
             .map(str::to_string),
         language_hint: "add xml:lang=\"vi\" to <feed>",
         self_hint: "add <link rel=\"self\" href=\"…the feed's URL…\" type=\"application/atom+xml\"/>",
+        ids_may_repeat: true,
         ..Facts::default()
     };
     let refs = RelativeRefs::new();
@@ -184,7 +185,7 @@ fn person(node: Node<'_, '_>, sink: &mut Sink<'_>) {
         let value = text(email);
         let valid = value.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
-                && domain.contains('.')
+                && !domain.is_empty()
                 && !domain.contains('@')
                 && !value.contains(char::is_whitespace)
         });

@@ -39,8 +39,10 @@ pub fn absolute(s: &str) -> Result<url::Url, String> {
         url::ParseError::RelativeUrlWithoutBase => "it is relative, not a full URL".to_string(),
         e => e.to_string(),
     })?;
-    if matches!(url.scheme(), "http" | "https") && !s[url.scheme().len() + 1..].starts_with("//") {
-        return Err("an http(s) URL needs `//` and a host".into());
+    if matches!(url.scheme(), "http" | "https" | "ftp")
+        && !s[url.scheme().len() + 1..].starts_with("//")
+    {
+        return Err(format!("an {}: URL needs `//` and a host", url.scheme()));
     }
     Ok(url)
 }
@@ -91,6 +93,8 @@ mod tests {
         assert!(absolute("/feeds/all.rss").unwrap_err().contains("relative"));
         assert!(absolute("http://a/b c").unwrap_err().contains("` `"));
         assert!(absolute("http:/a/b").unwrap_err().contains("//"));
+        assert!(absolute("ftp://ftp.example.com/a").is_ok());
+        assert!(absolute("javascript:alert(1)").is_ok());
         assert!(absolute("http://a/%zz").unwrap_err().contains("%"));
         assert!(web_url("urn:uuid:x").unwrap_err().contains("urn"));
     }

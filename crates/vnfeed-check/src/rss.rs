@@ -156,7 +156,14 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
 
 fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut Sink<'_>) -> Item {
     xml::unknown_children(node, None, ITEM, "an RSS 2.0 item", sink);
-    xml::once(node, None, ITEM, &["category"], "<item>", sink);
+    xml::once(node, None, ITEM, &["category", "enclosure"], "<item>", sink);
+    for extra in children(node, None, "enclosure").skip(1) {
+        sink.at(
+            extra.range().start,
+            Rule::DuplicateEnclosure,
+            "<item> has more than one <enclosure>: many readers take only the first",
+        );
+    }
     let title = child(node, None, "title");
     let description = child(node, None, "description");
     if title.is_none() && description.is_none() {
@@ -269,8 +276,10 @@ fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
     }
 }
 
+/// A full URL in any scheme: RSS 2.0 says "the URL", and the W3C validator takes ftp:,
+/// feed: or even javascript: there (an unregistered scheme is only a warning).
 fn full_url(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
-    if let Err(why) = iri::web_url(value) {
+    if let Err(why) = iri::absolute(value) {
         sink.at(
             at,
             Rule::InvalidUrl,

@@ -81,6 +81,8 @@ rules! {
         "<ttl> is a whole number of minutes; image width at most 144, height at most 400";
     UnknownElement = "unknown-element", Error, "UndefinedElement",
         "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace)";
+    DuplicateEnclosure = "duplicate-enclosure", Warning, "DuplicateEnclosure",
+        "an RSS item with more than one enclosure, which RSS 2.0 leaves unclear";
     DuplicateElement = "duplicate-element", Error, "DuplicateElement",
         "an element or JSON member that may appear once appears again";
     DateRfc822 = "date-rfc822", Error, "InvalidRFC2822Date, IncorrectDOW",
@@ -112,8 +114,8 @@ rules! {
         "URLs that must be absolute are; IRIs and IRI references are well-formed";
     InvalidLanguage = "invalid-language", Error, "InvalidLanguage",
         "a language is an ISO 639 code with optional subtags (`vi`, `vi-VN`; not `vn`)";
-    DuplicateId = "duplicate-id", Error, "DuplicateValue (guid), DuplicateEntries",
-        "items do not share a guid / id (Atom: not with the same atom:updated either)";
+    DuplicateId = "duplicate-id", Error, "DuplicateValue (guid)",
+        "RSS items and JSON Feed items do not share a guid / id";
     // JSON Feed 1.1.
     JsonVersion = "json-version", Error, "",
         "version is https://jsonfeed.org/version/1.1 (or /1)";
@@ -137,7 +139,7 @@ rules! {
     MissingLanguage = "missing-language", Warning, "",
         "the feed says its language (<language>, xml:lang, language)";
     DuplicateItem = "duplicate-item", Warning, "DuplicateEntries",
-        "two items with the same link, or the same title and date, or one Atom id at two updated times";
+        "two items with the same link, or the same title and date, or two Atom entries with one id";
     RelativeLink = "relative-link", Warning, "ContainsRelRef",
         "relative URLs in HTML content, or Atom hrefs with no xml:base to resolve them";
     HtmlInText = "html-in-text", Warning, "ContainsHTML, ContainsUndeclaredHTML",
