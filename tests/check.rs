@@ -77,6 +77,8 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("invalid-url.atom.xml", "invalid-url", 12),
     ("invalid-url.json", "invalid-url", 23),
     ("invalid-url.rss.xml", "invalid-url", 20),
+    ("invalid-url.tag.atom.xml", "invalid-url", 12),
+    ("invalid-url.urn.atom.xml", "invalid-url", 26),
     ("json-item-content.json", "json-item-content", 21),
     ("json-missing-field.json", "json-missing-field", 21),
     ("json-syntax.json", "json-syntax", 18),

@@ -169,8 +169,13 @@ fn weekday_name(w: Weekday) -> &'static str {
 fn strip_comments(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut depth = 0usize;
-    for c in s.chars() {
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
         match c {
+            // RFC 822 3.4.1: a backslash quotes the next character inside a comment.
+            '\\' if depth > 0 => {
+                chars.next();
+            }
             '(' => depth += 1,
             ')' if depth > 0 => {
                 depth -= 1;

@@ -110,7 +110,7 @@ rules! {
         "content: a valid type; empty when it has src; a summary when it has src or is binary";
     DateRfc3339 = "date-rfc3339", Error, "InvalidRFC3339Date",
         "Atom and JSON Feed dates are RFC 3339 date-times (upper-case T and Z, seconds, an offset)";
-    InvalidUrl = "invalid-url", Error, "InvalidFullLink, InvalidURLAttribute, InvalidIRI, InvalidURI, InvalidUriChar",
+    InvalidUrl = "invalid-url", Error, "InvalidFullLink, InvalidURLAttribute, InvalidIRI, InvalidURI, InvalidUriChar, UriNotIri, InvalidTAG, InvalidURN, InvalidUUID",
         "URLs that must be absolute are; IRIs and IRI references are well-formed";
     InvalidLanguage = "invalid-language", Error, "InvalidLanguage",
         "a language is an ISO 639 code with optional subtags (`vi`, `vi-VN`; not `vn`)";
