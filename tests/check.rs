@@ -108,6 +108,15 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("unknown-format.xml", "unknown-format", 2),
     ("unstable-guid.missing.xml", "unstable-guid", 30),
     ("unstable-guid.xml", "unstable-guid", 35),
+    ("rss-cloud.xml", "rss-cloud", 10),
+    ("rss-email.xml", "rss-email", 10),
+    ("rss-missing-element.image.xml", "rss-missing-element", 11),
+    ("duplicate-element.image.xml", "duplicate-element", 16),
+    ("rss-integer.ttl.xml", "rss-integer", 9),
+    ("atom-category.xml", "atom-category", 19),
+    ("unexpected-whitespace.xml", "unexpected-whitespace", 12),
+    ("duplicate-element.person.atom.xml", "duplicate-element", 18),
+    ("atom-link.type.atom.xml", "atom-link", 20),
 ];
 
 /// Where the broken feeds that need a location pretend to have been fetched from.

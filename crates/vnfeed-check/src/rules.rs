@@ -69,16 +69,20 @@ rules! {
     // RSS 2.0.
     RssVersion = "rss-version", Error, "MissingAttribute version, InvalidValue",
         "<rss> must say version=\"2.0\"";
-    RssMissingElement = "rss-missing-element", Error, "MissingChannel, MissingElement",
-        "<channel> and its <title>, <link> and <description> are required";
+    RssMissingElement = "rss-missing-element", Error, "MissingElement, MissingTitle, MissingLink, MissingDescription",
+        "<channel> and its <title>, <link> and <description> are required; so are an image's url, title and link, and the four textInput elements";
     RssItemTitleOrDescription = "rss-item-title-or-description", Error, "ItemMustContainTitleOrDescription",
         "an item needs a title or a description";
     RssGuidPermalink = "rss-guid-permalink", Error, "InvalidPermalink, InvalidHttpGUID, InvalidBooleanAttribute",
         "a guid is a full URL unless isPermaLink=\"false\"; isPermaLink is true or false";
     RssEnclosure = "rss-enclosure", Error, "MissingAttribute, InvalidIntegerAttribute",
         "<enclosure> needs url, length (an integer) and type";
-    RssInteger = "rss-integer", Error, "InvalidInteger, InvalidWidth, InvalidHeight",
-        "<ttl> is a whole number of minutes; image width at most 144, height at most 400";
+    RssInteger = "rss-integer", Error, "InvalidInteger, InvalidPositiveInteger, InvalidWidth, InvalidHeight",
+        "<ttl> is a positive whole number of minutes; image width 1 to 144, height 1 to 400";
+    RssCloud = "rss-cloud", Error, "MissingAttribute, InvalidIntegerAttribute",
+        "<cloud> has domain, port, path, registerProcedure and protocol; the port is 1 to 65535";
+    RssEmail = "rss-email", Error, "InvalidContact",
+        "managingEditor, webMaster and item author are e-mail addresses (`a@example.com (Name)`)";
     UnknownElement = "unknown-element", Error, "UndefinedElement",
         "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace)";
     DuplicateEnclosure = "duplicate-enclosure", Warning, "DuplicateEnclosure",
@@ -100,8 +104,12 @@ rules! {
         "an entry has an author, or the feed does";
     AtomPerson = "atom-person", Error, "MissingElement name, InvalidAddrSpec",
         "an author or contributor has exactly one name; email is an address";
-    AtomLink = "atom-link", Error, "MissingHref, DuplicateAtomLink",
-        "a link has an href; one alternate link per type and hreflang";
+    AtomLink = "atom-link", Error, "MissingHref, DuplicateAtomLink, InvalidMIMEType, InvalidNonNegativeInteger",
+        "a link has an href; one alternate link per type and hreflang; type is a media type, length a number";
+    AtomCategory = "atom-category", Error, "MissingAttribute term",
+        "an Atom category has a term";
+    UnexpectedWhitespace = "unexpected-whitespace", Error, "UnexpectedWhitespace",
+        "no whitespace around an Atom id, date, icon, logo or person uri";
     AtomContentOrAlternate = "atom-content-or-alternate", Error, "MissingContentOrAlternate",
         "an entry without content has a rel=\"alternate\" link";
     AtomText = "atom-text", Error, "InvalidTextType, MissingXhtmlDiv, NotEscaped",
