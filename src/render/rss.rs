@@ -69,7 +69,48 @@ pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
         .pretty_write_to(Vec::new(), b' ', 2)
         .expect("writing XML to memory cannot fail");
     out.push(b'\n');
-    with_declaration(out)
+    with_declaration(hex_references_in_plain_text(out))
+}
+
+/// Elements vnfeed writes as plain text (not HTML).
+const PLAIN_TEXT: &[&str] = &["title", "category", "dc:creator"];
+
+/// Rewrites `&amp;` and `&lt;` in plain-text elements as `&#x26;` and `&#x3C;`, as the RSS
+/// Best Practices Profile asks: readers that unescape RSS text twice then show `&` and `<`
+/// rather than guess at HTML, and the W3C validator gives no CharacterData warning. The
+/// `rss` crate has one escaping for all text, so this runs over its output; CDATA sections
+/// (the HTML fields) are copied as they are.
+fn hex_references_in_plain_text(xml: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8(xml).expect("the rss crate writes UTF-8");
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text.as_str();
+    let mut plain = false;
+    loop {
+        let next = rest.find('<').unwrap_or(rest.len());
+        let segment = &rest[..next];
+        if plain {
+            out.push_str(&segment.replace("&amp;", "&#x26;").replace("&lt;", "&#x3C;"));
+        } else {
+            out.push_str(segment);
+        }
+        rest = &rest[next..];
+        if rest.is_empty() {
+            return out.into_bytes();
+        }
+        let end = if rest.starts_with("<![CDATA[") {
+            rest.find("]]>").map_or(rest.len(), |e| e + 3)
+        } else {
+            rest.find('>').map_or(rest.len(), |e| e + 1)
+        };
+        let tag = &rest[..end];
+        plain = PLAIN_TEXT.iter().any(|name| {
+            tag.strip_prefix('<')
+                .and_then(|t| t.strip_prefix(name))
+                .is_some_and(|t| t.starts_with('>') || t.starts_with(' '))
+        });
+        out.push_str(tag);
+        rest = &rest[end..];
+    }
 }
 
 fn atom_link(rel: &str, href: String, mime: Option<&str>) -> Link {
@@ -169,4 +210,43 @@ pub(super) fn with_declaration(xml: Vec<u8>) -> Vec<u8> {
     out.extend_from_slice(DECLARATION);
     out.extend_from_slice(&xml);
     out
+}
+
+#[cfg(test)]
+mod plain_text_tests {
+    use super::hex_references_in_plain_text;
+
+    #[test]
+    fn plain_text_elements_use_hex_references_and_html_fields_are_left_alone() {
+        let xml = "<rss><channel><title>Lúa &amp; ngô &lt;b&gt;</title>\
+                   <description>&lt;p&gt;A &amp; B&lt;/p&gt;</description>\
+                   <item><category domain=\"x\">A &amp; B</category>\
+                   <content:encoded><![CDATA[<title>&amp;</title>]]></content:encoded>\
+                   <dc:creator>Lê &amp; Trần</dc:creator></item></channel></rss>";
+        let out = String::from_utf8(hex_references_in_plain_text(xml.as_bytes().to_vec())).unwrap();
+        assert!(
+            out.contains("<title>Lúa &#x26; ngô &#x3C;b&gt;</title>"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<description>&lt;p&gt;A &amp; B&lt;/p&gt;</description>"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<category domain=\"x\">A &#x26; B</category>"),
+            "{out}"
+        );
+        assert!(out.contains("<![CDATA[<title>&amp;</title>]]>"), "{out}");
+        assert!(
+            out.contains("<dc:creator>Lê &#x26; Trần</dc:creator>"),
+            "{out}"
+        );
+        // The text a parser reads back is unchanged.
+        let plain = out
+            .replace("content:encoded", "encoded")
+            .replace("dc:creator", "creator");
+        let doc = roxmltree::Document::parse(&plain).unwrap();
+        let title = doc.descendants().find(|n| n.has_tag_name("title")).unwrap();
+        assert_eq!(title.text(), Some("Lúa & ngô <b>"));
+    }
 }

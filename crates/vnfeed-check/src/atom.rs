@@ -7,7 +7,7 @@ use super::date;
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
 use super::xml::{self, ATOM_NS, XHTML_NS, XML_NS, attr_at, child, children, text, value_at};
-use super::{Rule, Sink, iri};
+use super::{Rule, Sink, iri, language};
 
 const FEED: &[&str] = &[
     "author",
@@ -38,6 +38,25 @@ const ENTRY: &[&str] = &[
     "title",
     "updated",
 ];
+/// atom:source holds the feed's metadata, without its entries.
+const SOURCE: &[&str] = &[
+    "author",
+    "category",
+    "contributor",
+    "generator",
+    "icon",
+    "id",
+    "link",
+    "logo",
+    "rights",
+    "subtitle",
+    "title",
+    "updated",
+];
+const PERSON: &[&str] = &["name", "uri", "email"];
+/// Elements whose value is a URI or a date, where the W3C validator refuses surrounding
+/// whitespace (UnexpectedWhitespace).
+const NO_WHITESPACE: &[&str] = &["id", "updated", "published", "icon", "logo", "uri"];
 /// Elements a feed or an entry may hold more than once; the rest appear at most once.
 const REPEATABLE: &[&str] = &["author", "category", "contributor", "link", "entry"];
 const ATOM: Option<&str> = Some(ATOM_NS);
@@ -52,6 +71,7 @@ pub fn check(root: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
             .map(str::to_string),
         language_hint: "add xml:lang=\"vi\" to <feed>",
         self_hint: "add <link rel=\"self\" href=\"…the feed's URL…\" type=\"application/atom+xml\"/>",
+        ids_may_repeat: true,
         ..Facts::default()
     };
     let refs = RelativeRefs::new();
@@ -113,6 +133,22 @@ fn common(
         }
     }
     links(node, label, facts, sink);
+    for category in children(node, ATOM, "category") {
+        self::category(category, sink);
+    }
+    if let Some(generator) = child(node, ATOM, "generator") {
+        if let Some(e) = generator.children().find(Node::is_element) {
+            sink.at(
+                e.range().start,
+                Rule::UnknownElement,
+                "<generator> holds text only",
+            );
+        }
+        if let Some(uri) = generator.attribute("uri") {
+            reference(attr_at(generator, "uri"), uri, "the generator uri", sink);
+        }
+    }
+    whitespace(node, sink);
     for name in ["updated", "published"] {
         if let Some(d) = child(node, ATOM, name) {
             rfc3339(d, facts, sink);
@@ -130,6 +166,10 @@ fn entry(
     xml::unknown_children(node, ATOM, ENTRY, "an Atom entry", sink);
     xml::once(node, ATOM, ENTRY, REPEATABLE, "<entry>", sink);
     common(node, "<entry>", refs, facts, sink);
+    if let Some(source) = child(node, ATOM, "source") {
+        xml::unknown_children(source, ATOM, SOURCE, "atom:source", sink);
+        xml::once(source, ATOM, SOURCE, REPEATABLE, "<source>", sink);
+    }
     let source_author = child(node, ATOM, "source").and_then(|s| child(s, ATOM, "author"));
     if !feed_has_author && child(node, ATOM, "author").is_none() && source_author.is_none() {
         sink.at(
@@ -167,6 +207,8 @@ fn entry(
 
 fn person(node: Node<'_, '_>, sink: &mut Sink<'_>) {
     let label = format!("<{}>", node.tag_name().name());
+    xml::unknown_children(node, ATOM, PERSON, "an Atom person construct", sink);
+    xml::once(node, ATOM, PERSON, &["name"], &label, sink);
     let names = children(node, ATOM, "name").count();
     if names != 1 {
         let why = if names == 0 {
@@ -184,7 +226,7 @@ fn person(node: Node<'_, '_>, sink: &mut Sink<'_>) {
         let value = text(email);
         let valid = value.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
-                && domain.contains('.')
+                && !domain.is_empty()
                 && !domain.contains('@')
                 && !value.contains(char::is_whitespace)
         });
@@ -201,6 +243,52 @@ fn person(node: Node<'_, '_>, sink: &mut Sink<'_>) {
     }
 }
 
+/// A category has a term; its scheme is an absolute IRI.
+fn category(node: Node<'_, '_>, sink: &mut Sink<'_>) {
+    if node.attribute("term").is_none() {
+        sink.at(
+            node.range().start,
+            Rule::AtomCategory,
+            "<category> has no term attribute",
+        );
+    }
+    if let Some(scheme) = node.attribute("scheme")
+        && let Err(why) = iri::absolute(scheme)
+    {
+        sink.at(
+            attr_at(node, "scheme"),
+            Rule::InvalidUrl,
+            format!("the category scheme must be an absolute IRI: {why}"),
+        );
+    }
+}
+
+/// Ids, dates and URIs with whitespace around them, which RFC 4287's grammar has no room for.
+fn whitespace(node: Node<'_, '_>, sink: &mut Sink<'_>) {
+    let people = ["author", "contributor"]
+        .into_iter()
+        .flat_map(|p| children(node, ATOM, p));
+    let holders = std::iter::once(node).chain(people);
+    for holder in holders {
+        for name in NO_WHITESPACE {
+            for element in children(holder, ATOM, name) {
+                let raw: String = element
+                    .children()
+                    .filter(Node::is_text)
+                    .filter_map(|t| t.text())
+                    .collect();
+                if !raw.is_empty() && raw.trim() != raw {
+                    sink.at(
+                        element.range().start,
+                        Rule::UnexpectedWhitespace,
+                        format!("<{name}> has whitespace around its value"),
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn links(node: Node<'_, '_>, label: &str, facts: &mut Facts, sink: &mut Sink<'_>) {
     let mut alternates: Vec<(Option<&str>, Option<&str>)> = Vec::new();
     for link in children(node, ATOM, "link") {
@@ -209,6 +297,29 @@ fn links(node: Node<'_, '_>, label: &str, facts: &mut Facts, sink: &mut Sink<'_>
             continue;
         };
         let at = attr_at(link, "href");
+        if let Some(kind) = link.attribute("type")
+            && !is_media_type(kind)
+        {
+            sink.at(
+                attr_at(link, "type"),
+                Rule::AtomLink,
+                format!("the link type \"{kind}\" is not a media type"),
+            );
+        }
+        if let Some(lang) = link.attribute("hreflang")
+            && let Err(why) = language::check(lang)
+        {
+            sink.at(attr_at(link, "hreflang"), Rule::InvalidLanguage, why);
+        }
+        if let Some(length) = link.attribute("length")
+            && length.parse::<u64>().is_err()
+        {
+            sink.at(
+                attr_at(link, "length"),
+                Rule::AtomLink,
+                format!("the link length is a number of bytes, not \"{length}\""),
+            );
+        }
         if reference(at, href, "the link href", sink) == Some(true) && !xml::has_base(link) {
             sink.at(
                 at,
@@ -281,6 +392,13 @@ fn content(node: Node<'_, '_>, entry: Node<'_, '_>, refs: &RelativeRefs, sink: &
         return;
     }
     let has_summary = child(entry, ATOM, "summary").is_some();
+    if is_construct && node.has_attribute("type") && node.has_attribute("src") {
+        sink.at(
+            attr_at(node, "type"),
+            Rule::AtomContent,
+            format!("<content> with src has a media type, not \"{kind}\""),
+        );
+    }
     if let Some(src) = node.attribute("src") {
         reference(attr_at(node, "src"), src, "the content src", sink);
         if node.has_children() {

@@ -133,7 +133,15 @@ pub fn rfc822(input: &str) -> Result<Rfc822, String> {
         [zone] => *zone,
         [zone, extra, ..] => return Err(format!("unexpected `{extra}` after the zone `{zone}`")),
     };
-    let (offset, zone) = rfc822_zone(zone_text)?;
+    if zone_text.bytes().all(|b| b.is_ascii_alphabetic())
+        && zone_text.bytes().any(|b| b.is_ascii_lowercase())
+    {
+        problems.push(format!(
+            "the zone `{zone_text}` should be written `{}`",
+            zone_text.to_ascii_uppercase()
+        ));
+    }
+    let (offset, zone) = rfc822_zone(&zone_text.to_ascii_uppercase())?;
     let date = NaiveDate::from_ymd_opt(year, month, day)
         .ok_or_else(|| format!("{day} {} {year} is not a date", MONTHS[month as usize - 1]))?;
     if let Some(i) = weekday {
@@ -161,8 +169,13 @@ fn weekday_name(w: Weekday) -> &'static str {
 fn strip_comments(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut depth = 0usize;
-    for c in s.chars() {
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
         match c {
+            // RFC 822 3.4.1: a backslash quotes the next character inside a comment.
+            '\\' if depth > 0 => {
+                chars.next();
+            }
             '(' => depth += 1,
             ')' if depth > 0 => {
                 depth -= 1;

@@ -40,6 +40,9 @@ pub struct Facts {
     pub self_hint: &'static str,
     pub dates: Vec<(usize, Stamp)>,
     pub items: Vec<Item>,
+    /// RSS guids and JSON Feed ids must be unique; an Atom id may repeat (RFC 4287 4.1.1:
+    /// not with the same updated, a SHOULD), so there a repeat is a warning.
+    pub ids_may_repeat: bool,
 }
 
 impl Facts {
@@ -111,6 +114,14 @@ fn identity(facts: &Facts, sink: &mut Sink<'_>) {
                         format!(
                             "`{id}` is also the id of the entry at line {line}, updated at another \
                              time: readers keep only one of them"
+                        ),
+                    ),
+                    _ if facts.ids_may_repeat => sink.at(
+                        *at,
+                        Rule::DuplicateItem,
+                        format!(
+                            "`{id}` is also the id of the entry at line {line}, with the same \
+                             updated time: RFC 4287 says an id SHOULD NOT repeat so"
                         ),
                     ),
                     _ => sink.at(

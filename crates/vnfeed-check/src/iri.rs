@@ -27,11 +27,123 @@ fn forbidden_character(s: &str) -> Option<String> {
     None
 }
 
+/// The syntax of the two schemes feeds use for ids, as the W3C validator reads them:
+/// `tag:` (RFC 4151) and `urn:` (RFC 8141, with `urn:uuid:` in RFC 4122's form).
+fn scheme_syntax(s: &str) -> Result<(), String> {
+    let scheme = s.split(':').next().unwrap_or("").to_ascii_lowercase();
+    match scheme.as_str() {
+        "tag" => tag(s).map_err(|why| format!("not a tag: URI (RFC 4151): {why}")),
+        "urn" => urn(s).map_err(|why| format!("not a URN (RFC 8141): {why}")),
+        _ => Ok(()),
+    }
+}
+
+/// `tag:authority,date:specific[#fragment]`; the authority an e-mail address or a domain
+/// name, in lower case; the date `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+fn tag(s: &str) -> Result<(), String> {
+    let rest = s
+        .strip_prefix("tag:")
+        .ok_or("the scheme is written `tag:`")?;
+    let (authority, rest) = rest
+        .split_once(',')
+        .ok_or("no `,` between the authority and the date")?;
+    let (local, domain) = match authority.split_once('@') {
+        Some((l, d)) => (Some(l), d),
+        None => (None, authority),
+    };
+    let lower = |t: &str, extra: &[u8]| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || extra.contains(&b))
+    };
+    if !local.is_none_or(|l| lower(l, b"-._")) || !lower(domain, b".-") {
+        return Err(format!(
+            "the authority `{authority}` is not a lower-case domain name or e-mail address"
+        ));
+    }
+    let (date, specific) = rest.split_once(':').ok_or("no `:` after the date")?;
+    let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+    let date_ok = match date.split('-').collect::<Vec<_>>().as_slice() {
+        [y] => digits(y, 4),
+        [y, m] => digits(y, 4) && digits(m, 2),
+        [y, m, d] => digits(y, 4) && digits(m, 2) && digits(d, 2),
+        _ => false,
+    };
+    if !date_ok {
+        return Err(format!(
+            "the date `{date}` is not YYYY, YYYY-MM or YYYY-MM-DD"
+        ));
+    }
+    let (specific, fragment) = specific.split_once('#').unwrap_or((specific, ""));
+    let allowed = |c: char| c.is_ascii_alphanumeric() || ";/?:@&=+$.-_!~*'()%,".contains(c);
+    match specific
+        .chars()
+        .chain(fragment.chars())
+        .find(|c| !allowed(*c))
+    {
+        Some(c) => Err(format!("`{c}` may not stand in its specific part")),
+        None => Ok(()),
+    }
+}
+
+/// `urn:NID:NSS`: a namespace id of 2 to 32 letters, digits and hyphens (not first), and a
+/// namespace-specific string of URI characters.
+fn urn(s: &str) -> Result<(), String> {
+    let rest = &s[4..];
+    let (nid, nss) = rest
+        .split_once(':')
+        .ok_or("no `:` after the namespace id")?;
+    let nid_ok = (2..=32).contains(&nid.len())
+        && nid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !nid.starts_with('-');
+    if !nid_ok {
+        return Err(format!("`{nid}` is not a namespace id"));
+    }
+    let bytes = nss.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            if !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+            {
+                return Err("a `%` not followed by two hex digits".into());
+            }
+            i += 3;
+            continue;
+        }
+        if !(b.is_ascii_alphanumeric() || b"()+,.:=@;$_!*'-".contains(&b)) {
+            return Err(format!(
+                "`{}` may not stand in its namespace-specific string",
+                nss[i..].chars().next().unwrap_or('?')
+            ));
+        }
+        i += 1;
+    }
+    if nss.is_empty() {
+        return Err("the namespace-specific string is empty".into());
+    }
+    if nid.eq_ignore_ascii_case("uuid") {
+        let groups: Vec<&str> = nss.split('-').collect();
+        let lengths = [8, 4, 4, 4, 12];
+        let uuid = groups.len() == 5
+            && groups
+                .iter()
+                .zip(lengths)
+                .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !uuid {
+            return Err(format!("`{nss}` is not a UUID (8-4-4-4-12 hex digits)"));
+        }
+    }
+    Ok(())
+}
+
 /// An absolute URL or IRI (`http://…`, `urn:uuid:…`, `tag:…`).
 pub fn absolute(s: &str) -> Result<url::Url, String> {
     if s.is_empty() {
         return Err("it is empty".into());
     }
+    scheme_syntax(s)?;
     if let Some(why) = forbidden_character(s) {
         return Err(format!("it contains {why}"));
     }
@@ -39,8 +151,10 @@ pub fn absolute(s: &str) -> Result<url::Url, String> {
         url::ParseError::RelativeUrlWithoutBase => "it is relative, not a full URL".to_string(),
         e => e.to_string(),
     })?;
-    if matches!(url.scheme(), "http" | "https") && !s[url.scheme().len() + 1..].starts_with("//") {
-        return Err("an http(s) URL needs `//` and a host".into());
+    if matches!(url.scheme(), "http" | "https" | "ftp")
+        && !s[url.scheme().len() + 1..].starts_with("//")
+    {
+        return Err(format!("an {}: URL needs `//` and a host", url.scheme()));
     }
     Ok(url)
 }
@@ -56,6 +170,7 @@ pub fn web_url(s: &str) -> Result<url::Url, String> {
 
 /// An IRI reference: absolute, or relative to a base. `Ok(true)` when relative.
 pub fn reference(s: &str) -> Result<bool, String> {
+    scheme_syntax(s)?;
     if let Some(why) = forbidden_character(s) {
         return Err(format!("it contains {why}"));
     }
@@ -91,8 +206,44 @@ mod tests {
         assert!(absolute("/feeds/all.rss").unwrap_err().contains("relative"));
         assert!(absolute("http://a/b c").unwrap_err().contains("` `"));
         assert!(absolute("http:/a/b").unwrap_err().contains("//"));
+        assert!(absolute("ftp://ftp.example.com/a").is_ok());
+        assert!(absolute("javascript:alert(1)").is_ok());
         assert!(absolute("http://a/%zz").unwrap_err().contains("%"));
-        assert!(web_url("urn:uuid:x").unwrap_err().contains("urn"));
+        assert!(web_url("urn:uuid:x").is_err());
+    }
+
+    #[test]
+    fn tag_and_urn_syntax() {
+        assert!(absolute("tag:baobientap.example,2024-05-01:bai-1#x").is_ok());
+        assert!(absolute("tag:toa-soan@baobientap.example,2024:a").is_ok());
+        assert!(
+            absolute("tag:baobientap.example,24:a")
+                .unwrap_err()
+                .contains("date")
+        );
+        assert!(
+            absolute("tag:BaoBienTap.example,2024:a")
+                .unwrap_err()
+                .contains("authority")
+        );
+        assert!(
+            absolute("tag:baobientap.example:a")
+                .unwrap_err()
+                .contains("`,`")
+        );
+        assert!(
+            absolute("tag:baobientap.example,2024:{a}")
+                .unwrap_err()
+                .contains("`{`")
+        );
+        assert!(absolute("urn:isbn:0451450523").is_ok());
+        assert!(absolute("urn:-x:1").unwrap_err().contains("namespace id"));
+        assert!(
+            absolute("urn:uuid:5cf86e70-4df0")
+                .unwrap_err()
+                .contains("UUID")
+        );
+        assert!(reference("urn:a/b:1").is_err());
     }
 
     #[test]

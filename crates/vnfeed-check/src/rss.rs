@@ -124,18 +124,19 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
     if let Some(ttl) = child(channel, None, "ttl") {
         integer(ttl, "<ttl>", u32::MAX, sink);
     }
+    for name in ["managingEditor", "webMaster"] {
+        if let Some(e) = child(channel, None, name) {
+            email(e, sink);
+        }
+    }
     if let Some(image) = child(channel, None, "image") {
-        for name in ["url", "link"] {
-            if let Some(u) = child(image, None, name) {
-                full_url(value_at(u), &text(u), &format!("image <{name}>"), sink);
-            }
-        }
-        if let Some(w) = child(image, None, "width") {
-            integer(w, "image <width>", 144, sink);
-        }
-        if let Some(h) = child(image, None, "height") {
-            integer(h, "image <height>", 400, sink);
-        }
+        self::image(image, sink);
+    }
+    if let Some(input) = child(channel, None, "textInput") {
+        text_input(input, sink);
+    }
+    if let Some(cloud) = child(channel, None, "cloud") {
+        self::cloud(cloud, sink);
     }
     for link in children(channel, Some(ATOM_NS), "link") {
         if link.attribute("rel") == Some("self")
@@ -156,7 +157,14 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
 
 fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut Sink<'_>) -> Item {
     xml::unknown_children(node, None, ITEM, "an RSS 2.0 item", sink);
-    xml::once(node, None, ITEM, &["category"], "<item>", sink);
+    xml::once(node, None, ITEM, &["category", "enclosure"], "<item>", sink);
+    for extra in children(node, None, "enclosure").skip(1) {
+        sink.at(
+            extra.range().start,
+            Rule::DuplicateEnclosure,
+            "<item> has more than one <enclosure>: many readers take only the first",
+        );
+    }
     let title = child(node, None, "title");
     let description = child(node, None, "description");
     if title.is_none() && description.is_none() {
@@ -168,6 +176,9 @@ fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut S
     }
     if let Some(t) = title {
         plain_text(t, "the item <title>", sink);
+    }
+    if let Some(a) = child(node, None, "author") {
+        email(a, sink);
     }
     let html_fields = description
         .into_iter()
@@ -221,6 +232,111 @@ fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut S
     }
 }
 
+const IMAGE: &[&str] = &["url", "title", "link", "width", "height", "description"];
+const TEXT_INPUT: &[&str] = &["title", "description", "name", "link"];
+const CLOUD: &[&str] = &["domain", "port", "path", "registerProcedure", "protocol"];
+
+/// The channel image: url, title and link required, each once; a size in range.
+fn image(image: Node<'_, '_>, sink: &mut Sink<'_>) {
+    xml::once(image, None, IMAGE, &[], "<image>", sink);
+    required(image, &["url", "title", "link"], "<image>", sink);
+    for name in ["url", "link"] {
+        if let Some(u) = child(image, None, name) {
+            full_url(value_at(u), &text(u), &format!("image <{name}>"), sink);
+        }
+    }
+    if let Some(w) = child(image, None, "width") {
+        integer(w, "image <width>", 144, sink);
+    }
+    if let Some(h) = child(image, None, "height") {
+        integer(h, "image <height>", 400, sink);
+    }
+}
+
+/// textInput: title, description, name and link, each exactly once.
+fn text_input(input: Node<'_, '_>, sink: &mut Sink<'_>) {
+    xml::once(input, None, TEXT_INPUT, &[], "<textInput>", sink);
+    required(input, TEXT_INPUT, "<textInput>", sink);
+    if let Some(l) = child(input, None, "link") {
+        full_url(value_at(l), &text(l), "textInput <link>", sink);
+    }
+}
+
+fn required(parent: Node<'_, '_>, names: &[&str], label: &str, sink: &mut Sink<'_>) {
+    for name in names {
+        if child(parent, None, name).is_none() {
+            sink.at(
+                parent.range().start,
+                Rule::RssMissingElement,
+                format!("{label} has no <{name}>"),
+            );
+        }
+    }
+}
+
+/// cloud: all five attributes, the port a whole number from 1 to 65535.
+fn cloud(cloud: Node<'_, '_>, sink: &mut Sink<'_>) {
+    for attr in CLOUD {
+        if cloud.attribute(*attr).is_none() {
+            sink.at(
+                cloud.range().start,
+                Rule::RssCloud,
+                format!("<cloud> has no {attr} attribute"),
+            );
+        }
+    }
+    if let Some(port) = cloud.attribute("port")
+        && !port.parse::<u16>().is_ok_and(|p| p > 0)
+    {
+        sink.at(
+            attr_at(cloud, "port"),
+            Rule::RssCloud,
+            format!("the cloud port is a whole number from 1 to 65535, not \"{port}\""),
+        );
+    }
+}
+
+/// managingEditor, webMaster and author: an e-mail address, optionally with the name in
+/// parentheses after it (`redaction@example.com (Tòa soạn)`). A bare name is an error; other
+/// spellings with an address are left alone, as the W3C validator only warns about them.
+fn email(node: Node<'_, '_>, sink: &mut Sink<'_>) {
+    let value = text(node);
+    if value.starts_with("mailto:") {
+        return;
+    }
+    let address = match value.strip_suffix(')').and_then(|v| v.split_once('(')) {
+        Some((address, _)) => address.trim(),
+        None if value.contains('@') => return,
+        None => value.as_str(),
+    };
+    if !is_addr_spec(address) {
+        sink.at(
+            value_at(node),
+            Rule::RssEmail,
+            format!(
+                "<{}> \"{value}\" is not an e-mail address (write `name@example.com (Name)`)",
+                node.tag_name().name()
+            ),
+        );
+    }
+}
+
+fn is_addr_spec(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-+.'!#$%&*/=?^`{|}~".contains(&b));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    local_ok && domain_ok
+}
+
 fn guid(g: Node<'_, '_>, sink: &mut Sink<'_>) -> (usize, String) {
     let value = text(g);
     let permalink = match g.attribute("isPermaLink") {
@@ -269,8 +385,10 @@ fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
     }
 }
 
+/// A full URL in any scheme: RSS 2.0 says "the URL", and the W3C validator takes ftp:,
+/// feed: or even javascript: there (an unregistered scheme is only a warning).
 fn full_url(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
-    if let Err(why) = iri::web_url(value) {
+    if let Err(why) = iri::absolute(value) {
         sink.at(
             at,
             Rule::InvalidUrl,
@@ -282,6 +400,11 @@ fn full_url(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
 fn integer(node: Node<'_, '_>, what: &str, max: u32, sink: &mut Sink<'_>) {
     let value = text(node);
     match value.parse::<u32>() {
+        Ok(0) => sink.at(
+            value_at(node),
+            Rule::RssInteger,
+            format!("{what} is a positive whole number, not 0"),
+        ),
         Ok(n) if n <= max => {}
         Ok(_) => sink.at(
             value_at(node),

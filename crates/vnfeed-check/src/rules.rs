@@ -69,18 +69,24 @@ rules! {
     // RSS 2.0.
     RssVersion = "rss-version", Error, "MissingAttribute version, InvalidValue",
         "<rss> must say version=\"2.0\"";
-    RssMissingElement = "rss-missing-element", Error, "MissingChannel, MissingElement",
-        "<channel> and its <title>, <link> and <description> are required";
+    RssMissingElement = "rss-missing-element", Error, "MissingElement, MissingTitle, MissingLink, MissingDescription",
+        "<channel> and its <title>, <link> and <description> are required; so are an image's url, title and link, and the four textInput elements";
     RssItemTitleOrDescription = "rss-item-title-or-description", Error, "ItemMustContainTitleOrDescription",
         "an item needs a title or a description";
     RssGuidPermalink = "rss-guid-permalink", Error, "InvalidPermalink, InvalidHttpGUID, InvalidBooleanAttribute",
         "a guid is a full URL unless isPermaLink=\"false\"; isPermaLink is true or false";
     RssEnclosure = "rss-enclosure", Error, "MissingAttribute, InvalidIntegerAttribute",
         "<enclosure> needs url, length (an integer) and type";
-    RssInteger = "rss-integer", Error, "InvalidInteger, InvalidWidth, InvalidHeight",
-        "<ttl> is a whole number of minutes; image width at most 144, height at most 400";
+    RssInteger = "rss-integer", Error, "InvalidInteger, InvalidPositiveInteger, InvalidWidth, InvalidHeight",
+        "<ttl> is a positive whole number of minutes; image width 1 to 144, height 1 to 400";
+    RssCloud = "rss-cloud", Error, "MissingAttribute, InvalidIntegerAttribute",
+        "<cloud> has domain, port, path, registerProcedure and protocol; the port is 1 to 65535";
+    RssEmail = "rss-email", Error, "InvalidContact",
+        "managingEditor, webMaster and item author are e-mail addresses (`a@example.com (Name)`)";
     UnknownElement = "unknown-element", Error, "UndefinedElement",
         "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace)";
+    DuplicateEnclosure = "duplicate-enclosure", Warning, "DuplicateEnclosure",
+        "an RSS item with more than one enclosure, which RSS 2.0 leaves unclear";
     DuplicateElement = "duplicate-element", Error, "DuplicateElement",
         "an element or JSON member that may appear once appears again";
     DateRfc822 = "date-rfc822", Error, "InvalidRFC2822Date, IncorrectDOW",
@@ -98,8 +104,12 @@ rules! {
         "an entry has an author, or the feed does";
     AtomPerson = "atom-person", Error, "MissingElement name, InvalidAddrSpec",
         "an author or contributor has exactly one name; email is an address";
-    AtomLink = "atom-link", Error, "MissingHref, DuplicateAtomLink",
-        "a link has an href; one alternate link per type and hreflang";
+    AtomLink = "atom-link", Error, "MissingHref, DuplicateAtomLink, InvalidMIMEType, InvalidNonNegativeInteger",
+        "a link has an href; one alternate link per type and hreflang; type is a media type, length a number";
+    AtomCategory = "atom-category", Error, "MissingAttribute term",
+        "an Atom category has a term";
+    UnexpectedWhitespace = "unexpected-whitespace", Error, "UnexpectedWhitespace",
+        "no whitespace around an Atom id, date, icon, logo or person uri";
     AtomContentOrAlternate = "atom-content-or-alternate", Error, "MissingContentOrAlternate",
         "an entry without content has a rel=\"alternate\" link";
     AtomText = "atom-text", Error, "InvalidTextType, MissingXhtmlDiv, NotEscaped",
@@ -108,12 +118,12 @@ rules! {
         "content: a valid type; empty when it has src; a summary when it has src or is binary";
     DateRfc3339 = "date-rfc3339", Error, "InvalidRFC3339Date",
         "Atom and JSON Feed dates are RFC 3339 date-times (upper-case T and Z, seconds, an offset)";
-    InvalidUrl = "invalid-url", Error, "InvalidFullLink, InvalidURLAttribute, InvalidIRI, InvalidURI, InvalidUriChar",
+    InvalidUrl = "invalid-url", Error, "InvalidFullLink, InvalidURLAttribute, InvalidIRI, InvalidURI, InvalidUriChar, UriNotIri, InvalidTAG, InvalidURN, InvalidUUID",
         "URLs that must be absolute are; IRIs and IRI references are well-formed";
     InvalidLanguage = "invalid-language", Error, "InvalidLanguage",
         "a language is an ISO 639 code with optional subtags (`vi`, `vi-VN`; not `vn`)";
-    DuplicateId = "duplicate-id", Error, "DuplicateValue (guid), DuplicateEntries",
-        "items do not share a guid / id (Atom: not with the same atom:updated either)";
+    DuplicateId = "duplicate-id", Error, "DuplicateValue (guid)",
+        "RSS items and JSON Feed items do not share a guid / id";
     // JSON Feed 1.1.
     JsonVersion = "json-version", Error, "",
         "version is https://jsonfeed.org/version/1.1 (or /1)";
@@ -137,7 +147,7 @@ rules! {
     MissingLanguage = "missing-language", Warning, "",
         "the feed says its language (<language>, xml:lang, language)";
     DuplicateItem = "duplicate-item", Warning, "DuplicateEntries",
-        "two items with the same link, or the same title and date, or one Atom id at two updated times";
+        "two items with the same link, or the same title and date, or two Atom entries with one id";
     RelativeLink = "relative-link", Warning, "ContainsRelRef",
         "relative URLs in HTML content, or Atom hrefs with no xml:base to resolve them";
     HtmlInText = "html-in-text", Warning, "ContainsHTML, ContainsUndeclaredHTML",
