@@ -7,7 +7,9 @@
 //! Every finding carries the line and column it is about; the rule table is in `rules`.
 
 mod atom;
+pub mod client;
 mod date;
+mod discover;
 mod feed;
 mod html;
 pub mod http;
@@ -17,12 +19,16 @@ mod language;
 pub mod output;
 mod rss;
 pub mod rules;
+pub mod site;
 mod xml;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use client::Client;
+pub use http::{check_url, check_url_with};
 pub use rules::{Rule, Severity};
+pub use site::{Walk, check_input};
 
 /// One problem, where it is. `line` and `column` are 1-based (columns count characters);
 /// both are 0 for findings about the HTTP exchange or the input as a whole.
@@ -68,6 +74,21 @@ pub enum FeedFormat {
     JsonFeed,
 }
 
+/// `line:column: severity code: message`, on one line.
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: {} {}: {}",
+            self.line,
+            self.column,
+            self.severity.as_str(),
+            self.rule.code(),
+            self.message.replace('\n', " ")
+        )
+    }
+}
+
 /// What the checker needs beyond the bytes.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -84,6 +105,12 @@ impl Options {
             location: None,
         }
     }
+
+    /// The same options, for a document fetched from `location`.
+    pub fn located(mut self, location: &str) -> Options {
+        self.location = Some(location.to_string());
+        self
+    }
 }
 
 /// The findings for one input (a file, standard input or a URL).
@@ -93,9 +120,40 @@ pub struct Report {
     pub source: String,
     pub format: Option<FeedFormat>,
     pub findings: Vec<Finding>,
+    /// For a URL, the redirects followed to reach the document (permanent ones are also
+    /// `http-redirect` findings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<client::Redirect>,
 }
 
 impl Report {
+    /// A report with no findings yet.
+    pub fn new(source: &str) -> Report {
+        Report {
+            source: source.to_string(),
+            format: None,
+            findings: Vec::new(),
+            redirects: Vec::new(),
+        }
+    }
+
+    /// A report whose input could not be checked at all.
+    pub fn failed(source: &str, rule: Rule, message: impl Into<String>) -> Report {
+        let mut report = Report::new(source);
+        report.findings.push(Finding::global(rule, message));
+        report
+    }
+
+    /// No errors (warnings allowed): what `vnfeed check` exits 0 for.
+    pub fn is_valid(&self) -> bool {
+        self.errors() == 0
+    }
+
+    /// No finding at all, warnings included: what `vnfeed check --strict` exits 0 for.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+
     pub fn errors(&self) -> usize {
         self.count(Severity::Error)
     }
@@ -112,10 +170,21 @@ impl Report {
     }
 
     /// Puts findings in document order, HTTP findings first, so output is stable.
-    fn sort(&mut self) {
+    pub(crate) fn sort(&mut self) {
         self.findings.sort_by(|a, b| {
             (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message))
         });
+    }
+}
+
+/// One line per finding, `source:line:column: severity code: message`, as `vnfeed check`
+/// prints them.
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for finding in &self.findings {
+            writeln!(f, "{}:{finding}", self.source)?;
+        }
+        Ok(())
     }
 }
 
@@ -143,11 +212,9 @@ pub fn check_document(bytes: &[u8], options: &Options) -> Checked {
 /// Checks a document read from `source` (a path, `-`, or anything else for the label).
 pub fn check_bytes(source: &str, bytes: &[u8], options: &Options) -> Report {
     let checked = check_document(bytes, options);
-    let mut report = Report {
-        source: source.to_string(),
-        format: checked.format,
-        findings: checked.findings,
-    };
+    let mut report = Report::new(source);
+    report.format = checked.format;
+    report.findings = checked.findings;
     report.sort();
     report
 }
@@ -163,14 +230,7 @@ pub fn check_file(path: &str, options: &Options) -> Report {
     };
     match read {
         Ok(bytes) => check_bytes(path, &bytes, options),
-        Err(e) => Report {
-            source: path.to_string(),
-            format: None,
-            findings: vec![Finding::global(
-                Rule::Unreadable,
-                format!("cannot read {path}: {e}"),
-            )],
-        },
+        Err(e) => Report::failed(path, Rule::Unreadable, format!("cannot read {path}: {e}")),
     }
 }
 

@@ -38,21 +38,7 @@ impl Verdict {
 
 /// One line per finding, in report order.
 pub fn text(reports: &[Report]) -> String {
-    let mut out = String::new();
-    for report in reports {
-        for f in &report.findings {
-            out.push_str(&format!(
-                "{}:{}:{}: {} {}: {}\n",
-                report.source,
-                f.line,
-                f.column,
-                f.severity.as_str(),
-                f.rule.code(),
-                f.message.replace('\n', " ")
-            ));
-        }
-    }
-    out
+    reports.iter().map(Report::to_string).collect()
 }
 
 /// `[{"source", "format", "errors", "warnings", "findings": [{line, column, severity, code,
