@@ -1,5 +1,14 @@
 //! How reports are shown: one line per finding for people and scripts
-//! (`path:line:col: severity code: message`), or JSON for tools; and the exit verdict.
+//! (`path:line:col: severity code: message`), JSON for tools, and the formats CI systems
+//! read (SARIF, JUnit, GitHub annotations); and the exit verdict.
+
+mod github;
+mod junit;
+mod sarif;
+
+pub use github::github;
+pub use junit::junit;
+pub use sarif::sarif;
 
 use serde::Serialize;
 
