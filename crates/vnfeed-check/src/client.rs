@@ -356,25 +356,34 @@ fn parse(url: &str) -> Result<Url, FetchError> {
 /// A certificate problem is told apart from other failures, since its fix is different
 /// (renew the certificate, send the chain, or trust a private CA).
 fn connect_error(url: &Url, e: &hyper_util::client::legacy::Error) -> FetchError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        let tls = s.downcast_ref::<rustls::Error>().or_else(|| {
-            s.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        });
-        if let Some(rustls::Error::InvalidCertificate(why)) = tls {
-            return FetchError::Certificate {
-                url: url.to_string(),
-                reason: certificate_reason(why),
-            };
+    match rustls_error(e) {
+        Some(rustls::Error::InvalidCertificate(why)) => FetchError::Certificate {
+            url: url.to_string(),
+            reason: certificate_reason(why),
+        },
+        _ => FetchError::Connect {
+            url: url.to_string(),
+            reason: chain(e),
+        },
+    }
+}
+
+/// The TLS error under `e`, if any: hyper-rustls wraps it in an `io::Error` inside another,
+/// and `io::Error::source` skips the error it wraps, so each is unwrapped by hand.
+fn rustls_error<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    if let Some(inner) = e
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        let inner: &(dyn std::error::Error + 'static) = inner;
+        if let Some(tls) = rustls_error(inner) {
+            return Some(tls);
         }
-        source = s.source();
     }
-    FetchError::Connect {
-        url: url.to_string(),
-        reason: chain(e),
-    }
+    e.source().and_then(rustls_error)
 }
 
 fn certificate_reason(why: &rustls::CertificateError) -> String {
