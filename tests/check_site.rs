@@ -57,7 +57,7 @@ async fn follow_walks_every_page_and_archive_within_the_bound() {
     let server = TestServer::start(&backend, &["--limit", "2"]).await;
     let start = format!("{}/feeds/all.atom", server.url);
     let plain = walk(&start, Walk::DEFAULT).await;
-    assert_eq!(sources(&plain.reports), [start.clone()]);
+    assert_eq!(sources(&plain.reports), std::slice::from_ref(&start));
     let walked = walk(
         &start,
         Walk {

@@ -4,7 +4,7 @@
 //! prints the findings for the feed this file renders; `cargo test --example feed_in_tests`
 //! runs the tests.)
 
-use vnfeed_check::{Options, Rule, check_bytes};
+use vnfeed_check::{Options, check_bytes};
 
 /// Stands for the code under test: a tiny RSS renderer.
 fn render_rss(title: &str, items: &[(&str, &str)]) -> String {
@@ -38,6 +38,7 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vnfeed_check::Rule;
 
     #[test]
     fn the_rendered_feed_is_valid() {
