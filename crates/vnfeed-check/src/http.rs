@@ -110,7 +110,11 @@ async fn fetch_into(
                 Rule::HttpGzipInvalid,
                 format!("the server sent Content-Encoding: {coding} to a request that accepted only identity"),
             ));
-            gunzip(&raw).map(Bytes::from).unwrap_or(raw)
+            let cap = client.limits().max_body;
+            gunzip(&raw, cap)
+                .filter(|plain| plain.len() <= cap)
+                .map(Bytes::from)
+                .unwrap_or(raw)
         }
     };
     check.content_type = header(&headers, CONTENT_TYPE).map(|v| {
@@ -306,7 +310,9 @@ async fn compression(
             ));
             return Ok(());
         }
-        Some("gzip" | "x-gzip") => match gunzip(&body) {
+        // Decompressing one byte past the identity body is enough to tell them apart, and
+        // keeps a gzip bomb from filling memory.
+        Some("gzip" | "x-gzip") => match gunzip(&body, identity.len()) {
             Some(plain) if plain == identity => {}
             Some(_) => out.push(Finding::global(
                 Rule::HttpGzipInvalid,
@@ -340,9 +346,12 @@ async fn compression(
     Ok(())
 }
 
-fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
+/// Decompresses at most `limit + 1` bytes, so a body that inflates past the limit is seen
+/// as such without being inflated whole.
+fn gunzip(bytes: &[u8], limit: usize) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(bytes)
+        .take(limit as u64 + 1)
         .read_to_end(&mut out)
         .ok()?;
     Some(out)
