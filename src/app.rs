@@ -54,6 +54,8 @@ pub enum AppError {
     Media(#[from] MediaError),
     #[error(transparent)]
     Descriptors(#[from] crate::descriptors::DescriptorError),
+    #[error(transparent)]
+    CheckClient(#[from] check::client::ClientError),
 }
 
 /// The store and the feed definitions, opened and validated.
@@ -336,22 +338,43 @@ pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
     Ok(docs.render(&feed, &doc, args.format))
 }
 
-/// Checks every input (URLs over HTTP, files, `-`), prints the findings to stdout and a
-/// summary to stderr, and says how the run went.
+/// Checks every input (URLs over http or https, files, `-`) and what it leads to (an HTML
+/// page's feeds, an OPML list's, with `--follow` their pages and archives), prints the
+/// findings to stdout in the chosen format and a summary to stderr, and says how the run went.
 pub async fn check(args: CheckArgs) -> Result<Verdict, AppError> {
     let options = check::Options::at(Utc::now());
+    let limits = check::client::Limits {
+        timeout: Duration::from_secs(args.timeout),
+        max_body: usize::try_from(args.max_bytes).unwrap_or(usize::MAX),
+        ..check::client::Limits::DEFAULT
+    };
+    let client = match &args.ca_file {
+        Some(path) => check::Client::with_ca_file(limits, path),
+        None => check::Client::new(limits),
+    }?;
+    let walk = check::Walk {
+        follow: args.follow,
+        max_documents: args.max_documents,
+        concurrency: args.concurrency,
+    };
     let mut reports = Vec::with_capacity(args.inputs.len());
     for input in &args.inputs {
-        let report = if input.contains("://") {
-            check::http::check_url(input, &options).await
-        } else {
-            check::check_file(input, &options)
-        };
-        reports.push(report);
+        let walked = check::check_input(&client, input, &walk, &options).await;
+        if walked.not_checked > 0 {
+            eprintln!(
+                "{input}: stopped after {} documents (--max-documents); {} more not checked",
+                walked.reports.len(),
+                walked.not_checked
+            );
+        }
+        reports.extend(walked.reports);
     }
     let printed = match args.format {
         CheckOutput::Text => check::output::text(&reports),
         CheckOutput::Json => check::output::json(&reports),
+        CheckOutput::Sarif => check::output::sarif(&reports),
+        CheckOutput::Junit => check::output::junit(&reports, args.strict),
+        CheckOutput::Github => check::output::github(&reports),
     };
     use std::io::Write;
     std::io::stdout()

@@ -322,7 +322,8 @@ impl std::fmt::Display for StoreLocation {
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// Files, `-` for standard input, or http:// URLs.
+    /// Files, `-` for standard input, http:// or https:// URLs of feeds, of HTML pages (their
+    /// `<link rel="alternate">` feeds are checked) or of OPML lists (every `xmlUrl`).
     #[arg(required = true)]
     pub inputs: Vec<String>,
     /// How to print findings.
@@ -331,6 +332,26 @@ pub struct CheckArgs {
     /// Fail (exit 2) on warnings too, when there are no errors.
     #[arg(long)]
     pub strict: bool,
+    /// Also check every page (`rel="next"`) and archive (`rel="prev-archive"`, RFC 5005)
+    /// each feed links to.
+    #[arg(long)]
+    pub follow: bool,
+    /// The most documents checked for one input (pages, archives, a page's or a list's feeds).
+    #[arg(long, default_value_t = vnfeed_check::Walk::DEFAULT.max_documents, value_parser = parse_limit)]
+    pub max_documents: usize,
+    /// The most fetches at once (an OPML list's feeds, a page's feeds).
+    #[arg(long, default_value_t = vnfeed_check::Walk::DEFAULT.concurrency, value_parser = parse_limit)]
+    pub concurrency: usize,
+    /// PEM file of CA certificates to trust for https, besides the built-in roots.
+    #[arg(long, env = "VNFEED_CHECK_CA")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Seconds one fetch may take, redirects included.
+    #[arg(long, default_value_t = vnfeed_check::client::Limits::DEFAULT.timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+    /// The largest body one fetch downloads (`1048576`, `512KiB`, `16MiB`); a larger one is
+    /// an `http-fetch` error.
+    #[arg(long, default_value = "16MiB", value_parser = parse_size)]
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -339,6 +360,12 @@ pub enum CheckOutput {
     Text,
     /// One JSON array of reports, for tools.
     Json,
+    /// A SARIF 2.1.0 log, for code-scanning uploads.
+    Sarif,
+    /// JUnit XML: a testcase per document, a failure per error.
+    Junit,
+    /// GitHub Actions annotations: `::error file=…,line=…,col=…::message`.
+    Github,
 }
 
 fn parse_limit(s: &str) -> Result<usize, String> {

@@ -267,8 +267,8 @@ impl Default for Behaviour {
     }
 }
 
-/// Serves the clean RSS feed (with its self link pointing here) at /feed.rss, one request
-/// per connection, until the test ends.
+/// Serves the clean RSS feed (with its self link pointing here) at /feed.rss, and a
+/// permanent redirect to it at /old.rss, one request per connection, until the test ends.
 async fn misbehaving_server(behaviour: Behaviour) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/feed.rss", listener.local_addr().unwrap());
@@ -292,6 +292,13 @@ async fn misbehaving_server(behaviour: Behaviour) -> String {
                     }
                 }
                 let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                if head.starts_with("get /old.rss ") {
+                    let moved = "HTTP/1.1 301 Moved Permanently\r\nLocation: /feed.rss\r\n\
+                                 Content-Length: 0\r\nConnection: close\r\n\r\n";
+                    let _ = stream.write_all(moved.as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                    return;
+                }
                 let has = |h: &str| head.lines().any(|l| l.starts_with(h));
                 let conditional = has("if-none-match:") || has("if-modified-since:");
                 let wants_gzip = head
@@ -412,19 +419,29 @@ async fn each_http_rule_is_caught_by_a_server_that_breaks_it() {
         .unwrap();
     for url in [
         format!("http://{closed}/feed.rss"),
-        "https://baothunghiem.example/feed.rss".to_string(),
+        format!("ftp://{closed}/feed.rss"),
     ] {
         let report = check::http::check_url(&url, &Options::at(now())).await;
         let codes: Vec<&str> = report.findings.iter().map(|f| f.rule.code()).collect();
         assert_eq!(codes, ["http-fetch"], "{url}: {:?}", report.findings);
         seen.insert("http-fetch".to_string());
     }
-    let https = check::http::check_url("https://baothunghiem.example/", &Options::at(now())).await;
-    assert!(
-        https.findings[0].message.contains("https is not supported"),
-        "{:?}",
-        https.findings
+    // A permanent redirect: followed, the feed checked at its new URL (so its self link
+    // matches), and one warning to update the subscription.
+    let feed = misbehaving_server(Behaviour::default()).await;
+    let old = feed.replace("/feed.rss", "/old.rss");
+    let moved = check::http::check_url(&old, &Options::at(now())).await;
+    let codes: Vec<&str> = moved.findings.iter().map(|f| f.rule.code()).collect();
+    assert_eq!(codes, ["http-redirect"], "{:?}", moved.findings);
+    assert_eq!(
+        moved.findings[0].message,
+        format!(
+            "{old} answered 301 Moved Permanently to {feed}: update the subscription to the new URL"
+        )
     );
+    assert_eq!(moved.redirects.len(), 1);
+    assert_eq!(moved.redirects[0].to, feed);
+    seen.insert("http-redirect".to_string());
     let untested: Vec<&str> = Rule::ALL
         .iter()
         .filter(|r| r.is_http() && !seen.contains(r.code()))

@@ -1,126 +1,107 @@
-//! The HTTP side of a feed URL: status, Content-Type and charset, validators, whether a
-//! conditional GET really answers 304, and whether gzip is honoured. Plain http only:
-//! this build has no TLS library, and says so rather than fail obscurely.
+//! The HTTP side of a feed URL: redirects, status, Content-Type and charset, validators,
+//! whether a conditional GET really answers 304, and whether gzip is honoured. The fetching
+//! itself (TLS, redirects, time and size limits) is `client`'s.
 
 use std::io::Read;
-use std::time::Duration;
 
-use reqwest::StatusCode;
-use reqwest::header::{
-    ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE,
-    IF_NONE_MATCH, LAST_MODIFIED, VARY,
+use bytes::Bytes;
+use http::StatusCode;
+use http::header::{
+    ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, ETAG, HeaderMap, HeaderName,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, VARY,
 };
 
+use super::client::{Client, Fetched, Limits};
 use super::{FeedFormat, Finding, Options, Report, Rule, check_document};
 
 const ACCEPT_FEEDS: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
                             application/xml;q=0.9, application/json;q=0.9, text/xml;q=0.8, */*;q=0.1";
 
-/// Fetches `url` and checks the exchange and the document.
+/// Fetches `url` with a client of default limits and checks the exchange and the document.
 pub async fn check_url(url: &str, options: &Options) -> Report {
-    let mut report = Report {
-        source: url.to_string(),
-        format: None,
-        findings: Vec::new(),
+    match Client::new(Limits::DEFAULT) {
+        Ok(client) => check_url_with(&client, url, options).await,
+        Err(e) => Report::failed(url, Rule::HttpFetch, e.to_string()),
+    }
+}
+
+/// Fetches `url` with `client` and checks the exchange and the document.
+pub async fn check_url_with(client: &Client, url: &str, options: &Options) -> Report {
+    fetch_and_check(client, url, options).await.report
+}
+
+/// What a URL turned out to hold, with the body when it was not a feed, so the caller can
+/// look inside an HTML page or an OPML list, or follow a feed's paging links.
+pub(crate) struct UrlCheck {
+    pub report: Report,
+    /// The body as checked (after any decoding), when there was one.
+    pub body: Option<Bytes>,
+    /// The Content-Type's essence, lower-cased.
+    pub content_type: Option<String>,
+    /// The URL the body came from, after redirects.
+    pub final_url: Option<String>,
+}
+
+pub(crate) async fn fetch_and_check(client: &Client, url: &str, options: &Options) -> UrlCheck {
+    let mut check = UrlCheck {
+        report: Report::new(url),
+        body: None,
+        content_type: None,
+        final_url: None,
     };
-    match fetch_and_check(url, options, &mut report).await {
-        Ok(()) => {}
-        Err(why) => report.findings.push(Finding::global(Rule::HttpFetch, why)),
+    if let Err(why) = fetch_into(client, url, options, &mut check).await {
+        check
+            .report
+            .findings
+            .push(Finding::global(Rule::HttpFetch, why));
     }
-    report.sort();
-    report
-}
-
-fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .user_agent(concat!("vnfeed-check/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| format!("cannot start an HTTP client: {e}"))
-}
-
-/// An error with its causes, since reqwest's own message is often just "error sending request".
-fn describe(e: &reqwest::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        out.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    out
-}
-
-/// One response, read whole, and the URL it finally came from (after redirects).
-struct Fetched {
-    url: reqwest::Url,
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
+    check.report.sort();
+    check
 }
 
 async fn get(
-    client: &reqwest::Client,
-    url: &reqwest::Url,
-    headers: &[(reqwest::header::HeaderName, &str)],
+    client: &Client,
+    url: &str,
+    headers: &[(HeaderName, &str)],
 ) -> Result<Fetched, String> {
-    let mut request = client.get(url.clone()).header(ACCEPT, ACCEPT_FEEDS);
-    for (name, value) in headers {
-        request = request.header(name, *value);
-    }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| format!("GET {url}: {}", describe(&e)))?;
-    let (final_url, status, headers) = (
-        response.url().clone(),
-        response.status(),
-        response.headers().clone(),
-    );
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| format!("GET {url}: reading the body: {}", describe(&e)))?;
-    Ok(Fetched {
-        url: final_url,
-        status,
-        headers,
-        body: body.to_vec(),
-    })
+    let mut all = vec![(ACCEPT, ACCEPT_FEEDS)];
+    all.extend(headers.iter().cloned());
+    client.get(url, &all).await.map_err(|e| e.to_string())
 }
 
-async fn fetch_and_check(url: &str, options: &Options, report: &mut Report) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
-    match parsed.scheme() {
-        "http" => {}
-        "https" => {
-            return Err(
-                "https is not supported: this build of vnfeed check speaks plain http only \
-                        (no TLS library); download the feed and check the file"
-                    .into(),
-            );
-        }
-        other => {
-            return Err(format!(
-                "`{other}:` URLs cannot be fetched; use http:// or a file path"
-            ));
-        }
-    }
-    let client = client()?;
+async fn fetch_into(
+    client: &Client,
+    url: &str,
+    options: &Options,
+    check: &mut UrlCheck,
+) -> Result<(), String> {
     let Fetched {
         url: location,
         status,
         headers,
         body: raw,
-    } = get(&client, &parsed, &[(ACCEPT_ENCODING, "identity")]).await?;
+        redirects,
+    } = get(client, url, &[(ACCEPT_ENCODING, "identity")]).await?;
+    let mut http = Vec::new();
+    for redirect in redirects.iter().filter(|r| r.is_permanent()) {
+        http.push(Finding::global(
+            Rule::HttpRedirect,
+            format!(
+                "{} answered {} to {}: update the subscription to the new URL",
+                redirect.from, redirect.status, redirect.to
+            ),
+        ));
+    }
+    check.report.redirects = redirects;
+    check.final_url = Some(location.to_string());
     if status != StatusCode::OK {
-        report.findings.push(Finding::global(
+        check.report.findings.extend(http);
+        check.report.findings.push(Finding::global(
             Rule::HttpStatus,
             format!("the server answered {status} (a feed answers 200 OK)"),
         ));
         return Ok(());
     }
-    let mut http = Vec::new();
     let body = match header(&headers, CONTENT_ENCODING) {
         None => raw,
         Some(coding) if coding.eq_ignore_ascii_case("identity") => raw,
@@ -129,24 +110,39 @@ async fn fetch_and_check(url: &str, options: &Options, report: &mut Report) -> R
                 Rule::HttpGzipInvalid,
                 format!("the server sent Content-Encoding: {coding} to a request that accepted only identity"),
             ));
-            gunzip(&raw).unwrap_or(raw)
+            let cap = client.limits().max_body;
+            gunzip(&raw, cap)
+                .filter(|plain| plain.len() <= cap)
+                .map(Bytes::from)
+                .unwrap_or(raw)
         }
     };
+    check.content_type = header(&headers, CONTENT_TYPE).map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    check.body = Some(body.clone());
     let document_options = Options {
         now: options.now,
         location: Some(location.to_string()),
     };
     let checked = check_document(&body, &document_options);
-    report.format = checked.format;
-    report.findings.extend(checked.findings);
+    check.report.format = checked.format;
+    check.report.findings.extend(checked.findings);
     content_type(&headers, checked.format, checked.encoding, &mut http);
-    validators(&client, &location, &headers, &mut http).await?;
-    compression(&client, &location, &body, &mut http).await?;
-    report.findings.extend(http);
+    if checked.format.is_some() {
+        // Only a feed is worth the extra requests; a web page or a list of feeds is looked into instead.
+        validators(client, location.as_str(), &headers, &mut http).await?;
+        compression(client, location.as_str(), &body, &mut http).await?;
+    }
+    check.report.findings.extend(http);
     Ok(())
 }
 
-fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+fn header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
     headers
         .get(name)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
@@ -235,8 +231,8 @@ fn content_type(
 }
 
 async fn validators(
-    client: &reqwest::Client,
-    url: &reqwest::Url,
+    client: &Client,
+    url: &str,
     headers: &HeaderMap,
     out: &mut Vec<Finding>,
 ) -> Result<(), String> {
@@ -287,8 +283,8 @@ async fn validators(
 }
 
 async fn compression(
-    client: &reqwest::Client,
-    url: &reqwest::Url,
+    client: &Client,
+    url: &str,
     identity: &[u8],
     out: &mut Vec<Finding>,
 ) -> Result<(), String> {
@@ -314,7 +310,9 @@ async fn compression(
             ));
             return Ok(());
         }
-        Some("gzip" | "x-gzip") => match gunzip(&body) {
+        // Decompressing one byte past the identity body is enough to tell them apart, and
+        // keeps a gzip bomb from filling memory.
+        Some("gzip" | "x-gzip") => match gunzip(&body, identity.len()) {
             Some(plain) if plain == identity => {}
             Some(_) => out.push(Finding::global(
                 Rule::HttpGzipInvalid,
@@ -348,9 +346,12 @@ async fn compression(
     Ok(())
 }
 
-fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
+/// Decompresses at most `limit + 1` bytes, so a body that inflates past the limit is seen
+/// as such without being inflated whole.
+fn gunzip(bytes: &[u8], limit: usize) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(bytes)
+        .take(limit as u64 + 1)
         .read_to_end(&mut out)
         .ok()?;
     Some(out)

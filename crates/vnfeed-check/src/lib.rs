@@ -1,13 +1,77 @@
-//! vnfeed-check, the library behind `vnfeed check`: a validator for RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents, and for
-//! the HTTP side of a feed URL. Offline and deterministic: the clock is an argument.
+//! vnfeed-check, the library behind `vnfeed check`: a validator for RSS 2.0, Atom 1.0 and
+//! JSON Feed 1.1 documents, and for the HTTP side of a feed URL. The document checks are
+//! offline and deterministic: the clock is an argument.
 //!
 //! The document is decoded and parsed once (`xml` with positions, or `json_feed`), each
 //! format's module checks its spec's rules and gathers the format-neutral `feed::Facts`,
 //! and `feed` applies the rules every format shares (self link, ids, dates, language).
-//! Every finding carries the line and column it is about; the rule table is in `rules`.
+//! Every finding carries the line and column it is about; the rule table is in [`rules`]
+//! (and in docs/check-rules.md). Fetching is [`client`]'s; walking what a page, an OPML list
+//! or a feed's paging links lead to is [`site`]'s; printing is [`output`]'s.
+//!
+//! # Checking bytes, a file or a URL
+//!
+//! ```
+//! use vnfeed_check::{Options, Rule, Severity, check_bytes};
+//!
+//! let feed = r#"<?xml version="1.0" encoding="utf-8"?>
+//! <rss version="2.0"><channel>
+//!   <title>Tin nhanh</title>
+//!   <link>https://bao.example/</link>
+//!   <description>Tin trong ngày</description>
+//!   <ttl>nửa giờ</ttl>
+//! </channel></rss>"#;
+//! let now = "2025-06-01T00:00:00Z".parse().unwrap();
+//! let report = check_bytes("tin-nhanh.rss", feed.as_bytes(), &Options::at(now));
+//! let ttl = report.findings.iter().find(|f| f.rule == Rule::RssInteger).unwrap();
+//! // Line 6, column 8: the text of <ttl>, where the problem is.
+//! assert_eq!((ttl.line, ttl.column, ttl.severity), (6, 8, Severity::Error));
+//! assert!(!report.is_valid());
+//! // The lines `vnfeed check` prints (this feed also lacks a self link and a language):
+//! let printed = report.to_string();
+//! assert!(printed.lines().any(|l| l.starts_with("tin-nhanh.rss:6:8: error rss-integer: ")));
+//! ```
+//!
+//! [`check_file`] reads a path (or standard input for `-`), [`check_url`] fetches over
+//! http or https and adds the HTTP checks, and [`check_input`] follows an HTML page's or
+//! an OPML list's feeds and, with [`Walk::follow`], every page and archive:
+//!
+//! ```no_run
+//! # async fn run() {
+//! use vnfeed_check::{Client, Options, Walk, check_input, client::Limits};
+//!
+//! let client = Client::new(Limits::DEFAULT).unwrap();
+//! let walk = Walk { follow: true, ..Walk::DEFAULT };
+//! let options = Options::at(chrono::Utc::now());
+//! let walked = check_input(&client, "https://bao.example/", &walk, &options).await;
+//! for report in &walked.reports {
+//!     print!("{report}");
+//! }
+//! # }
+//! ```
+//!
+//! # In tests
+//!
+//! [`assert_valid_feed!`] fails a test with every finding listed when a feed has an error
+//! (and [`assert_clean_feed!`] when it has any finding, warnings included):
+//!
+//! ```
+//! let feed = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "Tin nhanh",
+//!   "feed_url": "https://bao.example/tin.json", "language": "vi", "items": [
+//!   {"id": "https://bao.example/a", "content_text": "Mưa lớn ở Hà Nội."}]}"#;
+//! vnfeed_check::assert_valid_feed!(feed);
+//! vnfeed_check::assert_clean_feed!(feed, "the feed of {}", "tin-nhanh");
+//! ```
+//!
+//! ```should_panic
+//! // Panics with "the feed has 1 error: feed:1:1: error json-syntax: ..."
+//! vnfeed_check::assert_valid_feed!(b"{not json");
+//! ```
 
 mod atom;
+pub mod client;
 mod date;
+mod discover;
 mod feed;
 mod html;
 pub mod http;
@@ -17,12 +81,16 @@ mod language;
 pub mod output;
 mod rss;
 pub mod rules;
+pub mod site;
 mod xml;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use client::Client;
+pub use http::{check_url, check_url_with};
 pub use rules::{Rule, Severity};
+pub use site::{Walk, check_input};
 
 /// One problem, where it is. `line` and `column` are 1-based (columns count characters);
 /// both are 0 for findings about the HTTP exchange or the input as a whole.
@@ -68,6 +136,21 @@ pub enum FeedFormat {
     JsonFeed,
 }
 
+/// `line:column: severity code: message`, on one line.
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: {} {}: {}",
+            self.line,
+            self.column,
+            self.severity.as_str(),
+            self.rule.code(),
+            self.message.replace('\n', " ")
+        )
+    }
+}
+
 /// What the checker needs beyond the bytes.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -84,6 +167,12 @@ impl Options {
             location: None,
         }
     }
+
+    /// The same options, for a document fetched from `location`.
+    pub fn located(mut self, location: &str) -> Options {
+        self.location = Some(location.to_string());
+        self
+    }
 }
 
 /// The findings for one input (a file, standard input or a URL).
@@ -93,9 +182,40 @@ pub struct Report {
     pub source: String,
     pub format: Option<FeedFormat>,
     pub findings: Vec<Finding>,
+    /// For a URL, the redirects followed to reach the document (permanent ones are also
+    /// `http-redirect` findings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<client::Redirect>,
 }
 
 impl Report {
+    /// A report with no findings yet.
+    pub fn new(source: &str) -> Report {
+        Report {
+            source: source.to_string(),
+            format: None,
+            findings: Vec::new(),
+            redirects: Vec::new(),
+        }
+    }
+
+    /// A report whose input could not be checked at all.
+    pub fn failed(source: &str, rule: Rule, message: impl Into<String>) -> Report {
+        let mut report = Report::new(source);
+        report.findings.push(Finding::global(rule, message));
+        report
+    }
+
+    /// No errors (warnings allowed): what `vnfeed check` exits 0 for.
+    pub fn is_valid(&self) -> bool {
+        self.errors() == 0
+    }
+
+    /// No finding at all, warnings included: what `vnfeed check --strict` exits 0 for.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+
     pub fn errors(&self) -> usize {
         self.count(Severity::Error)
     }
@@ -112,10 +232,21 @@ impl Report {
     }
 
     /// Puts findings in document order, HTTP findings first, so output is stable.
-    fn sort(&mut self) {
+    pub(crate) fn sort(&mut self) {
         self.findings.sort_by(|a, b| {
             (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message))
         });
+    }
+}
+
+/// One line per finding, `source:line:column: severity code: message`, as `vnfeed check`
+/// prints them.
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for finding in &self.findings {
+            writeln!(f, "{}:{finding}", self.source)?;
+        }
+        Ok(())
     }
 }
 
@@ -143,11 +274,9 @@ pub fn check_document(bytes: &[u8], options: &Options) -> Checked {
 /// Checks a document read from `source` (a path, `-`, or anything else for the label).
 pub fn check_bytes(source: &str, bytes: &[u8], options: &Options) -> Report {
     let checked = check_document(bytes, options);
-    let mut report = Report {
-        source: source.to_string(),
-        format: checked.format,
-        findings: checked.findings,
-    };
+    let mut report = Report::new(source);
+    report.format = checked.format;
+    report.findings = checked.findings;
     report.sort();
     report
 }
@@ -163,15 +292,60 @@ pub fn check_file(path: &str, options: &Options) -> Report {
     };
     match read {
         Ok(bytes) => check_bytes(path, &bytes, options),
-        Err(e) => Report {
-            source: path.to_string(),
-            format: None,
-            findings: vec![Finding::global(
-                Rule::Unreadable,
-                format!("cannot read {path}: {e}"),
-            )],
-        },
+        Err(e) => Report::failed(path, Rule::Unreadable, format!("cannot read {path}: {e}")),
     }
+}
+
+/// Checks `feed` as of now and panics, listing every finding, if it has an error (or,
+/// with `strict`, any finding). What [`assert_valid_feed!`] and [`assert_clean_feed!`] call.
+#[doc(hidden)]
+#[track_caller]
+pub fn assert_feed(feed: &[u8], strict: bool, context: Option<std::fmt::Arguments<'_>>) {
+    let report = check_bytes("feed", feed, &Options::at(Utc::now()));
+    let failing = if strict {
+        report.findings.len()
+    } else {
+        report.errors()
+    };
+    if failing > 0 {
+        let what = if strict { "finding" } else { "error" };
+        let plural = if failing == 1 { "" } else { "s" };
+        let context = context.map(|c| format!("{c}: ")).unwrap_or_default();
+        panic!("{context}the feed has {failing} {what}{plural}:\n{report}");
+    }
+}
+
+/// Asserts that a feed (anything that is `AsRef<[u8]>`: bytes, a `String`, a `&str`) has
+/// no error, checked as of now; on failure the panic lists every finding, one per line
+/// (`feed:line:column: severity code: message`). Warnings are allowed; see
+/// [`assert_clean_feed!`]. A message with format arguments may follow, as with `assert!`.
+#[macro_export]
+macro_rules! assert_valid_feed {
+    ($feed:expr $(,)?) => {
+        $crate::assert_feed(::std::convert::AsRef::<[u8]>::as_ref(&$feed), false, None)
+    };
+    ($feed:expr, $($arg:tt)+) => {
+        $crate::assert_feed(
+            ::std::convert::AsRef::<[u8]>::as_ref(&$feed),
+            false,
+            Some(format_args!($($arg)+)),
+        )
+    };
+}
+
+/// Like [`assert_valid_feed!`], but warnings fail too: what `vnfeed check --strict` asks.
+#[macro_export]
+macro_rules! assert_clean_feed {
+    ($feed:expr $(,)?) => {
+        $crate::assert_feed(::std::convert::AsRef::<[u8]>::as_ref(&$feed), true, None)
+    };
+    ($feed:expr, $($arg:tt)+) => {
+        $crate::assert_feed(
+            ::std::convert::AsRef::<[u8]>::as_ref(&$feed),
+            true,
+            Some(format_args!($($arg)+)),
+        )
+    };
 }
 
 /// Maps byte offsets in a document to 1-based lines and character columns, the way

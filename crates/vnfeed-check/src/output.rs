@@ -1,5 +1,14 @@
 //! How reports are shown: one line per finding for people and scripts
-//! (`path:line:col: severity code: message`), or JSON for tools; and the exit verdict.
+//! (`path:line:col: severity code: message`), JSON for tools, and the formats CI systems
+//! read (SARIF, JUnit, GitHub annotations); and the exit verdict.
+
+mod github;
+mod junit;
+mod sarif;
+
+pub use github::github;
+pub use junit::junit;
+pub use sarif::sarif;
 
 use serde::Serialize;
 
@@ -38,21 +47,7 @@ impl Verdict {
 
 /// One line per finding, in report order.
 pub fn text(reports: &[Report]) -> String {
-    let mut out = String::new();
-    for report in reports {
-        for f in &report.findings {
-            out.push_str(&format!(
-                "{}:{}:{}: {} {}: {}\n",
-                report.source,
-                f.line,
-                f.column,
-                f.severity.as_str(),
-                f.rule.code(),
-                f.message.replace('\n', " ")
-            ));
-        }
-    }
-    out
+    reports.iter().map(Report::to_string).collect()
 }
 
 /// `[{"source", "format", "errors", "warnings", "findings": [{line, column, severity, code,

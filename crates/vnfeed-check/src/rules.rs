@@ -156,7 +156,9 @@ rules! {
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
     HttpFetch = "http-fetch", Error, "IOError, HttpsProtocolError",
-        "the URL could not be fetched (bad URL, connection refused, https in a build without TLS)";
+        "the URL could not be fetched (bad URL, connection refused, certificate problem, timeout, too large, too many redirects)";
+    HttpRedirect = "http-redirect", Warning, "",
+        "a permanent redirect (301, 308): subscribers should update the URL";
     HttpStatus = "http-status", Error, "HttpError",
         "the feed answers 200 OK";
     HttpContentType = "http-content-type", Error, "UnexpectedContentType",
