@@ -140,7 +140,14 @@ pub(super) async fn restore_history(
     for p in pages {
         tx.execute(
             &page,
-            &[&p.feed, &p.page, &p.entries, &p.bytes, &p.appended, &p.changed],
+            &[
+                &p.feed,
+                &p.page,
+                &p.entries,
+                &p.bytes,
+                &p.appended,
+                &p.changed,
+            ],
         )
         .await?;
     }

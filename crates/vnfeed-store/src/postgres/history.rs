@@ -360,7 +360,9 @@ pub(super) async fn page(
                  ORDER BY p.published DESC, p.article_id DESC"
             );
             let stmt = client.prepare_cached(&sql).await?;
-            client.query(&stmt, &[&category, &limit, &offset, &now]).await?
+            client
+                .query(&stmt, &[&category, &limit, &offset, &now])
+                .await?
         }
     };
     rows.iter()

@@ -169,7 +169,11 @@ pub(super) fn leave(tx: &Transaction<'_>, id: &str, now: i64) -> rusqlite::Resul
             "DELETE FROM history_entries WHERE article_id = ?1 RETURNING feed, page, weight",
         )?
         .query_map(params![id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut update = tx.prepare_cached(
@@ -334,11 +338,7 @@ fn page_sql(in_category: bool) -> String {
     }
 }
 
-pub(super) fn count(
-    conn: &Connection,
-    category: Option<&str>,
-    now: i64,
-) -> rusqlite::Result<u64> {
+pub(super) fn count(conn: &Connection, category: Option<&str>, now: i64) -> rusqlite::Result<u64> {
     let n: i64 = match category {
         None => conn
             .prepare_cached("SELECT count(*) FROM articles WHERE published <= ?1")?
