@@ -194,8 +194,9 @@ impl Server {
 
 /// Tombstones older than this many days leave the store (and so the feeds, at the next poll).
 async fn forget_tombstones(store: &dyn Store, days: u32) -> Result<u64, StoreError> {
-    let before = Utc::now() - chrono::Duration::days(i64::from(days));
-    let gone = store.forget_tombstones(before).await?;
+    let now = Utc::now();
+    let before = now - chrono::Duration::days(i64::from(days));
+    let gone = store.forget_tombstones(before, now).await?;
     if gone > 0 {
         tracing::info!(gone, days, "expired tombstones dropped");
     }

@@ -237,6 +237,9 @@ pub struct FeedCache {
     renders: ArcSwap<Renders>,
     /// The store revision the current renders reflect; -1 before the first render.
     revision: AtomicI64,
+    /// When the next article dated in the future is due (Unix seconds; `i64::MAX`: none):
+    /// feeds change then with no write, so a refresh from then on renders them again.
+    due: AtomicI64,
     /// One refresh at a time: two racing ones could swap an older render over a newer one.
     refreshing: tokio::sync::Mutex<()>,
     /// Told about the feeds each refresh changed (not about the first render).
@@ -256,6 +259,7 @@ impl FeedCache {
             },
             renders: ArcSwap::from_pointee(Renders::default()),
             revision: AtomicI64::new(-1),
+            due: AtomicI64::new(i64::MAX),
             refreshing: tokio::sync::Mutex::new(()),
             on_change: None,
             metrics: Arc::new(Metrics::new()),
@@ -308,10 +312,20 @@ impl FeedCache {
         let since = self.revision();
         // The changes are read before the articles: a write landing during the render moves
         // the revision on again, and the next refresh picks it up.
-        let changes = self.docs.store.changes_since(since).await?;
-        if changes.revision == since {
+        let mut changes = self.docs.store.changes_since(since).await?;
+        let due = Utc::now().timestamp() >= self.due.load(Ordering::Acquire);
+        if changes.revision == since && !due {
             return Ok(false);
         }
+        if due {
+            // Which feeds the due articles are in is not worth a query: render them all.
+            changes.categories = None;
+        }
+        let next_due = self.docs.store.next_due(None).await?;
+        self.due.store(
+            next_due.map_or(i64::MAX, |t| t.timestamp()),
+            Ordering::Release,
+        );
         let current = self.renders.load_full();
         let mut renders = Renders::clone(&current);
         let mut jobs = tokio::task::JoinSet::new();
@@ -425,7 +439,7 @@ type JobOutput = ((String, Formats), Vec<(Option<String>, Arc<Rendered>)>);
 impl RenderJob {
     fn run(self) -> JobOutput {
         let docs = &self.docs;
-        let last_modified = docs.view(&self.feed, &self.doc).last_updated();
+        let last_modified = self.doc.last_modified;
         let feeds = Format::ALL
             .into_iter()
             .map(|format| {

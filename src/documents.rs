@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::feeds::{FeedDef, FeedSet};
 use crate::media::MediaDir;
 use crate::model::{Article, Format, Tombstone};
@@ -19,6 +21,9 @@ pub struct Doc {
     /// RFC 6721 deletions: only the subscription document carries them.
     pub tombstones: Vec<Tombstone>,
     pub nav: Nav,
+    /// The document's `Last-Modified`, as the store keeps it (see `store::archive`): the
+    /// time of its last change, so every replica sends the same, never a future date.
+    pub last_modified: Option<DateTime<Utc>>,
 }
 
 /// Reads feed documents from the store.
@@ -49,12 +54,13 @@ impl Documents {
         let offset = (number - 1).saturating_mul(self.limit as u64);
         let articles = self.store.page(category, offset, self.limit).await?;
         let (newest_archive, tombstones) = if number == 1 {
-            let len = self.store.history_len(category).await?;
-            let newest = Some(history::archive_count(len)).filter(|n| *n > 0);
+            let newest = Some(self.store.archive_count(category).await?).filter(|n| *n > 0);
             (newest, self.store.tombstones(category, self.limit).await?)
         } else {
             (None, Vec::new())
         };
+        // Any change to the feed may shift every page: they share the feed's time.
+        let last_modified = self.store.last_modified(category).await?;
         Ok(Some(Doc {
             articles: self.measured(articles).await,
             tombstones,
@@ -63,32 +69,34 @@ impl Documents {
                 last,
                 newest_archive,
             },
+            last_modified,
         }))
     }
 
     /// Archive page `number` (1-based, counted from the oldest history entry) and whether it
-    /// is full, i.e. will never change again; `None` if there is no such page.
+    /// is closed, i.e. no write will add to it again; `None` if there is no such page.
     pub async fn archive(
         &self,
         feed: &FeedDef,
         number: u64,
     ) -> Result<Option<(Doc, bool)>, StoreError> {
         let category = category(feed);
-        let len = self.store.history_len(category).await?;
-        let newest = history::archive_count(len);
-        if number == 0 || number > newest {
+        let newest = self.store.archive_count(category).await?;
+        let Some(page) = self.store.archive(category, number).await? else {
             return Ok(None);
-        }
-        let (start, end) = history::archive_range(number);
+        };
+        // A page opened between the two reads: this one is then no longer the newest.
+        let newest = newest.max(number);
         // Oldest first in the history; newest first in a feed document, like every feed.
-        let mut articles = self.store.history(category, start, end).await?;
+        let mut articles = page.articles;
         articles.reverse();
         let doc = Doc {
             articles: self.measured(articles).await,
             tombstones: Vec::new(),
             nav: Nav::Archive { number, newest },
+            last_modified: page.last_modified,
         };
-        Ok(Some((doc, history::archive_is_full(number, len))))
+        Ok(Some((doc, history::archive_is_closed(number, newest))))
     }
 
     /// Fills in image types and lengths the articles do not give, from the media directory.

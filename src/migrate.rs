@@ -35,7 +35,7 @@ pub enum MigrateError {
     #[error("check failed: the newest articles read back from the target differ from the source's")]
     Content,
     #[error(
-        "count check failed: feed `{feed}` has {source_len} history entries in the source, \
+        "count check failed: feed `{feed}` has {source_len} archive pages in the source, \
          {target_len} in the target"
     )]
     History {
@@ -50,7 +50,7 @@ pub enum MigrateError {
 pub struct Migrated {
     pub articles: u64,
     pub tombstones: u64,
-    /// Feed-history entries (archive pages' contents), holes included.
+    /// Feed-history entries (archive pages' contents).
     pub history: u64,
 }
 
@@ -72,10 +72,11 @@ pub async fn copy(
     }
     let tombstones = from.tombstones(None, ALL).await?;
     to.restore(Vec::new(), tombstones).await?;
-    let feeds = copy_history(from, to).await?;
+    let (feeds, entries) = copy_history(from, to).await?;
     let mut migrated = check(from, to).await?;
     for (feed, source_len) in feeds {
-        let target_len = to.history_len(Some(&feed)).await?;
+        let category = (feed != crate::store::ALL_SLUG).then_some(feed.as_str());
+        let target_len = to.archive_count(category).await?;
         if source_len != target_len {
             return Err(MigrateError::History {
                 feed,
@@ -83,42 +84,46 @@ pub async fn copy(
                 target_len,
             });
         }
-        migrated.history += source_len;
     }
+    migrated.history = entries;
     Ok(migrated)
 }
 
-/// Replaces the target's feed history with the source's, versions before the entries
-/// that name them, so archive pages keep their boundaries and contents. Returns each feed's
-/// history length in the source.
+/// Replaces the target's feed history with the source's, pages before the entries on them,
+/// so archive pages keep their boundaries and contents. Returns each feed's number of
+/// archive pages in the source, and how many entries were copied.
 async fn copy_history(
     from: &dyn Store,
     to: &dyn Store,
-) -> Result<BTreeMap<String, u64>, MigrateError> {
+) -> Result<(BTreeMap<String, u64>, u64), MigrateError> {
     // Restoring articles recorded them in copy order: start from nothing.
     to.restore_history(true, Vec::new(), Vec::new()).await?;
-    let mut after = None;
-    loop {
-        let page = from.export_versions(after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.version);
-        to.restore_history(false, page, Vec::new()).await?;
-    }
-    let mut lengths = BTreeMap::new();
+    let mut pages = BTreeMap::new();
     let mut after: Option<(String, i64)> = None;
     loop {
-        let page = from
-            .export_history(after.as_ref().map(|(f, p)| (f.as_str(), *p)), PAGE)
+        let batch = from
+            .export_pages(after.as_ref().map(|(f, p)| (f.as_str(), *p)), PAGE)
             .await?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.feed.clone(), last.position));
-        for entry in &page {
-            let len = lengths.entry(entry.feed.clone()).or_insert(0);
-            *len = (*len).max(entry.position as u64 + 1);
+        let Some(last) = batch.last() else { break };
+        after = Some((last.feed.clone(), last.page));
+        for page in &batch {
+            let newest = pages.entry(page.feed.clone()).or_insert(0);
+            *newest = (*newest).max(page.page.max(0) as u64);
         }
-        to.restore_history(false, Vec::new(), page).await?;
+        to.restore_history(false, batch, Vec::new()).await?;
     }
-    Ok(lengths)
+    let mut copied = 0;
+    let mut after: Option<(String, i64, i64)> = None;
+    loop {
+        let batch = from
+            .export_history(after.as_ref().map(|(f, g, p)| (f.as_str(), *g, *p)), PAGE)
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = Some((last.feed.clone(), last.page, last.position));
+        copied += batch.len() as u64;
+        to.restore_history(false, Vec::new(), batch).await?;
+    }
+    Ok((pages, copied))
 }
 
 /// The counts on both sides, and the newest articles read back the same from both.

@@ -121,6 +121,9 @@ async fn a_post_is_in_the_feeds_on_the_next_request_and_other_feeds_keep_their_e
     let first = server.api("POST", "/api/articles", Some(&first_body)).await;
     assert_eq!(first.status, 201, "{}", first.json);
     let borders_before = fetch(&server, "/feeds/borders.atom").await;
+    // Last-Modified counts whole seconds: the POST comes in a later one than the setup.
+    next_second().await;
+    let posted_from = std::time::SystemTime::now();
     let security_before = fetch(&server, "/feeds/security.atom").await;
     let all_rss_before = fetch(&server, "/feeds/all.rss").await;
 
@@ -165,7 +168,8 @@ async fn a_post_is_in_the_feeds_on_the_next_request_and_other_feeds_keep_their_e
     // No poll interval to wait for: the very next request has it.
     let borders = fetch(&server, "/feeds/borders.atom").await;
     assert_ne!(borders.0, borders_before.0, "ETag moved");
-    assert_eq!(borders.1, "Thu, 26 Nov 2026 02:30:00 GMT");
+    // The time of the write, not the article's own date (Thu, 26 Nov 2026 02:30:00 GMT).
+    assert_written_between(&borders.1, posted_from);
     assert_ne!(borders.1, borders_before.1, "Last-Modified moved");
     let feed = parse_feed(&borders.2);
     assert_eq!(feed.entries.len(), 2);
@@ -203,6 +207,7 @@ async fn an_update_keeps_its_guid_gets_a_new_updated_and_is_never_listed_twice(b
         201
     );
     let before = fetch(&server, "/feeds/all.atom").await;
+    let edited_from = std::time::SystemTime::now();
 
     // PUT the edit, with the id only in the path.
     let mut edit: Value =
@@ -219,7 +224,8 @@ async fn an_update_keeps_its_guid_gets_a_new_updated_and_is_never_listed_twice(b
 
     let after = fetch(&server, "/feeds/all.atom").await;
     assert_ne!(after.0, before.0);
-    assert_eq!(after.1, "Wed, 25 Nov 2026 03:15:00 GMT");
+    // The time of the edit, not its `updated` (Wed, 25 Nov 2026 03:15:00 GMT).
+    assert_written_between(&after.1, edited_from);
     let feed = parse_feed(&after.2);
     assert_eq!(feed.entries.len(), 1, "one article, one entry");
     assert_eq!(
@@ -506,4 +512,29 @@ async fn a_lone_surrogate_escape_becomes_a_replacement_character(backend: Backen
     assert_eq!(reply.json["body"], "Chuỗi bị cắt\u{FFFD}");
     parse_feed(&fetch(&server, "/feeds/all.atom").await.2);
     server.stop().await;
+}
+
+/// `Last-Modified` is an HTTP date from `from` (to the second) to now: the time of a write
+/// made through the API, which takes the server's clock.
+fn assert_written_between(last_modified: &str, from: std::time::SystemTime) {
+    let at = httpdate::parse_http_date(last_modified).unwrap();
+    let from_second = from
+        - std::time::Duration::from_nanos(u64::from(
+            from.duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos(),
+        ));
+    assert!(
+        from_second <= at && at <= std::time::SystemTime::now(),
+        "Last-Modified {last_modified} is not the time of the write"
+    );
+}
+
+/// Sleeps into the next whole second of the clock.
+async fn next_second() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let rest = 1_000_000_000 - u64::from(now.subsec_nanos());
+    tokio::time::sleep(std::time::Duration::from_nanos(rest + 1_000_000)).await;
 }

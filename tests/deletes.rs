@@ -221,7 +221,7 @@ async fn forgetting_tombstones_bumps_the_revision_only_when_some_went(backend: B
     let revision = store.revision().await.unwrap();
     assert_eq!(
         store
-            .forget_tombstones(now - Duration::days(1))
+            .forget_tombstones(now - Duration::days(1), now)
             .await
             .unwrap(),
         0
@@ -229,7 +229,7 @@ async fn forgetting_tombstones_bumps_the_revision_only_when_some_went(backend: B
     assert_eq!(store.revision().await.unwrap(), revision);
     assert_eq!(
         store
-            .forget_tombstones(now + Duration::seconds(1))
+            .forget_tombstones(now + Duration::seconds(1), now)
             .await
             .unwrap(),
         1

@@ -83,7 +83,7 @@ fn respond_doc(
     cache_control: &'static str,
 ) -> Resp {
     let body = docs.render(feed, doc, format);
-    let last_modified = docs.view(feed, doc).last_updated();
+    let last_modified = doc.last_modified;
     let rendered = Rendered::without_brotli(format.content_type(), body, last_modified);
     respond(headers, head, &rendered, cache_control)
 }

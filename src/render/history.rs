@@ -4,18 +4,14 @@
 //! Two ways back in time, for two kinds of reader:
 //! - Paged feeds (`?page=N`, RFC 5005 section 3): the newest first, `limit` per page, page 1
 //!   being the subscription document. Pages shift as articles arrive; they are for browsing.
-//! - Archived feeds (RFC 5005 section 4): a feed's history is the list of every entry it ever
-//!   carried, in the order the store recorded them (an edit records the article again). Archive
-//!   page `n` holds history positions `(n-1)*ARCHIVE_PAGE_SIZE ..= n*ARCHIVE_PAGE_SIZE-1`,
-//!   counted from the oldest record. A new article, even a back-dated one, only ever goes
-//!   to the end, and the store keeps a recorded entry as it was, so a full page never changes.
+//! - Archived feeds (RFC 5005 section 4): a feed's history holds each of its articles once,
+//!   as it is now, in the order they were last written; the store groups it into numbered
+//!   pages, counted from the oldest, closed at a count or a byte cap (`store::archive`). A
+//!   new or edited article, even a back-dated one, only ever goes to the newest page; a
+//!   closed page only loses the entries of articles edited, moved or deleted since.
 
 use super::Site;
 use crate::model::Format;
-
-/// Entries per archive page. Part of every archive URL's meaning: changing it would change
-/// documents that caches were told are immutable.
-pub const ARCHIVE_PAGE_SIZE: u64 = 100;
 
 /// Which document of a feed's history is being rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,20 +35,10 @@ pub fn page_count(count: u64, limit: usize) -> u64 {
     count.div_ceil(limit.max(1) as u64).max(1)
 }
 
-/// Archive pages for a history of `len` entries (the last one may not be full yet).
-pub fn archive_count(len: u64) -> u64 {
-    len.div_ceil(ARCHIVE_PAGE_SIZE)
-}
-
-/// The history positions `[start, end)` archive page `number` (1-based) holds.
-pub fn archive_range(number: u64) -> (u64, u64) {
-    let start = number.saturating_sub(1).saturating_mul(ARCHIVE_PAGE_SIZE);
-    (start, start.saturating_add(ARCHIVE_PAGE_SIZE))
-}
-
-/// A full archive page can never change; the newest one may still grow.
-pub fn archive_is_full(number: u64, len: u64) -> bool {
-    archive_range(number).1 <= len
+/// An archive page is closed once a newer one exists: no write adds to it again (it can
+/// still lose entries); the newest one may still grow.
+pub fn archive_is_closed(number: u64, newest: u64) -> bool {
+    number < newest
 }
 
 /// One link a document carries: an RFC 5005 / RFC 4287 / WebSub relation and its target.
@@ -148,16 +134,9 @@ mod tests {
     }
 
     #[test]
-    fn archive_pages_count_from_the_oldest_and_only_the_last_grows() {
-        assert_eq!(archive_count(0), 0);
-        assert_eq!(archive_count(1), 1);
-        assert_eq!(archive_count(100), 1);
-        assert_eq!(archive_count(101), 2);
-        assert_eq!(archive_range(1), (0, 100));
-        assert_eq!(archive_range(3), (200, 300));
-        assert!(archive_is_full(1, 100));
-        assert!(!archive_is_full(2, 199));
-        assert!(archive_is_full(2, 200));
+    fn only_the_newest_archive_page_grows() {
+        assert!(archive_is_closed(1, 2));
+        assert!(!archive_is_closed(2, 2));
         assert_eq!(page_count(0, 50), 1);
         assert_eq!(page_count(50, 50), 1);
         assert_eq!(page_count(51, 50), 2);

@@ -1,10 +1,12 @@
 //! vnfeed-store: the article store. The plain data every part of vnfeed shares (`model`),
 //! the one interface every backend implements (`Store`), so the importer, the renderer and the
 //! server never see SQL, and the backends: `sqlite` is the embedded default; `postgres` is one
-//! database shared by several stateless replicas. `record` holds the rules both share.
+//! database shared by several stateless replicas. `record` and `archive` hold the rules both
+//! share.
 
 pub mod model;
 
+pub mod archive;
 mod content_hash;
 pub mod postgres;
 pub mod record;
@@ -19,7 +21,7 @@ use crate::model::{Article, Draft, Tombstone};
 
 pub use content_hash::content_hash;
 pub use postgres::PostgresStore;
-pub use record::{ArticleVersion, HistoryEntry, StoredArticle};
+pub use record::{ArchivePageRow, HistoryEntry, StoredArticle};
 pub use sqlite::SqliteStore;
 
 /// The slug of the feed of every article, which is also its history key.
@@ -103,6 +105,15 @@ pub enum Outcome {
     Unchanged,
 }
 
+/// One archive page of a feed as readers get it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivePage {
+    /// The articles shown now, oldest entry first, each as it is now.
+    pub articles: Vec<Article>,
+    /// See [`archive::last_modified`]; `None` for a page nothing was ever written to.
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Upserted {
     pub outcome: Outcome,
@@ -136,6 +147,11 @@ pub trait Store: Send + Sync {
 
     /// The newest `limit` articles of a category (or of all, with `None`), newest first,
     /// ties broken by id so the order is the same on every call.
+    ///
+    /// Like every read that feeds a document ([`Store::page`], [`Store::count_in`],
+    /// [`Store::archive`], [`Store::by_slug`]), it shows only articles whose time has come by
+    /// the store's clock (`published` <= now, see [`archive::shown`]): an article dated in the
+    /// future is stored but shown nowhere until then ([`Store::next_due`] says when).
     async fn latest(
         &self,
         category: Option<&str>,
@@ -152,27 +168,34 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Article>, StoreError>;
 
-    /// How many articles a category (or all, with `None`) holds now.
+    /// How many articles a category (or all, with `None`) shows now.
     async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError>;
 
-    /// How many entries a feed's history holds (a category, or all with `None`).
-    ///
-    /// A feed's history is an append-only list, numbered from 0 in the order the store
-    /// recorded them: every `Created` or `Updated` outcome of [`Store::upsert`] appends the
-    /// article once to the history of `all` and of each category it is in (in the same
-    /// transaction). An entry is kept as it was when recorded: before an article changes, the
-    /// entries that show it are frozen to a snapshot (see [`snapshot`]), so positions and
-    /// contents of existing entries never change. RFC 5005 archive pages are ranges of it.
-    async fn history_len(&self, category: Option<&str>) -> Result<u64, StoreError>;
+    /// How many archive pages a feed's history has (a category, or all with `None`): the
+    /// number of its newest. See [`archive`] for what a history holds: one entry per article,
+    /// showing it as it is now, moved to the end whenever the article is written; pages close
+    /// at [`archive::ARCHIVE_PAGE_ENTRIES`] entries or [`archive::ARCHIVE_PAGE_BYTES`].
+    async fn archive_count(&self, category: Option<&str>) -> Result<u64, StoreError>;
 
-    /// History entries at positions `start..end` (fewer at the end), oldest first, each as it
-    /// was when recorded. Reads only those entries, by the (feed, position) key.
-    async fn history(
+    /// Archive page `number` (1-based, from the oldest) of a feed's history, with its
+    /// `Last-Modified`; `None` if there is no such page. Reads only that page's entries.
+    async fn archive(
         &self,
         category: Option<&str>,
-        start: u64,
-        end: u64,
-    ) -> Result<Vec<Article>, StoreError>;
+        number: u64,
+    ) -> Result<Option<ArchivePage>, StoreError>;
+
+    /// The `Last-Modified` of a feed's paged documents (see [`archive::last_modified`]): its
+    /// last change as the store recorded it, in the transaction of the write that made it,
+    /// or the newest article shown if that came later. `None` for a feed never written to.
+    async fn last_modified(
+        &self,
+        category: Option<&str>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// The earliest `published` still in the future in a feed (or any, with `None`): when
+    /// its documents next change without a write, so a reader knows when to render again.
+    async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError>;
 
@@ -192,9 +215,13 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Tombstone>, StoreError>;
 
-    /// Drops tombstones deleted before `before`; bumps the revision if any went, so every
-    /// replica renders the same feeds. Returns how many went.
-    async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Drops tombstones deleted before `before`; bumps the revision if any went (a change of
+    /// their feeds at `now`), so every replica renders the same feeds. Returns how many went.
+    async fn forget_tombstones(
+        &self,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
 
     /// Proves the store can commit a durable write now, without changing anything readers
     /// see (the revision stays). `/healthz` calls it only while writes are failing, to see
@@ -239,28 +266,29 @@ pub trait Store: Send + Sync {
         tombstones: Vec<Tombstone>,
     ) -> Result<(), StoreError>;
 
-    /// Up to `limit` feed-history entries exactly as stored, in byte order of feed then by
-    /// position, after `after` (from the first with `None`), for `vnfeed migrate`.
+    /// Up to `limit` feed-history entries exactly as stored, in byte order of feed, then by
+    /// page and position, after `after` (from the first with `None`), for `vnfeed migrate`.
     async fn export_history(
         &self,
-        after: Option<(&str, i64)>,
+        after: Option<(&str, i64, i64)>,
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError>;
 
-    /// Up to `limit` frozen article versions in version order after `after`.
-    async fn export_versions(
+    /// Up to `limit` archive pages (their tallies and change times) exactly as stored, by
+    /// feed then page, after `after`.
+    async fn export_pages(
         &self,
-        after: Option<i64>,
+        after: Option<(&str, i64)>,
         limit: usize,
-    ) -> Result<Vec<ArticleVersion>, StoreError>;
+    ) -> Result<Vec<ArchivePageRow>, StoreError>;
 
     /// Makes another store's feed history this store's: `clear` first empties this one (the
-    /// first call of a copy), then `versions` and `entries` are written as given, in one
-    /// transaction. Versions before the entries that name them. The revision moves on.
+    /// first call of a copy), then `pages` and `entries` are written as given, in one
+    /// transaction. The revision moves on.
     async fn restore_history(
         &self,
         clear: bool,
-        versions: Vec<ArticleVersion>,
+        pages: Vec<ArchivePageRow>,
         entries: Vec<HistoryEntry>,
     ) -> Result<(), StoreError>;
 
@@ -281,75 +309,6 @@ pub trait Store: Send + Sync {
 /// The history key of a feed: its category slug, or `all`.
 pub fn history_feed(category: Option<&str>) -> &str {
     category.unwrap_or(ALL_SLUG)
-}
-
-/// An article frozen as a history entry shows it, as JSON: the one encoding every backend
-/// stores, so a history written by one store reads the same in another.
-pub fn snapshot(article: &Article) -> String {
-    serde_json::to_string(&Snapshot::from(article)).expect("plain data serializes")
-}
-
-/// Reads back a [`snapshot`]; `id` names the article in the error.
-pub fn from_snapshot(id: &str, json: &str) -> Result<Article, StoreError> {
-    let snap: Snapshot = serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
-        id: id.to_string(),
-        field: "snapshot",
-        message: e.to_string(),
-    })?;
-    let instant = |field, secs| {
-        DateTime::from_timestamp(secs, 0).ok_or_else(|| StoreError::Corrupt {
-            id: id.to_string(),
-            field,
-            message: "timestamp out of range".into(),
-        })
-    };
-    Ok(Article {
-        published: instant("snapshot.published", snap.published)?,
-        updated: instant("snapshot.updated", snap.updated)?,
-        id: snap.id,
-        slug: snap.slug,
-        title: snap.title,
-        summary: snap.summary,
-        body: snap.body,
-        author: snap.author,
-        categories: snap.categories,
-        url: snap.url,
-        image: snap.image,
-    })
-}
-
-/// The stored form of a frozen article; instants as Unix seconds, like the article columns.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Snapshot {
-    id: String,
-    slug: String,
-    title: String,
-    summary: String,
-    body: Vec<crate::model::Block>,
-    author: Option<String>,
-    published: i64,
-    updated: i64,
-    categories: Vec<String>,
-    url: Option<String>,
-    image: Option<crate::model::Image>,
-}
-
-impl From<&Article> for Snapshot {
-    fn from(a: &Article) -> Snapshot {
-        Snapshot {
-            id: a.id.clone(),
-            slug: a.slug.clone(),
-            title: a.title.clone(),
-            summary: a.summary.clone(),
-            body: a.body.clone(),
-            author: a.author.clone(),
-            published: a.published.timestamp(),
-            updated: a.updated.timestamp(),
-            categories: a.categories.clone(),
-            url: a.url.clone(),
-            image: a.image.clone(),
-        }
-    }
 }
 
 /// A store URL fit for logs and errors: its password (in the user info or a `password` query

@@ -28,8 +28,8 @@ use crate::redact;
 
 use super::record::{self, Row};
 use super::{
-    ArticleVersion, ChangeNotices, Changes, HistoryEntry, Store, StoreError, StoredArticle,
-    Upserted,
+    ArchivePage, ArchivePageRow, ChangeNotices, Changes, HistoryEntry, Store, StoreError,
+    StoredArticle, Upserted,
 };
 use crate::model::{Article, Draft, Tombstone};
 
@@ -74,6 +74,7 @@ CREATE TABLE tombstones (
 CREATE INDEX tombstones_newest ON tombstones (deleted DESC, id DESC);
 "#,
     history::MIGRATION,
+    history::ONE_ENTRY_PER_ARTICLE,
 ];
 
 /// Advisory lock keys ("vnfeed" in ASCII, then a number), held for one transaction.
@@ -331,9 +332,13 @@ impl Store for PostgresStore {
             .map_err(|e| self.db_err(e))
     }
 
-    async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+    async fn forget_tombstones(
+        &self,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
         let mut client = self.client().await?;
-        write::forget_tombstones(&mut client, before)
+        write::forget_tombstones(&mut client, before, now)
             .await
             .map_err(|e| self.err(e))
     }
@@ -376,22 +381,25 @@ impl Store for PostgresStore {
     ) -> Result<Vec<Article>, StoreError> {
         let client = self.client().await?;
         let limit = limit as i64;
+        let now = Utc::now().timestamp();
         let rows = async {
             match category {
                 None => {
                     let sql = format!(
-                        "SELECT {COLUMNS} FROM articles a ORDER BY a.published DESC, a.id DESC LIMIT $1"
+                        "SELECT {COLUMNS} FROM articles a WHERE a.published <= $2 \
+                         ORDER BY a.published DESC, a.id DESC LIMIT $1"
                     );
                     let stmt = client.prepare_cached(&sql).await?;
-                    client.query(&stmt, &[&limit]).await
+                    client.query(&stmt, &[&limit, &now]).await
                 }
                 Some(cat) => {
                     let sql = format!(
                         "SELECT {COLUMNS} FROM article_categories c JOIN articles a ON a.id = c.article_id \
-                         WHERE c.category = $1 ORDER BY c.published DESC, c.article_id DESC LIMIT $2"
+                         WHERE c.category = $1 AND c.published <= $3 \
+                         ORDER BY c.published DESC, c.article_id DESC LIMIT $2"
                     );
                     let stmt = client.prepare_cached(&sql).await?;
-                    client.query(&stmt, &[&cat, &limit]).await
+                    client.query(&stmt, &[&cat, &limit, &now]).await
                 }
             }
         }
@@ -404,7 +412,10 @@ impl Store for PostgresStore {
     }
 
     async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError> {
-        self.one("a.slug", slug).await
+        // The article's own page, like its feeds, waits for its time.
+        let now = Utc::now().timestamp();
+        let found = self.one("a.slug", slug).await?;
+        Ok(found.filter(|a| crate::archive::shown(a.published.timestamp(), now)))
     }
 
     async fn by_id(&self, id: &str) -> Result<Option<Article>, StoreError> {
@@ -427,31 +438,64 @@ impl Store for PostgresStore {
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
         let client = self.client().await?;
-        let result = history::page(&client, category, offset, limit).await;
+        let now = Utc::now().timestamp();
+        let result = history::page(&client, category, offset, limit, now).await;
         result.map_err(|e| self.db_err(e))
     }
 
     async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
         let client = self.client().await?;
-        let result = history::count(&client, category).await;
+        let now = Utc::now().timestamp();
+        let result = history::count(&client, category, now).await;
         result.map_err(|e| self.db_err(e))
     }
 
-    async fn history_len(&self, category: Option<&str>) -> Result<u64, StoreError> {
+    async fn archive_count(&self, category: Option<&str>) -> Result<u64, StoreError> {
         let client = self.client().await?;
-        let result = history::len(&client, category).await;
-        result.map_err(|e| self.db_err(e))
+        let result = history::archive_count(&client, category).await;
+        result.map_err(|e| self.err(e))
     }
 
-    async fn history(
+    async fn archive(
         &self,
         category: Option<&str>,
-        start: u64,
-        end: u64,
-    ) -> Result<Vec<Article>, StoreError> {
-        let client = self.client().await?;
-        let result = history::range(&client, category, start, end).await;
+        number: u64,
+    ) -> Result<Option<ArchivePage>, StoreError> {
+        let mut client = self.client().await?;
+        let now = Utc::now().timestamp();
+        let result: Result<_, DbError> = async {
+            // REPEATABLE READ: the page count and the page come from one snapshot.
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let page = history::archive(&tx, category, number, now).await?;
+            tx.commit().await?;
+            Ok(page)
+        }
+        .await;
         result.map_err(|e| self.db_err(e))
+    }
+
+    async fn last_modified(
+        &self,
+        category: Option<&str>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let client = self.client().await?;
+        let now = Utc::now().timestamp();
+        let result = history::last_modified(&client, category, now).await;
+        result.map_err(|e| self.err(e))
+    }
+
+    async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let client = self.client().await?;
+        let now = Utc::now().timestamp();
+        let due = history::next_due(&client, category, now)
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(due.and_then(|secs| DateTime::from_timestamp(secs, 0)))
     }
 
     async fn export(
@@ -468,23 +512,23 @@ impl Store for PostgresStore {
 
     async fn export_history(
         &self,
-        after: Option<(&str, i64)>,
+        after: Option<(&str, i64, i64)>,
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         let client = self.client().await?;
-        // Every entry sorts after ("", -1).
-        copy::export_history(&client, after.unwrap_or(("", -1)), limit)
+        // Every entry sorts after ("", 0, -1).
+        copy::export_history(&client, after.unwrap_or(("", 0, -1)), limit)
             .await
             .map_err(|e| self.err(e))
     }
 
-    async fn export_versions(
+    async fn export_pages(
         &self,
-        after: Option<i64>,
+        after: Option<(&str, i64)>,
         limit: usize,
-    ) -> Result<Vec<ArticleVersion>, StoreError> {
+    ) -> Result<Vec<ArchivePageRow>, StoreError> {
         let client = self.client().await?;
-        copy::export_versions(&client, after.unwrap_or(i64::MIN), limit)
+        copy::export_pages(&client, after.unwrap_or(("", -1)), limit)
             .await
             .map_err(|e| self.err(e))
     }
@@ -492,11 +536,11 @@ impl Store for PostgresStore {
     async fn restore_history(
         &self,
         clear: bool,
-        versions: Vec<ArticleVersion>,
+        pages: Vec<ArchivePageRow>,
         entries: Vec<HistoryEntry>,
     ) -> Result<(), StoreError> {
         let mut client = self.client().await?;
-        copy::restore_history(&mut client, clear, &versions, &entries)
+        copy::restore_history(&mut client, clear, &pages, &entries)
             .await
             .map_err(|e| self.err(e))
     }

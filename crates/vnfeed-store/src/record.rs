@@ -69,22 +69,26 @@ pub struct StoredArticle {
     pub content_hash: String,
 }
 
-/// One feed-history entry exactly as stored (see `Store::history_len`): `article_id` is
-/// `None` for a hole left by a delete, `version` names a frozen snapshot.
+/// One feed-history entry exactly as stored (see [`crate::archive`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
     pub feed: String,
+    pub page: i64,
     pub position: i64,
-    pub article_id: Option<String>,
-    pub version: Option<i64>,
+    pub article_id: String,
+    pub weight: i64,
 }
 
-/// A frozen article as a history entry shows it: `snapshot` is `store::snapshot`'s JSON.
+/// One archive page exactly as stored: what it holds now, how many entries were ever
+/// appended to it (the next position), and when it last changed (Unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArticleVersion {
-    pub version: i64,
-    pub article_id: String,
-    pub snapshot: String,
+pub struct ArchivePageRow {
+    pub feed: String,
+    pub page: i64,
+    pub entries: i64,
+    pub bytes: i64,
+    pub appended: i64,
+    pub changed: i64,
 }
 
 pub fn corrupt(id: &str, field: &'static str, message: impl ToString) -> StoreError {

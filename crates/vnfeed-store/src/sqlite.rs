@@ -16,7 +16,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::record::{self, Existing, Plan, Row as RawRow};
 use super::{
-    ArticleVersion, Changes, HistoryEntry, Outcome, Store, StoreError, StoredArticle, Upserted,
+    ArchivePage, ArchivePageRow, Changes, HistoryEntry, Outcome, Store, StoreError, StoredArticle,
+    Upserted,
 };
 use crate::model::{Article, Draft, Tombstone};
 
@@ -76,6 +77,7 @@ UPDATE articles SET categories = coalesce((
         SELECT category FROM article_categories c WHERE c.article_id = articles.id
         ORDER BY category)), '');
 "#,
+    history::ONE_ENTRY_PER_ARTICLE,
 ];
 
 /// An article row, its categories included (the `categories` column, which `put_article`
@@ -252,12 +254,13 @@ impl Store for SqliteStore {
             // article_categories rows go with it (ON DELETE CASCADE).
             tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
                 .execute(params![tombstone.id])?;
-            history::forget(&tx, &tombstone.id)?;
+            history::leave(&tx, &tombstone.id, now.timestamp())?;
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO tombstones (id, deleted, categories) VALUES (?1, ?2, ?3)",
             )?
             .execute(params![tombstone.id, now.timestamp(), categories_json])?;
-            record_change(&tx, &tombstone.categories.iter().cloned().collect())?;
+            let touched = tombstone.categories.iter().cloned().collect();
+            record_change(&tx, &touched, now.timestamp())?;
             tx.commit()?;
             Ok(Some(tombstone))
         })
@@ -308,7 +311,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn forget_tombstones(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+    async fn forget_tombstones(
+        &self,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
         self.with_conn(move |conn| {
             let tx = write_transaction(conn)?;
             let gone = tx
@@ -316,7 +323,7 @@ impl Store for SqliteStore {
                 .query_map(params![before.timestamp()], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
             if !gone.is_empty() {
-                record_change(&tx, &tombstone_categories(&gone))?;
+                record_change(&tx, &tombstone_categories(&gone), now.timestamp())?;
             }
             tx.commit()?;
             Ok(gone.len() as u64)
@@ -330,12 +337,13 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
         let category = category.map(str::to_string);
+        let now = Utc::now().timestamp();
         self.with_conn_typed(move |conn| {
             let limit = limit as i64;
             let mut stmt = conn.prepare_cached(&latest_sql(category.is_some()))?;
             let rows = match &category {
-                None => stmt.query_map(params![limit], raw_row)?,
-                Some(cat) => stmt.query_map(params![limit, cat], raw_row)?,
+                None => stmt.query_map(params![limit, now], raw_row)?,
+                Some(cat) => stmt.query_map(params![limit, now, cat], raw_row)?,
             }
             .collect::<Result<Vec<_>, _>>()?;
             drop(stmt);
@@ -345,7 +353,10 @@ impl Store for SqliteStore {
     }
 
     async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError> {
-        self.one("a.slug", slug.to_string()).await
+        // The article's own page, like its feeds, waits for its time.
+        let now = Utc::now().timestamp();
+        let found = self.one("a.slug", slug.to_string()).await?;
+        Ok(found.filter(|a| crate::archive::shown(a.published.timestamp(), now)))
     }
 
     async fn by_id(&self, id: &str) -> Result<Option<Article>, StoreError> {
@@ -366,31 +377,60 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
         let category = category.map(str::to_string);
-        self.with_conn_typed(move |conn| history::page(conn, category.as_deref(), offset, limit))
-            .await
+        let now = Utc::now().timestamp();
+        self.with_conn_typed(move |conn| {
+            history::page(conn, category.as_deref(), offset, limit, now)
+        })
+        .await
     }
 
     async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
         let category = category.map(str::to_string);
-        self.with_conn(move |conn| history::count(conn, category.as_deref()))
+        let now = Utc::now().timestamp();
+        self.with_conn(move |conn| history::count(conn, category.as_deref(), now))
             .await
     }
 
-    async fn history_len(&self, category: Option<&str>) -> Result<u64, StoreError> {
+    async fn archive_count(&self, category: Option<&str>) -> Result<u64, StoreError> {
         let category = category.map(str::to_string);
-        self.with_conn(move |conn| history::len(conn, category.as_deref()))
+        self.with_conn(move |conn| history::archive_count(conn, category.as_deref()))
             .await
     }
 
-    async fn history(
+    async fn archive(
         &self,
         category: Option<&str>,
-        start: u64,
-        end: u64,
-    ) -> Result<Vec<Article>, StoreError> {
+        number: u64,
+    ) -> Result<Option<ArchivePage>, StoreError> {
         let category = category.map(str::to_string);
-        self.with_conn_typed(move |conn| history::range(conn, category.as_deref(), start, end))
+        let now = Utc::now().timestamp();
+        self.with_conn_typed(move |conn| {
+            // One read transaction: the page count and the page come from one snapshot.
+            let tx = conn.transaction()?;
+            let page = history::archive(&tx, category.as_deref(), number, now)?;
+            tx.commit()?;
+            Ok(page)
+        })
+        .await
+    }
+
+    async fn last_modified(
+        &self,
+        category: Option<&str>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let category = category.map(str::to_string);
+        let now = Utc::now().timestamp();
+        self.with_conn(move |conn| history::last_modified(conn, category.as_deref(), now))
             .await
+    }
+
+    async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let category = category.map(str::to_string);
+        let now = Utc::now().timestamp();
+        let due = self
+            .with_conn(move |conn| history::next_due(conn, category.as_deref(), now))
+            .await?;
+        Ok(due.and_then(|secs| DateTime::from_timestamp(secs, 0)))
     }
 
     fn error_count(&self) -> u64 {
@@ -410,33 +450,34 @@ impl Store for SqliteStore {
 
     async fn export_history(
         &self,
-        after: Option<(&str, i64)>,
+        after: Option<(&str, i64, i64)>,
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
-        // Every entry sorts after ("", -1).
-        let (feed, position) = after.unwrap_or(("", -1));
+        // Every entry sorts after ("", 0, -1).
+        let (feed, page, position) = after.unwrap_or(("", 0, -1));
         let feed = feed.to_string();
-        self.with_conn(move |conn| copy::export_history(conn, (&feed, position), limit))
+        self.with_conn(move |conn| copy::export_history(conn, (&feed, page, position), limit))
             .await
     }
 
-    async fn export_versions(
+    async fn export_pages(
         &self,
-        after: Option<i64>,
+        after: Option<(&str, i64)>,
         limit: usize,
-    ) -> Result<Vec<ArticleVersion>, StoreError> {
-        let after = after.unwrap_or(i64::MIN);
-        self.with_conn(move |conn| copy::export_versions(conn, after, limit))
+    ) -> Result<Vec<ArchivePageRow>, StoreError> {
+        let (feed, page) = after.unwrap_or(("", -1));
+        let feed = feed.to_string();
+        self.with_conn(move |conn| copy::export_pages(conn, (&feed, page), limit))
             .await
     }
 
     async fn restore_history(
         &self,
         clear: bool,
-        versions: Vec<ArticleVersion>,
+        pages: Vec<ArchivePageRow>,
         entries: Vec<HistoryEntry>,
     ) -> Result<(), StoreError> {
-        self.with_conn(move |conn| copy::restore_history(conn, clear, &versions, &entries))
+        self.with_conn(move |conn| copy::restore_history(conn, clear, &pages, &entries))
             .await
     }
 
@@ -504,24 +545,25 @@ fn upsert_all(
     let tx = write_transaction(conn)?;
     let mut results = Vec::with_capacity(drafts.len());
     let mut touched = BTreeSet::new();
-    let mut positions = history::Positions::default();
     for draft in drafts {
-        results.push(upsert_one(&tx, draft, now, &mut touched, &mut positions)?);
+        results.push(upsert_one(&tx, draft, now, &mut touched)?);
     }
     if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
-        record_change(&tx, &touched)?;
+        record_change(&tx, &touched, now.timestamp())?;
     }
     tx.commit()?;
     Ok(results)
 }
 
-/// Moves the store's revision on and marks `categories` as changed at it. Every write that
-/// changes something calls this inside its transaction, with the categories the changed
-/// articles had before and have after.
+/// Moves the store's revision on and marks `categories` (and `all`) as changed at it and at
+/// `now` (their `Last-Modified`). Every write that changes something calls this inside its
+/// transaction, with the categories the changed articles had before and have after.
 fn record_change(
     tx: &rusqlite::Transaction<'_>,
     categories: &BTreeSet<String>,
+    now: i64,
 ) -> rusqlite::Result<()> {
+    history::mark_changed(tx, categories, now)?;
     tx.prepare_cached("UPDATE meta SET value = value + 1 WHERE key = 'revision'")?
         .execute([])?;
     let mut mark = tx.prepare_cached(
@@ -535,8 +577,8 @@ fn record_change(
     Ok(())
 }
 
-/// The newest `?1` articles, of category `?2` when `in_category`. Both walk an index from
-/// its newest end and stop after `?1` rows (`articles_newest`, `categories_newest`), so a
+/// The newest `?1` articles published by `?2`, of category `?3` when `in_category`. Both
+/// walk an index from `?2` down and stop after `?1` rows (`articles_newest`, `categories_newest`), so a
 /// feed costs the same with a thousand articles or a million; the test below holds the
 /// query plans to that.
 ///
@@ -551,10 +593,14 @@ fn latest_sql(in_category: bool) -> String {
             "SELECT {COLUMNS} FROM article_categories c \
              JOIN articles a INDEXED BY articles_newest \
                  ON a.published = c.published AND a.id = c.article_id \
-             WHERE c.category = ?2 ORDER BY c.published DESC, c.article_id DESC LIMIT ?1"
+             WHERE c.category = ?3 AND c.published <= ?2 \
+             ORDER BY c.published DESC, c.article_id DESC LIMIT ?1"
         )
     } else {
-        format!("SELECT {COLUMNS} FROM articles a ORDER BY a.published DESC, a.id DESC LIMIT ?1")
+        format!(
+            "SELECT {COLUMNS} FROM articles a WHERE a.published <= ?2 \
+             ORDER BY a.published DESC, a.id DESC LIMIT ?1"
+        )
     }
 }
 
@@ -683,7 +729,6 @@ fn upsert_one(
     mut draft: Draft,
     now: DateTime<Utc>,
     touched: &mut BTreeSet<String>,
-    positions: &mut history::Positions,
 ) -> Result<Upserted, DbError> {
     let (found, by_id) = match existing(tx, &draft)? {
         Found::ById(found) => (Some(found), true),
@@ -724,7 +769,8 @@ fn upsert_one(
         touched.extend(tombstone_categories(&retired));
     }
     if outcome == Outcome::Updated {
-        history::freeze(tx, &id)?;
+        // Out of every feed's history, wherever it was; back in at the end below.
+        history::leave(tx, &id, now.timestamp())?;
     }
     // The row keeps the body and image as JSON (`write`); the result takes the draft's own.
     let (body, image) = (std::mem::take(&mut draft.body), draft.image.take());
@@ -734,7 +780,8 @@ fn upsert_one(
         _ => Replacing::SameId,
     };
     put_article(tx, &stored, replacing, touched)?;
-    history::record(tx, positions, &id, &stored.row.categories)?;
+    let weight = crate::archive::weight(&stored.row);
+    history::append(tx, &id, &stored.row.categories, weight, now.timestamp())?;
     let article = stored.written(body, image).map_err(DbError::Store)?;
     Ok(Upserted { outcome, article })
 }
@@ -828,11 +875,16 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("plan.db")).unwrap();
         let conn = store.conn.lock().unwrap();
 
-        let all = plan(&conn, &latest_sql(false), params![50]);
-        assert!(all.contains("SCAN a USING INDEX articles_newest"), "{all}");
-        let category = plan(&conn, &latest_sql(true), params![50, "borders"]);
+        let all = plan(&conn, &latest_sql(false), params![50, 1_000]);
         assert!(
-            category.contains("SEARCH c USING COVERING INDEX categories_newest (category=?)"),
+            all.contains("SEARCH a USING INDEX articles_newest (published<?)"),
+            "{all}"
+        );
+        let category = plan(&conn, &latest_sql(true), params![50, 1_000, "borders"]);
+        assert!(
+            category.contains(
+                "SEARCH c USING COVERING INDEX categories_newest (category=? AND published<?)"
+            ),
             "{category}"
         );
         // Each article by its place in the time-ordered index, not by its id (see latest_sql).

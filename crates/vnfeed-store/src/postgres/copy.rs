@@ -1,6 +1,6 @@
 //! Articles and tombstones in and out exactly as stored, for `vnfeed migrate`: nothing is
 //! decided anew on the way in (slug, `updated` and content hash are kept); and the feed
-//! history (entries and frozen versions) likewise.
+//! history (entries and archive pages) likewise.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +9,7 @@ use deadpool_postgres::GenericClient;
 use super::write::{put_article, record_change, write_transaction};
 use super::{COLUMNS, row_of};
 use crate::model::Tombstone;
-use crate::{ArticleVersion, HistoryEntry, StoredArticle};
+use crate::{ArchivePageRow, HistoryEntry, StoredArticle};
 
 pub(super) async fn export(
     client: &impl GenericClient,
@@ -37,18 +37,22 @@ pub(super) async fn restore(
 ) -> Result<(), tokio_postgres::Error> {
     let tx = write_transaction(client).await?;
     let mut touched = BTreeSet::new();
+    // A copy is a change of its feeds now, for their Last-Modified.
+    let now = chrono::Utc::now().timestamp();
     for stored in articles {
         put_article(&tx, stored, &mut touched).await?;
         // The copy's history starts in copy order (by id): every article is in it, though
         // archive pages do not keep the source's boundaries.
-        super::history::record_if_new(&tx, &stored.row.id, &stored.row.categories).await?;
+        let weight = crate::archive::weight(&stored.row);
+        let (id, categories) = (&stored.row.id, &stored.row.categories);
+        super::history::append_if_new(&tx, id, categories, weight, now).await?;
         tx.execute("DELETE FROM tombstones WHERE id = $1", &[&stored.row.id])
             .await?;
     }
     for t in tombstones {
         tx.execute("DELETE FROM articles WHERE id = $1", &[&t.id])
             .await?;
-        super::history::forget(&tx, &t.id).await?;
+        super::history::leave(&tx, &t.id, now).await?;
         tx.execute(
             "INSERT INTO tombstones (id, deleted, categories) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, categories = excluded.categories",
@@ -58,20 +62,46 @@ pub(super) async fn restore(
         touched.extend(t.categories.iter().cloned());
     }
     if !articles.is_empty() || !tombstones.is_empty() {
-        record_change(&tx, &touched).await?;
+        record_change(&tx, &touched, now).await?;
     }
     tx.commit().await
 }
 
 pub(super) async fn export_history(
     client: &impl GenericClient,
-    after: (&str, i64),
+    after: (&str, i64, i64),
     limit: usize,
 ) -> Result<Vec<HistoryEntry>, tokio_postgres::Error> {
     let stmt = client
         .prepare_cached(
-            "SELECT feed, position, article_id, version FROM feed_history
-             WHERE (feed, position) > ($1, $2) ORDER BY feed, position LIMIT $3",
+            "SELECT feed, page, position, article_id, weight FROM history_entries
+             WHERE (feed, page, position) > ($1, $2, $3) ORDER BY feed, page, position LIMIT $4",
+        )
+        .await?;
+    let rows = client
+        .query(&stmt, &[&after.0, &after.1, &after.2, &(limit as i64)])
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| HistoryEntry {
+            feed: r.get(0),
+            page: r.get(1),
+            position: r.get(2),
+            article_id: r.get(3),
+            weight: r.get(4),
+        })
+        .collect())
+}
+
+pub(super) async fn export_pages(
+    client: &impl GenericClient,
+    after: (&str, i64),
+    limit: usize,
+) -> Result<Vec<ArchivePageRow>, tokio_postgres::Error> {
+    let stmt = client
+        .prepare_cached(
+            "SELECT feed, page, entries, bytes, appended, changed FROM archive_pages
+             WHERE (feed, page) > ($1, $2) ORDER BY feed, page LIMIT $3",
         )
         .await?;
     let rows = client
@@ -79,33 +109,13 @@ pub(super) async fn export_history(
         .await?;
     Ok(rows
         .iter()
-        .map(|r| HistoryEntry {
+        .map(|r| ArchivePageRow {
             feed: r.get(0),
-            position: r.get(1),
-            article_id: r.get(2),
-            version: r.get(3),
-        })
-        .collect())
-}
-
-pub(super) async fn export_versions(
-    client: &impl GenericClient,
-    after: i64,
-    limit: usize,
-) -> Result<Vec<ArticleVersion>, tokio_postgres::Error> {
-    let stmt = client
-        .prepare_cached(
-            "SELECT version, article_id, snapshot FROM article_versions
-             WHERE version > $1 ORDER BY version LIMIT $2",
-        )
-        .await?;
-    let rows = client.query(&stmt, &[&after, &(limit as i64)]).await?;
-    Ok(rows
-        .iter()
-        .map(|r| ArticleVersion {
-            version: r.get(0),
-            article_id: r.get(1),
-            snapshot: r.get(2),
+            page: r.get(1),
+            entries: r.get(2),
+            bytes: r.get(3),
+            appended: r.get(4),
+            changed: r.get(5),
         })
         .collect())
 }
@@ -113,39 +123,48 @@ pub(super) async fn export_versions(
 pub(super) async fn restore_history(
     client: &mut deadpool_postgres::Object,
     clear: bool,
-    versions: &[ArticleVersion],
+    pages: &[ArchivePageRow],
     entries: &[HistoryEntry],
 ) -> Result<(), tokio_postgres::Error> {
     let tx = write_transaction(client).await?;
     if clear {
-        tx.batch_execute("DELETE FROM feed_history; DELETE FROM article_versions;")
+        tx.batch_execute("DELETE FROM history_entries; DELETE FROM archive_pages;")
             .await?;
     }
-    let version = tx
+    let page = tx
         .prepare_cached(
-            "INSERT INTO article_versions (version, article_id, snapshot) VALUES ($1, $2, $3)",
+            "INSERT INTO archive_pages (feed, page, entries, bytes, appended, changed)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .await?;
-    for v in versions {
-        tx.execute(&version, &[&v.version, &v.article_id, &v.snapshot])
-            .await?;
+    for p in pages {
+        tx.execute(
+            &page,
+            &[
+                &p.feed,
+                &p.page,
+                &p.entries,
+                &p.bytes,
+                &p.appended,
+                &p.changed,
+            ],
+        )
+        .await?;
     }
-    // Versions came with their numbers: the next frozen one must come after them.
-    tx.batch_execute(
-        "SELECT setval(pg_get_serial_sequence('article_versions', 'version'),
-                       coalesce((SELECT max(version) FROM article_versions), 0) + 1, false)",
-    )
-    .await?;
     let entry = tx
         .prepare_cached(
-            "INSERT INTO feed_history (feed, position, article_id, version) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO history_entries (feed, page, position, article_id, weight)
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .await?;
     for e in entries {
-        tx.execute(&entry, &[&e.feed, &e.position, &e.article_id, &e.version])
-            .await?;
+        tx.execute(
+            &entry,
+            &[&e.feed, &e.page, &e.position, &e.article_id, &e.weight],
+        )
+        .await?;
     }
     let feeds: BTreeSet<String> = entries.iter().map(|e| e.feed.clone()).collect();
-    record_change(&tx, &feeds).await?;
+    record_change(&tx, &feeds, chrono::Utc::now().timestamp()).await?;
     tx.commit().await
 }

@@ -35,7 +35,7 @@ pub(super) async fn upsert(
         results.push(upsert_one(&tx, draft, now, &mut touched).await?);
     }
     if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
-        record_change(&tx, &touched).await?;
+        record_change(&tx, &touched, now.timestamp()).await?;
     }
     tx.commit().await?;
     Ok(results)
@@ -59,14 +59,15 @@ pub(super) async fn delete(
         return Ok(None);
     };
     let categories: Vec<String> = row.get(0);
-    super::history::forget(&tx, id).await?;
+    super::history::leave(&tx, id, now.timestamp()).await?;
     tx.execute(
         "INSERT INTO tombstones (id, deleted, categories) VALUES ($1, $2, $3) \
          ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, categories = excluded.categories",
         &[&id, &now.timestamp(), &categories],
     )
     .await?;
-    record_change(&tx, &categories.iter().cloned().collect()).await?;
+    let touched = categories.iter().cloned().collect();
+    record_change(&tx, &touched, now.timestamp()).await?;
     tx.commit().await?;
     Ok(Some(Tombstone {
         id: id.to_string(),
@@ -78,6 +79,7 @@ pub(super) async fn delete(
 pub(super) async fn forget_tombstones(
     client: &mut Object,
     before: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<u64, tokio_postgres::Error> {
     let tx = write_transaction(client).await?;
     let gone = tx
@@ -91,19 +93,21 @@ pub(super) async fn forget_tombstones(
             .iter()
             .flat_map(|r| r.get::<_, Vec<String>>(0))
             .collect();
-        record_change(&tx, &categories).await?;
+        record_change(&tx, &categories, now.timestamp()).await?;
     }
     tx.commit().await?;
     Ok(gone.len() as u64)
 }
 
 /// Moves the revision on, marks `categories` (those the changed articles had before and
-/// have after) as changed at it, and announces it. The notification is delivered at commit,
-/// and only if the transaction commits.
+/// have after) and `all` as changed at it and at `now` (their `Last-Modified`), and announces
+/// it. The notification is delivered at commit, and only if the transaction commits.
 pub(super) async fn record_change(
     tx: &impl GenericClient,
     categories: &BTreeSet<String>,
+    now: i64,
 ) -> Result<i64, tokio_postgres::Error> {
+    super::history::mark_changed(tx, categories, now).await?;
     let row = tx
         .query_one(
             "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value",
@@ -213,13 +217,15 @@ async fn upsert_one(
         touched.extend(retired.iter().flat_map(|r| r.get::<_, Vec<String>>(0)));
     }
     if outcome == Outcome::Updated {
-        super::history::freeze(tx, &id).await?;
+        // Out of every feed's history, wherever it was; back in at the end below.
+        super::history::leave(tx, &id, now.timestamp()).await?;
     }
     let categories = draft.categories.clone();
     let (body, image) = (draft.body.clone(), draft.image.clone());
     let stored = write.into_stored(draft, slug);
     put_article(tx, &stored, touched).await?;
-    super::history::record(tx, &id, &categories).await?;
+    let weight = crate::archive::weight(&stored.row);
+    super::history::append(tx, &id, &categories, weight, now.timestamp()).await?;
     Ok(Upserted {
         outcome,
         article: stored.written(body, image)?,

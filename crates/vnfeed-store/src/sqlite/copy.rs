@@ -1,6 +1,6 @@
 //! Articles and tombstones in and out exactly as stored, for `vnfeed migrate`: nothing is
 //! decided anew on the way in (slug, `updated` and content hash are kept); and the feed
-//! history (entries and frozen versions) likewise.
+//! history (entries and archive pages) likewise.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +10,7 @@ use super::{
     COLUMNS, DbError, Replacing, corrupt, put_article, raw_row, record_change, write_transaction,
 };
 use crate::model::Tombstone;
-use crate::{ArticleVersion, HistoryEntry, StoredArticle};
+use crate::{ArchivePageRow, HistoryEntry, StoredArticle};
 
 pub(super) fn export(
     conn: &Connection,
@@ -39,12 +39,15 @@ pub(super) fn restore(
 ) -> Result<(), DbError> {
     let tx = write_transaction(conn)?;
     let mut touched = BTreeSet::new();
-    let mut positions = super::history::Positions::default();
+    // A copy is a change of its feeds now, for their Last-Modified.
+    let now = chrono::Utc::now().timestamp();
     for stored in articles {
         put_article(&tx, stored, Replacing::SameId, &mut touched)?;
         // The copy's history starts in copy order (by id): every article is in it, though
         // archive pages do not keep the source's boundaries.
-        super::history::record_if_new(&tx, &mut positions, &stored.row.id, &stored.row.categories)?;
+        let weight = crate::archive::weight(&stored.row);
+        let (id, categories) = (&stored.row.id, &stored.row.categories);
+        super::history::append_if_new(&tx, id, categories, weight, now)?;
         tx.prepare_cached("DELETE FROM tombstones WHERE id = ?1")?
             .execute(params![stored.row.id])?;
     }
@@ -53,7 +56,7 @@ pub(super) fn restore(
             serde_json::to_string(&t.categories).map_err(|e| corrupt(&t.id, "categories", e))?;
         tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
             .execute(params![t.id])?;
-        super::history::forget(&tx, &t.id)?;
+        super::history::leave(&tx, &t.id, now)?;
         tx.prepare_cached(
             "INSERT OR REPLACE INTO tombstones (id, deleted, categories) VALUES (?1, ?2, ?3)",
         )?
@@ -61,7 +64,7 @@ pub(super) fn restore(
         touched.extend(t.categories.iter().cloned());
     }
     if !articles.is_empty() || !tombstones.is_empty() {
-        record_change(&tx, &touched)?;
+        record_change(&tx, &touched, now)?;
     }
     tx.commit()?;
     Ok(())
@@ -69,38 +72,42 @@ pub(super) fn restore(
 
 pub(super) fn export_history(
     conn: &Connection,
-    after: (&str, i64),
+    after: (&str, i64, i64),
     limit: usize,
 ) -> rusqlite::Result<Vec<HistoryEntry>> {
     conn.prepare_cached(
-        "SELECT feed, position, article_id, version FROM feed_history
-         WHERE (feed, position) > (?1, ?2) ORDER BY feed, position LIMIT ?3",
+        "SELECT feed, page, position, article_id, weight FROM history_entries
+         WHERE (feed, page, position) > (?1, ?2, ?3) ORDER BY feed, page, position LIMIT ?4",
     )?
-    .query_map(params![after.0, after.1, limit as i64], |r| {
+    .query_map(params![after.0, after.1, after.2, limit as i64], |r| {
         Ok(HistoryEntry {
             feed: r.get(0)?,
-            position: r.get(1)?,
-            article_id: r.get(2)?,
-            version: r.get(3)?,
+            page: r.get(1)?,
+            position: r.get(2)?,
+            article_id: r.get(3)?,
+            weight: r.get(4)?,
         })
     })?
     .collect()
 }
 
-pub(super) fn export_versions(
+pub(super) fn export_pages(
     conn: &Connection,
-    after: i64,
+    after: (&str, i64),
     limit: usize,
-) -> rusqlite::Result<Vec<ArticleVersion>> {
+) -> rusqlite::Result<Vec<ArchivePageRow>> {
     conn.prepare_cached(
-        "SELECT version, article_id, snapshot FROM article_versions
-         WHERE version > ?1 ORDER BY version LIMIT ?2",
+        "SELECT feed, page, entries, bytes, appended, changed FROM archive_pages
+         WHERE (feed, page) > (?1, ?2) ORDER BY feed, page LIMIT ?3",
     )?
-    .query_map(params![after, limit as i64], |r| {
-        Ok(ArticleVersion {
-            version: r.get(0)?,
-            article_id: r.get(1)?,
-            snapshot: r.get(2)?,
+    .query_map(params![after.0, after.1, limit as i64], |r| {
+        Ok(ArchivePageRow {
+            feed: r.get(0)?,
+            page: r.get(1)?,
+            entries: r.get(2)?,
+            bytes: r.get(3)?,
+            appended: r.get(4)?,
+            changed: r.get(5)?,
         })
     })?
     .collect()
@@ -109,27 +116,31 @@ pub(super) fn export_versions(
 pub(super) fn restore_history(
     conn: &mut Connection,
     clear: bool,
-    versions: &[ArticleVersion],
+    pages: &[ArchivePageRow],
     entries: &[HistoryEntry],
 ) -> rusqlite::Result<()> {
     let tx = write_transaction(conn)?;
     if clear {
-        tx.execute_batch("DELETE FROM feed_history; DELETE FROM article_versions;")?;
+        tx.execute_batch("DELETE FROM history_entries; DELETE FROM archive_pages;")?;
     }
-    let mut version = tx.prepare_cached(
-        "INSERT INTO article_versions (version, article_id, snapshot) VALUES (?1, ?2, ?3)",
+    let mut page = tx.prepare_cached(
+        "INSERT INTO archive_pages (feed, page, entries, bytes, appended, changed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    for v in versions {
-        version.execute(params![v.version, v.article_id, v.snapshot])?;
+    for p in pages {
+        page.execute(params![
+            p.feed, p.page, p.entries, p.bytes, p.appended, p.changed
+        ])?;
     }
     let mut entry = tx.prepare_cached(
-        "INSERT INTO feed_history (feed, position, article_id, version) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO history_entries (feed, page, position, article_id, weight)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for e in entries {
-        entry.execute(params![e.feed, e.position, e.article_id, e.version])?;
+        entry.execute(params![e.feed, e.page, e.position, e.article_id, e.weight])?;
     }
-    drop((version, entry));
+    drop((page, entry));
     let feeds: BTreeSet<String> = entries.iter().map(|e| e.feed.clone()).collect();
-    record_change(&tx, &feeds)?;
+    record_change(&tx, &feeds, chrono::Utc::now().timestamp())?;
     tx.commit()
 }

@@ -1,17 +1,18 @@
-//! The SQLite side of paging and feed history (see [`crate::Store::history_len`]):
-//! recording entries as articles are written, freezing them before an article changes, and
-//! reading a page or a range of entries through the indexes alone.
-
-use std::collections::HashMap;
+//! The SQLite side of paging, feed history and validators (rules in [`crate::archive`]):
+//! moving an article's entries to the end of the history as it is written, keeping each
+//! page's tally and each feed's last change, and reading a page of the paged feed or an
+//! archive page through the indexes alone, with only the articles whose time has come.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{COLUMNS, DbError, finish, load, raw_row};
+use super::{COLUMNS, DbError, finish, raw_row};
+use crate::archive::{self, OpenPage};
+use crate::history_feed;
 use crate::model::Article;
-use crate::{from_snapshot, history_feed, snapshot};
 
-/// Schema version 2: the history tables, filled for articles stored before they existed in
-/// the only order known for them, oldest published first.
+/// Schema version 4: the first history tables (one frozen copy per edit), filled for articles
+/// stored before they existed in the only order known for them, oldest published first.
+/// Kept as it was so older files migrate step by step; [`ONE_ENTRY_PER_ARTICLE`] replaces it.
 pub(super) const MIGRATION: &str = r#"
 CREATE TABLE article_versions (
     version    INTEGER PRIMARY KEY,
@@ -34,141 +35,257 @@ INSERT INTO feed_history (feed, position, article_id)
     FROM article_categories;
 "#;
 
-/// The next free position of each feed appended to in one write transaction: read from the
-/// index the first time (one B-tree descent), then counted here. Only for the transaction
-/// it was made in, which holds the write lock: nobody else appends meanwhile.
-#[derive(Default)]
-pub(super) struct Positions(HashMap<String, i64>);
+/// Schema version 6: one history entry per (feed, article) showing the live article, pages
+/// stored with their tallies, and each feed's last change (see [`crate::archive`]). The old
+/// history keeps, per feed, the newest entry of each article still in that feed, on the page
+/// it was on (position / 100 + 1, as pages were counted); the frozen copies go. A feed whose
+/// old pages were all full gets an empty newest page, so they stay closed. Change times start
+/// as the old validator (the newest `updated` or deletion), never later than the upgrade.
+pub(super) const ONE_ENTRY_PER_ARTICLE: &str = r#"
+CREATE TABLE history_entries (
+    feed       TEXT NOT NULL,
+    page       INTEGER NOT NULL,
+    position   INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    weight     INTEGER NOT NULL,
+    PRIMARY KEY (feed, page, position)
+) WITHOUT ROWID;
+CREATE INDEX history_entries_article ON history_entries (article_id);
+CREATE TABLE archive_pages (
+    feed     TEXT NOT NULL,
+    page     INTEGER NOT NULL,
+    entries  INTEGER NOT NULL,
+    bytes    INTEGER NOT NULL,
+    appended INTEGER NOT NULL,
+    changed  INTEGER NOT NULL,
+    PRIMARY KEY (feed, page)
+) WITHOUT ROWID;
+CREATE TABLE feed_changes (
+    feed    TEXT PRIMARY KEY,
+    changed INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO history_entries (feed, page, position, article_id, weight)
+    SELECT h.feed, h.position / 100 + 1, h.position, h.article_id,
+           length(CAST(a.title AS BLOB)) + length(CAST(a.summary AS BLOB))
+           + length(CAST(a.body AS BLOB)) + coalesce(length(CAST(a.author AS BLOB)), 0)
+           + coalesce(length(CAST(a.url AS BLOB)), 0) + coalesce(length(CAST(a.image AS BLOB)), 0)
+    FROM (SELECT feed, position, article_id, row_number() OVER (
+              PARTITION BY feed, article_id ORDER BY position DESC) AS newest
+          FROM feed_history WHERE article_id IS NOT NULL) h
+    JOIN articles a ON a.id = h.article_id
+    WHERE h.newest = 1 AND (h.feed = 'all' OR EXISTS (
+        SELECT 1 FROM article_categories c WHERE c.article_id = h.article_id AND c.category = h.feed));
+INSERT INTO archive_pages (feed, page, entries, bytes, appended, changed)
+    SELECT h.feed, h.page, count(*), sum(h.weight), max(h.position) + 1,
+           min(max(a.updated), CAST(strftime('%s', 'now') AS INTEGER))
+    FROM history_entries h JOIN articles a ON a.id = h.article_id GROUP BY h.feed, h.page;
+INSERT OR IGNORE INTO archive_pages (feed, page, entries, bytes, appended, changed)
+    SELECT feed, (max(position) + 1) / 100 + 1, 0, 0, 0, CAST(strftime('%s', 'now') AS INTEGER)
+    FROM feed_history GROUP BY feed;
+INSERT INTO feed_changes (feed, changed)
+    SELECT feed, min(max(changed), CAST(strftime('%s', 'now') AS INTEGER)) FROM (
+        SELECT 'all' AS feed, updated AS changed FROM articles
+        UNION ALL SELECT c.category, a.updated FROM article_categories c
+            JOIN articles a ON a.id = c.article_id
+        UNION ALL SELECT 'all', deleted FROM tombstones
+        UNION ALL SELECT j.value, t.deleted FROM tombstones t, json_each(t.categories) j)
+    GROUP BY feed;
+DROP TABLE feed_history;
+DROP TABLE article_versions;
+"#;
 
-impl Positions {
-    fn take(&mut self, tx: &Transaction<'_>, feed: &str) -> rusqlite::Result<i64> {
-        let next = match self.0.get_mut(feed) {
-            Some(next) => next,
-            None => {
-                // `max(position)` on the primary key is one descent, whatever the length.
-                let first: i64 = tx
-                    .prepare_cached(
-                        "SELECT coalesce(max(position) + 1, 0) FROM feed_history WHERE feed = ?1",
-                    )?
-                    .query_row(params![feed], |r| r.get(0))?;
-                self.0.entry(feed.to_string()).or_insert(first)
-            }
-        };
-        let position = *next;
-        *next += 1;
-        Ok(position)
-    }
+/// The newest archive page of `feed` as stored (page 0 if it has none).
+fn open_page(tx: &Transaction<'_>, feed: &str) -> rusqlite::Result<(OpenPage, i64)> {
+    let found = tx
+        .prepare_cached(
+            "SELECT page, entries, bytes, appended FROM archive_pages WHERE feed = ?1
+             ORDER BY page DESC LIMIT 1",
+        )?
+        .query_row(params![feed], |r| {
+            let open = OpenPage {
+                page: r.get(0)?,
+                entries: r.get(1)?,
+                bytes: r.get(2)?,
+            };
+            Ok((open, r.get(3)?))
+        })
+        .optional()?;
+    Ok(found.unwrap_or_default())
 }
 
-/// Appends the article to the history of `all` and of each of its categories.
-pub(super) fn record(
+/// Appends the article (of `weight` bytes) to the end of the history of `all` and of each
+/// of its categories, on the page [`archive::place`] picks.
+pub(super) fn append(
     tx: &Transaction<'_>,
-    positions: &mut Positions,
     id: &str,
     categories: &[String],
+    weight: i64,
+    now: i64,
 ) -> rusqlite::Result<()> {
-    let mut append = tx.prepare_cached(
-        "INSERT INTO feed_history (feed, position, article_id) VALUES (?1, ?2, ?3)",
-    )?;
     let feeds = std::iter::once(history_feed(None)).chain(categories.iter().map(String::as_str));
     for feed in feeds {
-        append.execute(params![feed, positions.take(tx, feed)?, id])?;
+        let (open, appended) = open_page(tx, feed)?;
+        let page = archive::place(open, weight);
+        let position = if page == open.page { appended } else { 0 };
+        tx.prepare_cached(
+            "INSERT INTO archive_pages (feed, page, entries, bytes, appended, changed)
+             VALUES (?1, ?2, 1, ?3, 1, ?4)
+             ON CONFLICT (feed, page) DO UPDATE SET entries = entries + 1,
+                 bytes = bytes + excluded.bytes, appended = appended + 1,
+                 changed = max(changed, excluded.changed)",
+        )?
+        .execute(params![feed, page, weight, now])?;
+        tx.prepare_cached(
+            "INSERT INTO history_entries (feed, page, position, article_id, weight)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![feed, page, position, id, weight])?;
     }
     Ok(())
 }
 
 /// Records an article restored from another store, unless some history already shows it.
-pub(super) fn record_if_new(
+pub(super) fn append_if_new(
     tx: &Transaction<'_>,
-    positions: &mut Positions,
     id: &str,
     categories: &[String],
+    weight: i64,
+    now: i64,
 ) -> rusqlite::Result<()> {
     let known = tx
-        .prepare_cached("SELECT 1 FROM feed_history WHERE article_id = ?1")?
+        .prepare_cached("SELECT 1 FROM history_entries WHERE article_id = ?1")?
         .exists(params![id])?;
     if known {
         return Ok(());
     }
-    record(tx, positions, id, categories)
+    append(tx, id, categories, weight, now)
 }
 
-/// Before article `id` changes, points the history entries that still show it live at a
-/// snapshot of it as it is now, so those entries keep showing what they recorded.
-pub(super) fn freeze(tx: &Transaction<'_>, id: &str) -> Result<(), DbError> {
-    let live = tx
-        .prepare_cached("SELECT 1 FROM feed_history WHERE article_id = ?1 AND version IS NULL")?
-        .exists(params![id])?;
-    if !live {
-        return Ok(());
+/// Takes article `id` out of every feed's history (before it is written again, or deleted):
+/// the pages it leaves change at `now`; every other entry keeps its page and place.
+pub(super) fn leave(tx: &Transaction<'_>, id: &str, now: i64) -> rusqlite::Result<()> {
+    let left = tx
+        .prepare_cached(
+            "DELETE FROM history_entries WHERE article_id = ?1 RETURNING feed, page, weight",
+        )?
+        .query_map(params![id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut update = tx.prepare_cached(
+        "UPDATE archive_pages SET entries = entries - 1, bytes = bytes - ?3,
+             changed = max(changed, ?4) WHERE feed = ?1 AND page = ?2",
+    )?;
+    for (feed, page, weight) in left {
+        update.execute(params![feed, page, weight, now])?;
     }
-    let article = load(tx, id)?;
-    tx.prepare_cached("INSERT INTO article_versions (article_id, snapshot) VALUES (?1, ?2)")?
-        .execute(params![id, snapshot(&article)])?;
-    let version = tx.last_insert_rowid();
-    tx.prepare_cached(
-        "UPDATE feed_history SET version = ?1 WHERE article_id = ?2 AND version IS NULL",
-    )?
-    .execute(params![version, id])?;
     Ok(())
 }
 
-/// A deleted article leaves holes where its entries were (`article_id` NULL): removed
-/// everywhere, archives included, while every other entry keeps its position.
-pub(super) fn forget(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "UPDATE feed_history SET article_id = NULL, version = NULL WHERE article_id = ?1",
-    )?
-    .execute(params![id])?;
-    tx.prepare_cached("DELETE FROM article_versions WHERE article_id = ?1")?
-        .execute(params![id])?;
+/// Marks `all` and `categories` as changed at `now`, for their `Last-Modified`. Never moves
+/// a feed's time back, whatever clock a writer has.
+pub(super) fn mark_changed<'a>(
+    tx: &Transaction<'_>,
+    categories: impl IntoIterator<Item = &'a String>,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let mut mark = tx.prepare_cached(
+        "INSERT INTO feed_changes (feed, changed) VALUES (?1, ?2)
+         ON CONFLICT (feed) DO UPDATE SET changed = max(changed, excluded.changed)",
+    )?;
+    mark.execute(params![history_feed(None), now])?;
+    for category in categories {
+        mark.execute(params![category, now])?;
+    }
     Ok(())
 }
 
-pub(super) fn len(conn: &Connection, category: Option<&str>) -> rusqlite::Result<u64> {
+/// How many archive pages a feed has: the number of its newest.
+pub(super) fn archive_count(conn: &Connection, category: Option<&str>) -> rusqlite::Result<u64> {
     let n: i64 = conn
-        .prepare_cached("SELECT coalesce(max(position) + 1, 0) FROM feed_history WHERE feed = ?1")?
+        .prepare_cached("SELECT coalesce(max(page), 0) FROM archive_pages WHERE feed = ?1")?
         .query_row(params![history_feed(category)], |r| r.get(0))?;
     Ok(n.max(0) as u64)
 }
 
-pub(super) fn range(
+/// Archive page `number`, oldest entry first, with the articles shown at `now`, and its
+/// `Last-Modified`; `None` past the newest page.
+pub(super) fn archive(
     conn: &Connection,
     category: Option<&str>,
-    start: u64,
-    end: u64,
-) -> Result<Vec<Article>, DbError> {
-    let rows: Vec<(Option<String>, Option<String>)> = conn
-        .prepare_cached(
-            "SELECT h.article_id, v.snapshot FROM feed_history h
-             LEFT JOIN article_versions v ON v.version = h.version
-             WHERE h.feed = ?1 AND h.position >= ?2 AND h.position < ?3
-             ORDER BY h.position",
-        )?
-        .query_map(
-            params![history_feed(category), clamp(start), clamp(end)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?
-        .collect::<Result<_, _>>()?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (id, frozen) in rows {
-        match (id, frozen) {
-            (Some(id), Some(json)) => out.push(from_snapshot(&id, &json).map_err(DbError::Store)?),
-            (Some(id), None) => out.extend(load_optional(conn, &id)?),
-            // The article was deleted: a hole.
-            (None, _) => {}
-        }
+    number: u64,
+    now: i64,
+) -> Result<Option<crate::ArchivePage>, DbError> {
+    let newest = archive_count(conn, category)?;
+    if number == 0 || number > newest {
+        return Ok(None);
     }
-    Ok(out)
+    let feed = history_feed(category);
+    let page = clamp(number);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM history_entries h JOIN articles a ON a.id = h.article_id
+         WHERE h.feed = ?1 AND h.page = ?2 AND a.published <= ?3 ORDER BY h.position"
+    );
+    let raws = conn
+        .prepare_cached(&sql)?
+        .query_map(params![feed, page, now], raw_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let changed: Option<i64> = conn
+        .prepare_cached("SELECT changed FROM archive_pages WHERE feed = ?1 AND page = ?2")?
+        .query_row(params![feed, page], |r| r.get(0))
+        .optional()?;
+    let newest_shown = raws.iter().map(|r| r.published).max();
+    let articles = raws.into_iter().map(finish).collect::<Result<_, _>>()?;
+    Ok(Some(crate::ArchivePage {
+        articles,
+        last_modified: archive::last_modified_at(changed, newest_shown),
+    }))
 }
 
-fn load_optional(conn: &Connection, id: &str) -> Result<Option<Article>, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM articles a WHERE a.id = ?1");
-    let raw = conn
-        .prepare_cached(&sql)?
-        .query_row(params![id], raw_row)
+/// The feed's `Last-Modified` at `now`: its last stored change and its newest article shown.
+pub(super) fn last_modified(
+    conn: &Connection,
+    category: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let changed: Option<i64> = conn
+        .prepare_cached("SELECT changed FROM feed_changes WHERE feed = ?1")?
+        .query_row(params![history_feed(category)], |r| r.get(0))
         .optional()?;
-    raw.map(finish).transpose()
+    let newest_shown: Option<i64> = match category {
+        None => conn
+            .prepare_cached("SELECT max(published) FROM articles WHERE published <= ?1")?
+            .query_row(params![now], |r| r.get(0))?,
+        Some(category) => conn
+            .prepare_cached(
+                "SELECT max(published) FROM article_categories
+                 WHERE category = ?1 AND published <= ?2",
+            )?
+            .query_row(params![category, now], |r| r.get(0))?,
+    };
+    Ok(archive::last_modified_at(changed, newest_shown))
+}
+
+/// The earliest `published` after `now` in a feed: when it next changes with no write.
+pub(super) fn next_due(
+    conn: &Connection,
+    category: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<Option<i64>> {
+    match category {
+        None => conn
+            .prepare_cached("SELECT min(published) FROM articles WHERE published > ?1")?
+            .query_row(params![now], |r| r.get(0)),
+        Some(category) => conn
+            .prepare_cached(
+                "SELECT min(published) FROM article_categories WHERE category = ?1 AND published > ?2",
+            )?
+            .query_row(params![category, now], |r| r.get(0)),
+    }
 }
 
 /// SQLite integers are signed; positions past `i64::MAX` cannot exist.
@@ -185,25 +302,26 @@ pub(super) fn page(
     category: Option<&str>,
     offset: u64,
     limit: usize,
+    now: i64,
 ) -> Result<Vec<Article>, DbError> {
     let limit = clamp(limit as u64);
     let offset = clamp(offset);
     let mut stmt = conn.prepare_cached(&page_sql(category.is_some()))?;
     let raws = match category {
-        None => stmt.query_map(params![limit, offset], raw_row)?,
-        Some(category) => stmt.query_map(params![limit, offset, category], raw_row)?,
+        None => stmt.query_map(params![limit, offset, now], raw_row)?,
+        Some(category) => stmt.query_map(params![limit, offset, now, category], raw_row)?,
     }
     .collect::<Result<Vec<_>, _>>()?;
     raws.into_iter().map(finish).collect()
 }
 
-/// The query behind [`page`]: `?1` articles after the newest `?2`, of category `?3` when
-/// `in_category`.
+/// The query behind [`page`]: `?1` articles after the newest `?2` published by `?3`, of
+/// category `?4` when `in_category`.
 fn page_sql(in_category: bool) -> String {
     if in_category {
         format!(
             "SELECT {COLUMNS} FROM (SELECT article_id, published FROM article_categories
-                 WHERE category = ?3 ORDER BY published DESC, article_id DESC
+                 WHERE category = ?4 AND published <= ?3 ORDER BY published DESC, article_id DESC
                  LIMIT ?1 OFFSET ?2) p
              JOIN articles a INDEXED BY articles_newest
                  ON a.published = p.published AND a.id = p.article_id
@@ -211,7 +329,7 @@ fn page_sql(in_category: bool) -> String {
         )
     } else {
         format!(
-            "SELECT {COLUMNS} FROM (SELECT id, published FROM articles
+            "SELECT {COLUMNS} FROM (SELECT id, published FROM articles WHERE published <= ?3
                  ORDER BY published DESC, id DESC LIMIT ?1 OFFSET ?2) p
              JOIN articles a INDEXED BY articles_newest
                  ON a.published = p.published AND a.id = p.id
@@ -220,14 +338,16 @@ fn page_sql(in_category: bool) -> String {
     }
 }
 
-pub(super) fn count(conn: &Connection, category: Option<&str>) -> rusqlite::Result<u64> {
+pub(super) fn count(conn: &Connection, category: Option<&str>, now: i64) -> rusqlite::Result<u64> {
     let n: i64 = match category {
         None => conn
-            .prepare_cached("SELECT count(*) FROM articles")?
-            .query_row([], |r| r.get(0))?,
+            .prepare_cached("SELECT count(*) FROM articles WHERE published <= ?1")?
+            .query_row(params![now], |r| r.get(0))?,
         Some(category) => conn
-            .prepare_cached("SELECT count(*) FROM article_categories WHERE category = ?1")?
-            .query_row(params![category], |r| r.get(0))?,
+            .prepare_cached(
+                "SELECT count(*) FROM article_categories WHERE category = ?1 AND published <= ?2",
+            )?
+            .query_row(params![category, now], |r| r.get(0))?,
     };
     Ok(n.max(0) as u64)
 }
@@ -243,8 +363,8 @@ mod tests {
             r.get(3)
         }
         let rows: Vec<String> = match category {
-            None => stmt.query_map(params![5, 10], detail),
-            Some(c) => stmt.query_map(params![5, 10, c], detail),
+            None => stmt.query_map(params![5, 10, 1_000], detail),
+            Some(c) => stmt.query_map(params![5, 10, 1_000, c], detail),
         }
         .unwrap()
         .map(Result::unwrap)
@@ -272,7 +392,7 @@ mod tests {
         let inner_category = plan(
             &conn,
             "SELECT article_id, published FROM article_categories WHERE category = 'x' \
-             ORDER BY published DESC, article_id DESC LIMIT 5 OFFSET 10",
+             AND published <= 1000 ORDER BY published DESC, article_id DESC LIMIT 5 OFFSET 10",
         );
         assert!(
             inner_category.contains("USING COVERING INDEX categories_newest"),
@@ -280,7 +400,8 @@ mod tests {
         );
         let inner_all = plan(
             &conn,
-            "SELECT id, published FROM articles ORDER BY published DESC, id DESC LIMIT 5 OFFSET 10",
+            "SELECT id, published FROM articles WHERE published <= 1000 \
+             ORDER BY published DESC, id DESC LIMIT 5 OFFSET 10",
         );
         assert!(
             inner_all.contains("USING COVERING INDEX articles_newest"),
@@ -302,24 +423,31 @@ mod tests {
             assert!(!whole.contains("autoindex"), "{inner}: {whole}");
             assert!(!whole.contains("CORRELATED"), "{inner}: {whole}");
         }
-        let history = plan(
+        let archive = plan(
             &conn,
-            "SELECT h.article_id, v.snapshot FROM feed_history h \
-             LEFT JOIN article_versions v ON v.version = h.version \
-             WHERE h.feed = 'x' AND h.position >= 0 AND h.position < 100 ORDER BY h.position",
+            &format!(
+                "SELECT {COLUMNS} FROM history_entries h JOIN articles a ON a.id = h.article_id \
+                 WHERE h.feed = 'x' AND h.page = 3 AND a.published <= 1000 ORDER BY h.position"
+            ),
         );
         assert!(
-            history.contains("SEARCH h USING PRIMARY KEY (feed=? AND position>? AND position<?)"),
-            "{history}"
-        );
-        assert!(!history.contains("SCAN"), "{history}");
-        let tail = plan(
-            &conn,
-            "SELECT coalesce(max(position) + 1, 0) FROM feed_history WHERE feed = 'x'",
+            archive.contains("SEARCH h USING PRIMARY KEY (feed=? AND page=?)"),
+            "{archive}"
         );
         assert!(
-            tail.contains("SEARCH feed_history USING PRIMARY KEY"),
-            "{tail}"
+            archive.contains("SEARCH a USING INDEX sqlite_autoindex_articles_1 (id=?)"),
+            "{archive}"
         );
+        assert!(!archive.contains("TEMP B-TREE"), "{archive}");
+        let newest = plan(
+            &conn,
+            "SELECT page, entries, bytes, appended FROM archive_pages WHERE feed = 'x' \
+             ORDER BY page DESC LIMIT 1",
+        );
+        assert!(
+            newest.contains("SEARCH archive_pages USING PRIMARY KEY (feed=?)"),
+            "{newest}"
+        );
+        assert!(!newest.contains("TEMP B-TREE"), "{newest}");
     }
 }
