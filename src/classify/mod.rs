@@ -231,11 +231,17 @@ impl Classifier {
             let found = self.lexicon.find_all(&part_words);
             for m in &found {
                 if let Some(whole) = found.iter().find(|other| m.is_part_of(other)) {
+                    // Worth saying only when the longer phrase is not this feed's own term.
                     for owner in &self.owners[m.phrase] {
-                        discounted[owner.category].push(Discounted::PartOf(
-                            phrases[m.phrase].to_string(),
-                            phrases[whole.phrase].to_string(),
-                        ));
+                        let own = self.owners[whole.phrase].iter().any(|o| {
+                            o.category == owner.category && matches!(o.role, Role::Term(_))
+                        });
+                        if !own {
+                            discounted[owner.category].push(Discounted::PartOf(
+                                phrases[m.phrase].to_string(),
+                                phrases[whole.phrase].to_string(),
+                            ));
+                        }
                     }
                     continue;
                 }
@@ -270,7 +276,8 @@ impl Classifier {
                 discounted.dedup();
                 Score {
                     slug: c.slug.clone(),
-                    score: evidence.iter().map(|e| e.points).sum(),
+                    // From +0.0: an empty f64 sum is -0.0, which prints as "-0.0".
+                    score: evidence.iter().map(|e| e.points).fold(0.0, |a, b| a + b),
                     threshold: c.rules.threshold,
                     excluded_by,
                     evidence,
