@@ -260,7 +260,7 @@ mod tests {
             &words(&["cửa khẩu"]),
             Some(section(
                 "threshold = 5\nposition = { title = 4 }\nignore = [\"Khu kinh tế cửa khẩu\"]\n\
-                 [terms]\n\"Bộ đội Biên phòng\" = 3\n[abbreviations]\nBĐBP = \"bộ đội biên phòng\"\n",
+                 [terms]\n\"Bộ đội Biên phòng\" = 3\n[abbreviations]\n\"BĐBP\" = \"bộ đội biên phòng\"\n",
             )),
         )
         .unwrap();
