@@ -5,29 +5,11 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use common::*;
 use vnfeed::classify::ArticleText;
 use vnfeed::classify::command::evaluate;
 use vnfeed::feeds::FeedSet;
-
-fn vnfeed(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vnfeed"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("VNFEED_FEEDS")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// The value after `prefix` on the report line that starts with it.
 fn figure<'a>(report: &'a str, prefix: &str) -> &'a str {
