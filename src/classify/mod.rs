@@ -14,10 +14,11 @@ pub mod command;
 pub mod eval;
 pub mod rules;
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::model::Block;
-use crate::vietnamese::keywords::{KeywordSet, Match, Words, normal_form, words};
+use crate::vietnamese::keywords::{KeywordSet, Match, Words, containers, normal_form, words};
 
 use rules::{FeedRules, Role};
 
@@ -123,7 +124,7 @@ pub struct Evidence {
 }
 
 /// A phrase that did not count, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Discounted {
     /// Inside a longer phrase of some feed (the second field), which is what the text says.
     PartOf(String, String),
@@ -217,7 +218,9 @@ impl Classifier {
             .iter()
             .map(|c| vec![None; c.rules.terms.len()])
             .collect();
-        let mut discounted: Vec<Vec<Discounted>> = vec![Vec::new(); n];
+        // (phrase, the longer phrase it is part of) or (ignored phrase, None); a set, so a
+        // phrase repeated all through a text is said once.
+        let mut discounted: Vec<BTreeSet<(usize, Option<usize>)>> = vec![BTreeSet::new(); n];
         let mut excluded_by: Vec<Option<String>> = vec![None; n];
         let phrases: Vec<&str> = self.lexicon.phrases().collect();
         for position in Position::ALL {
@@ -229,23 +232,21 @@ impl Classifier {
             let part_words = words(part);
             self.exclusions(&part_words, &mut excluded_by);
             let found = self.lexicon.find_all(&part_words);
-            for m in &found {
-                if let Some(whole) = found.iter().find(|other| m.is_part_of(other)) {
-                    // Worth saying only when the longer phrase is not this feed's own term.
-                    for owner in &self.owners[m.phrase] {
-                        let own = self.owners[whole.phrase].iter().any(|o| {
-                            o.category == owner.category && matches!(o.role, Role::Term(_))
-                        });
-                        if !own {
-                            discounted[owner.category].push(Discounted::PartOf(
-                                phrases[m.phrase].to_string(),
-                                phrases[whole.phrase].to_string(),
-                            ));
-                        }
-                    }
+            for (m, whole) in found.iter().zip(containers(&found)) {
+                let Some(whole) = whole else {
+                    self.credit(m, position, &mut best, &mut discounted);
                     continue;
+                };
+                let whole = found[whole].phrase;
+                // Worth saying only when the longer phrase is not this feed's own term.
+                for owner in &self.owners[m.phrase] {
+                    let own = self.owners[whole]
+                        .iter()
+                        .any(|o| o.category == owner.category && matches!(o.role, Role::Term(_)));
+                    if !own {
+                        discounted[owner.category].insert((m.phrase, Some(whole)));
+                    }
                 }
-                self.credit(m, position, &phrases, &mut best, &mut discounted);
             }
         }
         let scores = self
@@ -254,7 +255,7 @@ impl Classifier {
             .zip(best)
             .zip(discounted)
             .zip(excluded_by)
-            .map(|(((c, best), mut discounted), excluded_by)| {
+            .map(|(((c, best), discounted), excluded_by)| {
                 let mut evidence: Vec<Evidence> = best
                     .into_iter()
                     .enumerate()
@@ -272,8 +273,17 @@ impl Classifier {
                     })
                     .collect();
                 evidence.sort_by(|a, b| b.points.total_cmp(&a.points).then(a.term.cmp(&b.term)));
-                discounted.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-                discounted.dedup();
+                let mut discounted: Vec<Discounted> = discounted
+                    .into_iter()
+                    .map(|(phrase, whole)| match whole {
+                        Some(whole) => Discounted::PartOf(
+                            phrases[phrase].to_string(),
+                            phrases[whole].to_string(),
+                        ),
+                        None => Discounted::Ignored(phrases[phrase].to_string()),
+                    })
+                    .collect();
+                discounted.sort();
                 Score {
                     slug: c.slug.clone(),
                     // From +0.0: an empty f64 sum is -0.0, which prints as "-0.0".
@@ -293,9 +303,8 @@ impl Classifier {
         &self,
         m: &Match,
         position: Position,
-        phrases: &[&str],
         best: &mut [Vec<Option<(Position, usize)>>],
-        discounted: &mut [Vec<Discounted>],
+        discounted: &mut [BTreeSet<(usize, Option<usize>)>],
     ) {
         for owner in &self.owners[m.phrase] {
             match owner.role {
@@ -306,8 +315,9 @@ impl Classifier {
                         *slot = Some((position, m.phrase));
                     }
                 }
-                Role::Ignore => discounted[owner.category]
-                    .push(Discounted::Ignored(phrases[m.phrase].to_string())),
+                Role::Ignore => {
+                    discounted[owner.category].insert((m.phrase, None));
+                }
             }
         }
     }

@@ -225,6 +225,39 @@ impl Match {
     }
 }
 
+/// For each match of `found` (in [`KeywordSet::find_all`]'s order, by start), the index of a
+/// longer match that contains it, if there is one. Linear in the number of matches, so a
+/// text that repeats a phrase thousands of times costs thousands of steps, not millions.
+pub fn containers(found: &[Match]) -> Vec<Option<usize>> {
+    let mut out = vec![None; found.len()];
+    // The match reaching furthest among those that start before the current start.
+    let mut before: Option<usize> = None;
+    let mut group = 0;
+    while group < found.len() {
+        let start = found[group].start;
+        let end_of_group = found[group..]
+            .iter()
+            .position(|m| m.start != start)
+            .map_or(found.len(), |n| group + n);
+        let widest = (group..end_of_group)
+            .max_by_key(|&i| (found[i].end, std::cmp::Reverse(i)))
+            .expect("a group has a match");
+        for i in group..end_of_group {
+            let end = found[i].end;
+            out[i] = match before {
+                Some(b) if found[b].end >= end => Some(b),
+                _ if found[widest].end > end => Some(widest),
+                _ => None,
+            };
+        }
+        if before.is_none_or(|b| found[widest].end > found[b].end) {
+            before = Some(widest);
+        }
+        group = end_of_group;
+    }
+    out
+}
+
 /// A list of keyword phrases, each matched as a run of whole words; `…` (or `...`) in a
 /// phrase stands for up to [`MAX_GAP_WORDS`] words.
 #[derive(Debug, Clone)]
@@ -454,6 +487,22 @@ mod tests {
         assert!(found[2].is_part_of(&found[1]));
         assert!(!found[3].is_part_of(&found[1]));
         assert!(!found[1].is_part_of(&found[1]));
+        assert_eq!(containers(&found), vec![Some(1), None, Some(1), None]);
+    }
+
+    #[test]
+    fn containers_agree_with_is_part_of() {
+        let set = KeywordSet::new(&["a b", "b", "a b c", "c d", "b c d e", "e", "a … e"]);
+        let found = set.find_all(&words("a b c d e b a b x e c d"));
+        let fast = containers(&found);
+        for (i, m) in found.iter().enumerate() {
+            let slow = found.iter().any(|n| m.is_part_of(n));
+            assert_eq!(fast[i].is_some(), slow, "{m:?}");
+            if let Some(c) = fast[i] {
+                assert!(m.is_part_of(&found[c]), "{m:?} in {:?}", found[c]);
+            }
+        }
+        assert!(fast.iter().any(Option::is_some) && fast.iter().any(Option::is_none));
     }
 
     #[test]
