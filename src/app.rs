@@ -56,6 +56,8 @@ pub enum AppError {
     Descriptors(#[from] crate::descriptors::DescriptorError),
     #[error(transparent)]
     CheckClient(#[from] check::client::ClientError),
+    #[error(transparent)]
+    Classify(#[from] crate::classify::command::ClassifyError),
 }
 
 /// The store and the feed definitions, opened and validated.
@@ -408,4 +410,9 @@ pub async fn migrate(args: MigrateArgs) -> Result<crate::migrate::Migrated, AppE
         migrated.articles, migrated.tombstones, migrated.history
     );
     Ok(migrated)
+}
+
+/// `vnfeed classify`: the report to print (see `classify::command`).
+pub fn classify(args: crate::config::ClassifyArgs) -> Result<String, AppError> {
+    Ok(crate::classify::command::run(&args)?)
 }

@@ -47,6 +47,27 @@ pub enum Command {
     /// Copy every article and tombstone, exactly as stored, from one store to another
     /// (e.g. `--from sqlite:vnfeed.db --to postgres://vnfeed@db/vnfeed`).
     Migrate(MigrateArgs),
+    /// Show which category feeds articles (files or directories) would go to by the feed
+    /// rules, or with --eval score the rules against a labelled directory.
+    Classify(ClassifyArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClassifyArgs {
+    /// The directory of feed definitions whose rules decide.
+    #[arg(long, env = "VNFEED_FEEDS", default_value = "feeds")]
+    pub feeds: PathBuf,
+    /// Print every category's score and the terms behind it.
+    #[arg(long)]
+    pub explain: bool,
+    /// A labels file (`file<TAB>categories` per line); the one path given is the directory
+    /// its files are in. Prints precision, recall, F1, exact match, the confusion between
+    /// categories and every disagreement explained.
+    #[arg(long, value_name = "LABELS.tsv")]
+    pub eval: Option<PathBuf>,
+    /// Article files (text layout or JSON) or directories; with --eval, the labelled directory.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::vietnamese::keywords::{KeywordSet, tokens, words};
+use crate::classify::rules::{self, FeedRules};
+use crate::classify::{ArticleText, Classifier, Explanation};
+use crate::vietnamese::keywords::KeywordSet;
 
 /// The combined feed that holds every article.
 pub use vnfeed_store::ALL_SLUG;
@@ -40,9 +42,13 @@ struct FeedFile {
     description: String,
     #[serde(default)]
     aliases: Vec<String>,
+    #[serde(default)]
     keywords: Vec<String>,
+    /// A veto: an article with any of these phrases is never in the feed by its rules.
     #[serde(default)]
     exclude: Vec<String>,
+    /// Weights, threshold and phrases of the scoring (see `classify::rules`).
+    classify: Option<rules::Section>,
 }
 
 /// One feed: a category defined in TOML, or `all`.
@@ -54,7 +60,7 @@ pub struct FeedDef {
     pub title_en: String,
     pub description: String,
     pub aliases: Vec<String>,
-    keywords: KeywordSet,
+    rules: FeedRules,
     exclude: KeywordSet,
 }
 
@@ -77,6 +83,8 @@ pub struct FeedSet {
     all: FeedDef,
     /// Sorted by slug, so every listing (index page, classification) is deterministic.
     categories: Vec<FeedDef>,
+    /// Every category's rules, read together: one feed's phrase can outweigh another's.
+    classifier: Classifier,
 }
 
 impl FeedSet {
@@ -145,10 +153,25 @@ impl FeedSet {
             title_en: "All articles".to_string(),
             description: "Mọi bài viết, mới nhất trước.".to_string(),
             aliases: vec!["tat-ca".to_string()],
-            keywords: KeywordSet::new::<&str>(&[]),
+            rules: FeedRules {
+                threshold: rules::DEFAULT_THRESHOLD,
+                positions: rules::DEFAULT_POSITIONS,
+                terms: Vec::new(),
+                phrases: Vec::new(),
+            },
             exclude: KeywordSet::new::<&str>(&[]),
         };
-        Ok(FeedSet { all, categories })
+        let classifier = Classifier::new(
+            categories
+                .iter()
+                .map(|f| (f.slug.clone(), f.rules.clone(), f.exclude.clone()))
+                .collect(),
+        );
+        Ok(FeedSet {
+            all,
+            categories,
+            classifier,
+        })
     }
 
     pub fn all(&self) -> &FeedDef {
@@ -190,15 +213,15 @@ impl FeedSet {
         self.category(slug).map_or(slug, |f| f.title.as_str())
     }
 
-    /// The categories whose keyword rules match the text, as sorted slugs.
+    /// The categories whose rules an article meets, as sorted slugs (see `classify`).
     /// Matching keeps diacritics (`Đảng` is not `đang`) and ignores case and tone placement.
-    pub fn classify(&self, text: &str) -> Vec<String> {
-        let words = words(text);
-        self.categories
-            .iter()
-            .filter(|f| f.keywords.matches(&words) && !f.exclude.matches(&words))
-            .map(|f| f.slug.clone())
-            .collect()
+    pub fn classify(&self, text: &ArticleText) -> Vec<String> {
+        self.classifier.classify(text)
+    }
+
+    /// Every category's score of an article and the terms behind it.
+    pub fn explain(&self, text: &ArticleText) -> Explanation {
+        self.classifier.explain(text)
     }
 }
 
@@ -261,13 +284,8 @@ fn parse_feed_file(file: &Path, text: &str) -> Result<FeedDef, FeedDefError> {
             format!("`{bad}` is not a slug (lowercase a-z, 0-9 and '-')"),
         ));
     }
-    if raw.keywords.iter().all(|k| tokens(k).is_empty()) {
-        return Err(field_error(
-            file,
-            "keywords",
-            "needs at least one keyword, or no article could ever match".into(),
-        ));
-    }
+    let rules = rules::compile(&raw.keywords, raw.classify)
+        .map_err(|e| field_error(file, &e.field, e.message))?;
     let clean = crate::vietnamese::text::clean_line;
     Ok(FeedDef {
         slug: raw.slug,
@@ -275,7 +293,7 @@ fn parse_feed_file(file: &Path, text: &str) -> Result<FeedDef, FeedDefError> {
         title_en: clean(&raw.title_en),
         description: clean(&raw.description),
         aliases: raw.aliases,
-        keywords: KeywordSet::new(&raw.keywords),
+        rules,
         exclude: KeywordSet::new(&raw.exclude),
     })
 }

@@ -6,16 +6,18 @@
 //! pages) -> `cache` (finished bytes and validators) -> `http` (routes, conditional GET).
 //! `websub` tells a hub which feeds a change touched. The `vnfeed-vietnamese` crate owns
 //! datelines, NFC, Windows-1258, slugs and keyword matching; `feeds` owns the feed
-//! definitions; `model` (in `vnfeed-store`) the plain data they all share; `app` wires the
-//! commands; `descriptors` sets and checks the process's open-file budget. The
-//! `vnfeed-check` crate is the feed validator behind `vnfeed check`; it depends on nothing
-//! of the server, which its own `Cargo.toml` makes the compiler enforce.
+//! definitions and `classify` the scoring that sorts articles into them; `model` (in
+//! `vnfeed-store`) the plain data they all share; `app` wires the commands; `descriptors`
+//! sets and checks the process's open-file budget. The `vnfeed-check` crate is the feed
+//! validator behind `vnfeed check`; it depends on nothing of the server, which its own
+//! `Cargo.toml` makes the compiler enforce.
 //!
 //! The library crates are re-exported under their old module names (`vnfeed::store`,
 //! `vnfeed::check`, ...) for the tests, the benches and the fuzz targets.
 
 pub mod app;
 pub mod cache;
+pub mod classify;
 pub mod config;
 pub mod descriptors;
 pub mod documents;

@@ -50,6 +50,11 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => app::serve(args).await,
         Command::Import(args) => app::import(args).await.map(|_| ()),
         Command::Migrate(args) => app::migrate(args).await.map(|_| ()),
+        Command::Classify(args) => app::classify(args).and_then(|report| {
+            std::io::stdout()
+                .write_all(report.as_bytes())
+                .map_err(app::AppError::Output)
+        }),
         Command::Render(args) => app::render(args).await.and_then(|bytes| {
             std::io::stdout()
                 .write_all(&bytes)

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::classify::ArticleText;
 use crate::feeds::FeedSet;
 use crate::model::{Block, Draft, Image};
 use crate::vietnamese::dateline;
@@ -211,7 +212,7 @@ pub fn to_draft(value: &Value, feeds: &FeedSet) -> Result<Draft, JsonError> {
         Some(_) => return Err(field_err("categories", "must be an array of feed slugs")),
     };
     let categories =
-        categories.unwrap_or_else(|| feeds.classify(&classification_text(&title, &summary, &body)));
+        categories.unwrap_or_else(|| feeds.classify(&ArticleText::of(&title, &summary, &body)));
     let id = match optional_str(obj, "id")? {
         Some(id) => valid_id(&id)?,
         None => derived_id(url.as_deref(), &title, published.timestamp()),
@@ -228,20 +229,6 @@ pub fn to_draft(value: &Value, feeds: &FeedSet) -> Result<Draft, JsonError> {
         url,
         image,
     })
-}
-
-/// The text the keyword rules look at: title, lead and body, HTML tags left out.
-pub fn classification_text(title: &str, summary: &str, body: &[Block]) -> String {
-    let mut out = format!("{title}\n{summary}\n");
-    for block in body {
-        match block {
-            Block::Paragraph { text } => out.push_str(text),
-            Block::Figure { caption, .. } => out.push_str(caption),
-            Block::Html { html } => out.push_str(&crate::sanitize::text_of(html)),
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn required_str(obj: &Map<String, Value>, field: &str) -> Result<String, JsonError> {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::classify::ArticleText;
 use crate::feeds::FeedSet;
 use crate::model::Draft;
 use crate::store::{Outcome, Store, StoreError};
@@ -199,11 +200,8 @@ pub fn parse_source(
                 path: path.clone(),
                 source,
             })?;
-            let categories = feeds.classify(&json::classification_text(
-                &parsed.title,
-                &parsed.lead,
-                &parsed.body,
-            ));
+            let categories =
+                feeds.classify(&ArticleText::of(&parsed.title, &parsed.lead, &parsed.body));
             vec![Draft {
                 id: id_from_path(path),
                 title: parsed.title,
@@ -235,6 +233,31 @@ pub fn parse_source(
         }
     };
     Ok((drafts, encoding))
+}
+
+/// Reads and parses one file from disk into drafts, classified by `feeds` (no store), with
+/// the default [`Caps`] on the file's size.
+pub fn read_drafts(path: &Path, feeds: &FeedSet) -> Result<Vec<Draft>, ImportError> {
+    let bytes = match size::read_capped(path, Caps::default().max_file_bytes) {
+        Ok(bytes) => bytes,
+        Err(size::ReadError::Io(source)) => {
+            return Err(ImportError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+        Err(source) => {
+            return Err(ImportError::FileTooLarge {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let source = Source {
+        path: path.to_path_buf(),
+        bytes,
+    };
+    Ok(parse_source(&source, feeds)?.0)
 }
 
 /// Imports files and directories from disk, with the default [`Caps`].

@@ -141,51 +141,207 @@ pub fn words(text: &str) -> Words {
     Words(out)
 }
 
-/// A list of keyword phrases, each matched as a contiguous run of whole words.
+/// A phrase's words as matching sees them (lowercase NFC keys, tones last, a gap as `…`),
+/// so two spellings of one phrase ("Tỉnh ủy", "tỉnh uỷ") have one normal form. `None` for a
+/// phrase without a word.
+pub fn normal_form(phrase: &str) -> Option<String> {
+    let runs: Vec<String> = phrase
+        .replace("...", "\u{2026}")
+        .split('\u{2026}')
+        .map(|run| tokens(run).join(" "))
+        .filter(|run| !run.is_empty())
+        .collect();
+    (!runs.is_empty()).then(|| runs.join(" \u{2026} "))
+}
+
+/// The most words a gap (`…` or `...` in a phrase) may stand for: enough for a unit's
+/// name between "Đảng ủy" and "Đồn" ("Đảng ủy, Ban Chỉ huy Đồn"), few enough that the two
+/// ends still belong to one phrase of one sentence.
+pub const MAX_GAP_WORDS: usize = 5;
+
+/// One phrase: runs of words, with a gap of up to [`MAX_GAP_WORDS`] between two runs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Pattern(Vec<Vec<u32>>);
+
+impl Pattern {
+    /// `None` when the phrase has no word (empty, only punctuation): it would match anything.
+    fn new(phrase: &str) -> Option<Pattern> {
+        let runs: Vec<Vec<u32>> = phrase
+            .replace("...", "\u{2026}")
+            .split('\u{2026}')
+            .map(|run| {
+                tokens(run)
+                    .into_iter()
+                    .map(phrase_word)
+                    .collect::<Vec<u32>>()
+            })
+            .filter(|run| !run.is_empty())
+            .collect();
+        (!runs.is_empty()).then_some(Pattern(runs))
+    }
+
+    fn first_word(&self) -> u32 {
+        self.0[0][0]
+    }
+
+    /// Where the phrase ends when it starts at `start` of `text`, if it does.
+    fn end_at(&self, text: &[u32], start: usize) -> Option<usize> {
+        let (first, rest) = self.0.split_first().expect("a pattern has a run");
+        let mut end = start + first.len();
+        if text.get(start..end)? != first.as_slice() {
+            return None;
+        }
+        for run in rest {
+            // The nearest place the run follows within the gap.
+            end = (end..=end + MAX_GAP_WORDS)
+                .find(|&at| text.get(at..at + run.len()) == Some(run.as_slice()))?
+                + run.len();
+        }
+        Some(end)
+    }
+}
+
+/// One occurrence of a phrase in a text: the phrase's index in its set and the words
+/// `start..end` it covers (gaps included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    pub phrase: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Match {
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// Whether `self` lies within `other` and is shorter: the longer phrase is the one said.
+    pub fn is_part_of(&self, other: &Match) -> bool {
+        other.start <= self.start && self.end <= other.end && self.len() < other.len()
+    }
+}
+
+/// For each match of `found` (in [`KeywordSet::find_all`]'s order, by start), the index of a
+/// longer match that contains it, if there is one. Linear in the number of matches, so a
+/// text that repeats a phrase thousands of times costs thousands of steps, not millions.
+pub fn containers(found: &[Match]) -> Vec<Option<usize>> {
+    let mut out = vec![None; found.len()];
+    // The match reaching furthest among those that start before the current start.
+    let mut before: Option<usize> = None;
+    let mut group = 0;
+    while group < found.len() {
+        let start = found[group].start;
+        let end_of_group = found[group..]
+            .iter()
+            .position(|m| m.start != start)
+            .map_or(found.len(), |n| group + n);
+        let widest = (group..end_of_group)
+            .max_by_key(|&i| (found[i].end, std::cmp::Reverse(i)))
+            .expect("a group has a match");
+        for i in group..end_of_group {
+            let end = found[i].end;
+            out[i] = match before {
+                Some(b) if found[b].end >= end => Some(b),
+                _ if found[widest].end > end => Some(widest),
+                _ => None,
+            };
+        }
+        if before.is_none_or(|b| found[widest].end > found[b].end) {
+            before = Some(widest);
+        }
+        group = end_of_group;
+    }
+    out
+}
+
+/// A list of keyword phrases, each matched as a run of whole words; `…` (or `...`) in a
+/// phrase stands for up to [`MAX_GAP_WORDS`] words.
 #[derive(Debug, Clone)]
 pub struct KeywordSet {
-    phrases: Vec<(String, Vec<u32>)>,
+    phrases: Vec<(String, Pattern)>,
+    /// The phrases by the number of their first word: a text's word picks its candidates
+    /// with one index, so the cost grows with the text, barely with the number of phrases.
+    by_first: Vec<Vec<usize>>,
 }
 
 impl KeywordSet {
     /// Builds the set; phrases without any word (empty, only punctuation) are
     /// ignored because they would match everything.
     pub fn new<S: AsRef<str>>(phrases: &[S]) -> KeywordSet {
-        let phrases = phrases
+        let phrases: Vec<(String, Pattern)> = phrases
             .iter()
             .filter_map(|p| {
                 let p = p.as_ref();
-                let ids: Vec<u32> = tokens(p).into_iter().map(phrase_word).collect();
-                (!ids.is_empty()).then(|| (p.to_string(), ids))
+                Pattern::new(p).map(|pattern| (p.to_string(), pattern))
             })
             .collect();
-        KeywordSet { phrases }
+        let mut by_first: Vec<Vec<usize>> = Vec::new();
+        for (i, (_, pattern)) in phrases.iter().enumerate() {
+            let first = pattern.first_word() as usize;
+            if by_first.len() <= first {
+                by_first.resize_with(first + 1, Vec::new);
+            }
+            by_first[first].push(i);
+        }
+        KeywordSet { phrases, by_first }
+    }
+
+    /// The phrases as given, in order (a [`Match`]'s `phrase` indexes it).
+    pub fn phrases(&self) -> impl Iterator<Item = &str> {
+        self.phrases.iter().map(|(p, _)| p.as_str())
+    }
+
+    /// Every occurrence of every phrase in `text` (the output of [`words`]), by start, and
+    /// at one start in phrase order.
+    pub fn find_all(&self, text: &Words) -> Vec<Match> {
+        let mut out = Vec::new();
+        for (start, &word) in text.0.iter().enumerate() {
+            let Some(candidates) = self.by_first.get(word as usize) else {
+                continue;
+            };
+            // Word 0 is "no phrase has it": `by_first[0]` is always empty.
+            for &phrase in candidates {
+                if let Some(end) = self.phrases[phrase].1.end_at(&text.0, start) {
+                    out.push(Match { phrase, start, end });
+                }
+            }
+        }
+        out
     }
 
     /// Returns the phrase, as originally given, of the first phrase in list
     /// order that occurs in `text` (the output of [`words`]).
     pub fn first_match(&self, text: &Words) -> Option<&str> {
-        self.phrases
-            .iter()
-            .find(|(_, want)| {
-                // The first word picks the candidates: comparing whole windows would call
-                // memcmp at every position of the text.
-                let (first, rest) = want.split_first().expect("a phrase has a word");
-                text.0
-                    .windows(want.len())
-                    .any(|w| w[0] == *first && w[1..] == *rest)
-            })
-            .map(|(phrase, _)| phrase.as_str())
+        self.find_all(text)
+            .into_iter()
+            .map(|m| m.phrase)
+            .min()
+            .map(|i| self.phrases[i].0.as_str())
     }
 
     /// Whether any phrase occurs in `text`.
     pub fn matches(&self, text: &Words) -> bool {
-        self.first_match(text).is_some()
+        text.0.iter().enumerate().any(|(start, &word)| {
+            self.by_first.get(word as usize).is_some_and(|candidates| {
+                candidates
+                    .iter()
+                    .any(|&p| self.phrases[p].1.end_at(&text.0, start).is_some())
+            })
+        })
     }
 
     /// Whether the set has no usable phrase.
     pub fn is_empty(&self) -> bool {
         self.phrases.is_empty()
+    }
+
+    /// How many usable phrases the set has.
+    pub fn len(&self) -> usize {
+        self.phrases.len()
     }
 }
 
@@ -306,5 +462,55 @@ mod tests {
         let none: [&str; 0] = [];
         assert!(KeywordSet::new(&none).is_empty());
         assert!(!KeywordSet::new(&[String::from("x")]).is_empty());
+    }
+
+    #[test]
+    fn a_gap_stands_for_a_few_words() {
+        let set = KeywordSet::new(&["Đảng ủy … Đồn"]);
+        assert!(set.matches(&words("Đảng ủy, Ban Chỉ huy Đồn Biên phòng Lũng Cú")));
+        assert!(set.matches(&words("Đảng ủy Đồn Biên phòng")));
+        assert!(!set.matches(&words("Đảng ủy xã họp bàn với cán bộ của hai đồn")));
+        assert!(!set.matches(&words("Đồn Biên phòng và Đảng ủy xã")));
+        let dots = KeywordSet::new(&["Đảng ủy ... đồn"]);
+        assert!(dots.matches(&words("Đảng ủy, Ban Chỉ huy Đồn")));
+        assert!(KeywordSet::new(&["…", "..."]).is_empty());
+    }
+
+    #[test]
+    fn find_all_gives_every_occurrence_with_its_span() {
+        let set = KeywordSet::new(&["an ninh", "an ninh biên giới", "biên giới"]);
+        let found = set.find_all(&words("Giữ an ninh biên giới; an ninh tốt."));
+        let spans: Vec<(usize, usize, usize)> =
+            found.iter().map(|m| (m.phrase, m.start, m.end)).collect();
+        assert_eq!(spans, vec![(0, 1, 3), (1, 1, 5), (2, 3, 5), (0, 5, 7)]);
+        assert!(found[0].is_part_of(&found[1]));
+        assert!(found[2].is_part_of(&found[1]));
+        assert!(!found[3].is_part_of(&found[1]));
+        assert!(!found[1].is_part_of(&found[1]));
+        assert_eq!(containers(&found), vec![Some(1), None, Some(1), None]);
+    }
+
+    #[test]
+    fn containers_agree_with_is_part_of() {
+        let set = KeywordSet::new(&["a b", "b", "a b c", "c d", "b c d e", "e", "a … e"]);
+        let found = set.find_all(&words("a b c d e b a b x e c d"));
+        let fast = containers(&found);
+        for (i, m) in found.iter().enumerate() {
+            let slow = found.iter().any(|n| m.is_part_of(n));
+            assert_eq!(fast[i].is_some(), slow, "{m:?}");
+            if let Some(c) = fast[i] {
+                assert!(m.is_part_of(&found[c]), "{m:?} in {:?}", found[c]);
+            }
+        }
+        assert!(fast.iter().any(Option::is_some) && fast.iter().any(Option::is_none));
+    }
+
+    #[test]
+    fn normal_forms_ignore_case_tone_placement_and_punctuation() {
+        assert_eq!(normal_form("Tỉnh ủy"), normal_form("tỉnh uỷ"));
+        assert_eq!(normal_form("Đảng, Nhà nước"), normal_form("đảng nhà nước"));
+        assert_ne!(normal_form("Đảng"), normal_form("đang"));
+        assert_eq!(normal_form("Đảng ủy … đồn"), normal_form("đảng ủy...Đồn"));
+        assert_eq!(normal_form(" -- "), None);
     }
 }
