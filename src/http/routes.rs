@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use super::api::BoxError;
 use super::conditional::{FEED_CACHE_CONTROL, respond};
+use super::representation::Rendered;
 use super::{AppState, documents};
-use crate::cache::Rendered;
 use crate::feeds::Lookup;
 use crate::model::Format;
 

@@ -5,12 +5,14 @@
 mod backend;
 mod cluster;
 mod command;
+mod content;
 mod draft;
 mod process;
 
 pub use backend::*;
 pub use cluster::*;
 pub use command::*;
+pub use content::FeedContent;
 pub use draft::*;
 pub use process::*;
 
