@@ -2,12 +2,21 @@
 //! index and feed pages, rendered once per store change and kept as identity, gzip and brotli
 //! bytes with their validators. A request only picks bytes from here: no rendering, no
 //! compression, no store access. A change re-renders only the feeds it touched (the store
-//! says which categories changed) and swaps the new set in whole, and says which feeds'
-//! bytes changed (for WebSub).
+//! says which categories changed) and swaps the new set in whole, drops the touched feeds'
+//! older pages and archive pages, and says which feeds' bytes changed (for WebSub).
+//!
+//! Older pages and archive pages are rendered when first asked for, on a bounded pool, and
+//! kept in a cache bounded in bytes (`older`, `pool`). Page 1 of every feed is pinned: the
+//! byte bound (`--cache-bytes`) counts it first, and the older documents get the rest.
+
+mod older;
+mod pool;
+
+pub use older::{DocId, Found, OlderError};
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -18,7 +27,7 @@ use crate::documents::{Doc, Documents};
 use crate::feeds::{FeedDef, FeedSet};
 use crate::http::representation::Rendered;
 use crate::media::MediaDir;
-use crate::metrics::Metrics;
+use crate::metrics::{DocumentCacheSize, Metrics};
 use crate::model::Format;
 use crate::render::Site;
 use crate::render::page::{self, Html};
@@ -39,6 +48,34 @@ struct Renders {
     pages: HashMap<Option<String>, Arc<Rendered>>,
 }
 
+/// `--cache-bytes`' default: room for page 1 of a few hundred feeds and some thousand
+/// older pages and archive pages.
+pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
+/// `--render-queue`'s default: renders waiting for a worker before requests get 503.
+pub const DEFAULT_RENDER_QUEUE: usize = 64;
+
+/// What the document cache and its render pool may use (see `config::LimitArgs`).
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Every document kept, every coding counted, page 1 of every feed first.
+    pub cache_bytes: u64,
+    /// Older pages and archive pages rendered at once.
+    pub render_workers: usize,
+    /// Renders that may wait for a worker.
+    pub render_queue: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            cache_bytes: DEFAULT_CACHE_BYTES,
+            render_workers: std::thread::available_parallelism()
+                .map_or(1, |n| (n.get() / 2).max(1)),
+            render_queue: DEFAULT_RENDER_QUEUE,
+        }
+    }
+}
+
 /// The feeds whose subscription document a refresh changed, in a stable order: what a
 /// WebSub hub is told about.
 pub type Changed = Vec<Key>;
@@ -57,25 +94,43 @@ pub struct FeedCache {
     /// Told about the feeds each refresh changed (not about the first render).
     on_change: Option<tokio::sync::mpsc::UnboundedSender<Changed>>,
     metrics: Arc<Metrics>,
+    bounds: Bounds,
+    /// Older pages and archive pages, rendered on demand.
+    older: Arc<older::OlderDocs>,
+    /// Bytes of the current renders (page 1 and the HTML pages), counted against the bound.
+    pinned: AtomicU64,
 }
 
 impl FeedCache {
     pub fn new(store: Arc<dyn Store>, feeds: Arc<FeedSet>, site: Arc<Site>, limit: usize) -> Self {
+        let docs = Documents {
+            store,
+            feeds,
+            site,
+            limit,
+            media: None,
+        };
+        let metrics = Arc::new(Metrics::new());
+        let bounds = Bounds::default();
         FeedCache {
-            docs: Documents {
-                store,
-                feeds,
-                site,
-                limit,
-                media: None,
-            },
+            older: older_docs(&docs, bounds, &metrics),
+            docs,
             renders: ArcSwap::from_pointee(Renders::default()),
             revision: AtomicI64::new(-1),
             due: AtomicI64::new(i64::MAX),
             refreshing: tokio::sync::Mutex::new(()),
             on_change: None,
-            metrics: Arc::new(Metrics::new()),
+            metrics,
+            bounds,
+            pinned: AtomicU64::new(0),
         }
+    }
+
+    /// Bounds the cache in bytes and the render pool (from the command line).
+    pub fn with_bounds(mut self, bounds: Bounds) -> Self {
+        self.bounds = bounds;
+        self.older = older_docs(&self.docs, bounds, &self.metrics);
+        self
     }
 
     /// The server's metrics; renders are counted here.
@@ -86,6 +141,7 @@ impl FeedCache {
     /// Completes image types and lengths from this media directory before rendering.
     pub fn with_media(mut self, media: Option<Arc<MediaDir>>) -> Self {
         self.docs.media = media;
+        self.older = older_docs(&self.docs, self.bounds, &self.metrics);
         self
     }
 
@@ -111,6 +167,25 @@ impl FeedCache {
             .pages
             .get(&slug.map(str::to_string))
             .cloned()
+    }
+
+    /// An older page or archive page: from the cache, or rendered now on the render pool
+    /// (shared with any request for the same document meanwhile).
+    pub async fn older(
+        &self,
+        feed: &FeedDef,
+        doc: DocId,
+        format: Format,
+    ) -> Result<Arc<Found>, OlderError> {
+        self.older.get(feed, doc, format).await
+    }
+
+    /// Sets the document cache's gauges in the metrics, for a scrape.
+    pub fn report_size(&self) {
+        self.metrics.document_cache(DocumentCacheSize {
+            pinned: self.pinned.load(Ordering::Relaxed),
+            ..self.older.size()
+        });
     }
 
     pub fn revision(&self) -> i64 {
@@ -141,11 +216,12 @@ impl FeedCache {
         let current = self.renders.load_full();
         let mut renders = Renders::clone(&current);
         let mut jobs = tokio::task::JoinSet::new();
+        let touched = |feed: &FeedDef| match &changes.categories {
+            None => true,
+            Some(categories) => feed.is_all() || categories.contains(&feed.slug),
+        };
         for feed in self.docs.feeds.feeds() {
-            let changed = match &changes.categories {
-                None => true,
-                Some(categories) => feed.is_all() || categories.contains(&feed.slug),
-            };
+            let changed = touched(feed);
             let rendered_before = current.feeds.contains_key(&feed.slug);
             if !changed && rendered_before {
                 continue;
@@ -176,7 +252,18 @@ impl FeedCache {
             renders.pages.extend(pages);
         }
         let changed = changed(&current, &renders);
+        let pinned = renders.weight();
         self.renders.store(Arc::new(renders));
+        self.older.invalidate(
+            self.docs
+                .feeds
+                .feeds()
+                .filter(|feed| touched(feed))
+                .map(|feed| feed.slug.as_str()),
+        );
+        self.pinned.store(pinned, Ordering::Relaxed);
+        self.older
+            .set_capacity(self.bounds.cache_bytes.saturating_sub(pinned));
         let first = self.revision.swap(changes.revision, Ordering::AcqRel) < 0;
         if let (Some(tx), false, false) = (&self.on_change, first, changed.is_empty()) {
             // The receiver lives as long as the server; if it is gone, nobody listens.
@@ -208,6 +295,26 @@ impl FeedCache {
                 Err(e) => tracing::warn!(error = %e, "store poll failed; serving the last render"),
             }
         }
+    }
+}
+
+fn older_docs(docs: &Documents, bounds: Bounds, metrics: &Arc<Metrics>) -> Arc<older::OlderDocs> {
+    Arc::new(older::OlderDocs::new(
+        docs.clone(),
+        bounds.cache_bytes,
+        pool::RenderPool::new(bounds.render_workers, bounds.render_queue),
+        Arc::clone(metrics),
+    ))
+}
+
+impl Renders {
+    /// Bytes kept, every coding of every document.
+    fn weight(&self) -> u64 {
+        let feeds = self.feeds.values().flat_map(|formats| formats.values());
+        feeds
+            .chain(self.pages.values())
+            .map(|rendered| rendered.weight() as u64)
+            .sum()
     }
 }
 

@@ -63,12 +63,20 @@ pub struct Rendered {
     pub last_modified_header: Option<HeaderValue>,
 }
 
-/// gzip level 9 and brotli quality 5: a feed is compressed once per change and sent many
-/// thousand times, but a write waits for its feeds to be compressed before it is served.
-/// Measured on a 50-item feed (benches/, the `render` bench): gzip 9 and brotli 5 take under
-/// a millisecond each, and brotli 5 is a tenth smaller than gzip 9; brotli 9 is 6% smaller
-/// still but takes ten times as long, brotli 11 over a hundred times.
+/// gzip level 9 and brotli quality 5 for a body kept for many requests: a feed is compressed
+/// once per change and sent many thousand times, but a write waits for its feeds to be
+/// compressed before it is served. Measured on a 50-item feed (benches/, the `render` bench):
+/// gzip 9 and brotli 5 take under a millisecond each, and brotli 5 is a tenth smaller than
+/// gzip 9; brotli 9 is 6% smaller still but takes ten times as long, brotli 11 over a
+/// hundred times.
 const GZIP_LEVEL: u32 = 9;
+/// gzip level 6 (zlib's default) for a body compressed on a request's behalf: an older
+/// page or archive page on a cache miss, an article page on every request. A client that
+/// asks for documents nobody asked for before makes the server compress at its pace, so
+/// the time matters more than the last bytes: on feed XML level 6 is within about 1% of
+/// level 9's size in well under its time (figures in docs/benchmarks.md, "Older pages and
+/// archives").
+pub const GZIP_ON_DEMAND_LEVEL: u32 = 6;
 pub const BROTLI_QUALITY: u32 = 5;
 const BROTLI_WINDOW: u32 = 22;
 
@@ -79,38 +87,75 @@ impl Rendered {
         body: Vec<u8>,
         last_modified: Option<DateTime<Utc>>,
     ) -> Rendered {
-        let brotli = brotli(&body);
-        let mut rendered = Rendered::without_brotli(content_type, body, last_modified);
-        rendered.brotli = Some(Representation::new(
-            brotli,
-            tagged(&rendered.identity.etag, "br"),
-        ));
-        rendered
+        Rendered::encoded(content_type, body, last_modified, GZIP_LEVEL, true)
     }
 
-    /// A body kept as identity and gzip only: for pages rendered per request.
+    /// A body rendered on a request's behalf and then kept (older pages, archive pages):
+    /// every coding, gzip at [`GZIP_ON_DEMAND_LEVEL`].
+    pub fn on_demand(
+        content_type: &'static str,
+        body: Vec<u8>,
+        last_modified: Option<DateTime<Utc>>,
+    ) -> Rendered {
+        Rendered::encoded(
+            content_type,
+            body,
+            last_modified,
+            GZIP_ON_DEMAND_LEVEL,
+            true,
+        )
+    }
+
+    /// A body kept as identity and gzip (at [`GZIP_ON_DEMAND_LEVEL`]) only: for pages
+    /// rendered per request, where brotli's cost is not repaid.
     pub fn without_brotli(
         content_type: &'static str,
         body: Vec<u8>,
         last_modified: Option<DateTime<Utc>>,
     ) -> Rendered {
+        Rendered::encoded(
+            content_type,
+            body,
+            last_modified,
+            GZIP_ON_DEMAND_LEVEL,
+            false,
+        )
+    }
+
+    fn encoded(
+        content_type: &'static str,
+        body: Vec<u8>,
+        last_modified: Option<DateTime<Utc>>,
+        gzip_level: u32,
+        with_brotli: bool,
+    ) -> Rendered {
         let digest = Sha256::digest(&body);
         let hash: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
         // The ETag comes from the bytes alone, so replicas and restarts agree on it.
         let etag = format!("\"{hash}\"");
-        let gzip = gzip(&body);
+        let gzip = gzip_at(&body, gzip_level);
+        let brotli = with_brotli.then(|| Representation::new(brotli(&body), tagged(&etag, "br")));
         let last_modified = last_modified.and_then(|t| DateTime::from_timestamp(t.timestamp(), 0));
         Rendered {
             content_type,
             gzip: Representation::new(gzip, tagged(&etag, "gz")),
             identity: Representation::new(body, etag),
-            brotli: None,
+            brotli,
             last_modified,
             last_modified_header: last_modified.map(|t| {
                 let date = httpdate::fmt_http_date(t.into());
                 HeaderValue::from_str(&date).expect("an HTTP date is ASCII")
             }),
         }
+    }
+
+    /// The bytes kept, every coding together: what this costs a cache.
+    pub fn weight(&self) -> usize {
+        [Some(&self.identity), Some(&self.gzip), self.brotli.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|r| r.body.len() + r.etag.len())
+            .sum()
     }
 
     /// The body in `coding`, if kept in it.
@@ -136,9 +181,14 @@ fn tagged(etag: &str, suffix: &str) -> String {
     format!("{}-{suffix}\"", etag.trim_end_matches('"'))
 }
 
-/// gzip with a zeroed header timestamp, so equal input gives equal bytes.
+/// gzip at the level kept bodies get; see [`gzip_at`].
 pub fn gzip(body: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::new(GZIP_LEVEL));
+    gzip_at(body, GZIP_LEVEL)
+}
+
+/// gzip with a zeroed header timestamp, so equal input gives equal bytes.
+pub fn gzip_at(body: &[u8], level: u32) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::new(level));
     encoder
         .write_all(body)
         .and_then(|_| encoder.finish())

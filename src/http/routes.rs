@@ -313,6 +313,7 @@ fn metrics(state: &AppState, headers: &http::HeaderMap) -> Resp {
     } else {
         "text/plain; version=0.0.4; charset=utf-8"
     };
+    state.cache.report_size();
     let body = state
         .cache
         .metrics()
