@@ -52,6 +52,8 @@ impl DocId {
 
 /// What a request for an older page or archive page finds.
 #[derive(Debug)]
+// Always behind an `Arc` (one allocation per entry): the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Found {
     /// The document; `full` for an archive page whose range of the history is complete.
     Document { rendered: Rendered, full: bool },
