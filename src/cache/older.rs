@@ -1,5 +1,6 @@
 //! Older pages (`?page=N`, N > 1) and archive pages of every feed: rendered on the render
-//! pool when first asked for, then kept with their codings and validators until a change
+//! pool when first asked for, then kept as identity and gzip bytes (no brotli: see
+//! `Rendered::without_brotli`) with their validators until a change
 //! touches their feed, in a cache bounded in bytes. Many requests for the same missing
 //! document share one render (single flight); a request that finds the pool full is
 //! refused rather than queued.
@@ -217,7 +218,7 @@ impl OlderDocs {
         tokio::task::spawn_blocking(move || {
             let body = docs.render(&feed, &doc, format);
             let last_modified = doc.last_modified;
-            let rendered = Rendered::on_demand(format.content_type(), body, last_modified);
+            let rendered = Rendered::without_brotli(format.content_type(), body, last_modified);
             Found::Document { rendered, full }
         })
         .await

@@ -73,8 +73,9 @@ const GZIP_LEVEL: u32 = 9;
 /// gzip level 6 (zlib's default) for a body compressed on a request's behalf: an older
 /// page or archive page on a cache miss, an article page on every request. A client that
 /// asks for documents nobody asked for before makes the server compress at its pace, so
-/// the time matters more than the last bytes: on feed XML level 6 is within about 1% of
-/// level 9's size in well under its time (figures in docs/benchmarks.md, "Older pages and
+/// time matters more than the last bytes: level 6 is within 1% of level 9's size, never
+/// slower, and on less repetitive text than the benchmark's much faster; level 4 is faster
+/// still but 6-7% larger, level 1 75% larger (docs/benchmarks.md, "Older pages and
 /// archives").
 pub const GZIP_ON_DEMAND_LEVEL: u32 = 6;
 pub const BROTLI_QUALITY: u32 = 5;
@@ -90,24 +91,10 @@ impl Rendered {
         Rendered::encoded(content_type, body, last_modified, GZIP_LEVEL, true)
     }
 
-    /// A body rendered on a request's behalf and then kept (older pages, archive pages):
-    /// every coding, gzip at [`GZIP_ON_DEMAND_LEVEL`].
-    pub fn on_demand(
-        content_type: &'static str,
-        body: Vec<u8>,
-        last_modified: Option<DateTime<Utc>>,
-    ) -> Rendered {
-        Rendered::encoded(
-            content_type,
-            body,
-            last_modified,
-            GZIP_ON_DEMAND_LEVEL,
-            true,
-        )
-    }
-
-    /// A body kept as identity and gzip (at [`GZIP_ON_DEMAND_LEVEL`]) only: for pages
-    /// rendered per request, where brotli's cost is not repaid.
+    /// A body kept as identity and gzip (at [`GZIP_ON_DEMAND_LEVEL`]) only: for bodies
+    /// compressed on a request's behalf (older pages and archive pages on a cache miss,
+    /// article pages), where brotli would nearly double the compression time of a miss for
+    /// a sixth fewer bytes (docs/benchmarks.md).
     pub fn without_brotli(
         content_type: &'static str,
         body: Vec<u8>,
