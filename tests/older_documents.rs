@@ -201,7 +201,7 @@ async fn a_write_or_takedown_drops_the_documents_of_exactly_the_feeds_it_touched
                 &serde_json::json!({
                     "id": "borders-9000",
                     "title": "Bản tin biên giới mới nhất",
-                    "published": "2031-01-01T08:00:00+07:00",
+                    "published": "2025-01-01T08:00:00+07:00",
                     "summary": "Tin mới.",
                     "content_html": "<p>Tin mới.</p>",
                     "categories": ["borders"],
@@ -391,7 +391,7 @@ async fn a_full_render_queue_answers_503_with_retry_after_and_spares_page_1_heal
                 &serde_json::json!({
                     "id": "an-ninh-1",
                     "title": "Tin an ninh trong lúc trang cũ bị dồn dập",
-                    "published": "2031-01-01T08:00:00+07:00",
+                    "published": "2025-01-01T08:00:00+07:00",
                     "summary": "Tin mới.",
                     "content_html": "<p>Tin mới.</p>",
                     "categories": ["security"],
