@@ -73,10 +73,9 @@ const GZIP_LEVEL: u32 = 9;
 /// gzip level 6 (zlib's default) for a body compressed on a request's behalf: an older
 /// page or archive page on a cache miss, an article page on every request. A client that
 /// asks for documents nobody asked for before makes the server compress at its pace, so
-/// time matters more than the last bytes: level 6 is within 1% of level 9's size, never
-/// slower, and on less repetitive text than the benchmark's much faster; level 4 is faster
-/// still but 6-7% larger, level 1 75% larger (docs/benchmarks.md, "Older pages and
-/// archives").
+/// time matters more than the last bytes: level 9 saves under 1% over level 6 and took up
+/// to a third longer in the benchmark; level 4 is faster still but 6-7% larger, level 1 75%
+/// larger (docs/benchmarks.md, "Older pages and archives").
 pub const GZIP_ON_DEMAND_LEVEL: u32 = 6;
 pub const BROTLI_QUALITY: u32 = 5;
 const BROTLI_WINDOW: u32 = 22;
