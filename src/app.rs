@@ -131,7 +131,8 @@ impl Server {
             Arc::clone(&site),
             args.site.limit,
         )
-        .with_media(media_dir(&args.site)?);
+        .with_media(media_dir(&args.site)?)
+        .with_bounds(args.limits.documents());
         let mut hub = None;
         if let Some(url) = &args.site.hub {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

@@ -1,216 +1,37 @@
-//! Finished responses: every feed's subscription document in every format, and the HTML
+//! Finished documents: every feed's subscription document in every format, and the HTML
 //! index and feed pages, rendered once per store change and kept as identity, gzip and brotli
 //! bytes with their validators. A request only picks bytes from here: no rendering, no
 //! compression, no store access. A change re-renders only the feeds it touched (the store
-//! says which categories changed) and swaps the new set in whole, and says which feeds'
-//! bytes changed (for WebSub).
+//! says which categories changed) and swaps the new set in whole, drops the touched feeds'
+//! older pages and archive pages, and says which feeds' bytes changed (for WebSub).
+//!
+//! Older pages and archive pages are rendered when first asked for, on a bounded pool, and
+//! kept in a cache bounded in bytes (`older`, `pool`). Page 1 of every feed is pinned: the
+//! byte bound (`--cache-bytes`) counts it first, and the older documents get the rest.
+
+mod older;
+mod pool;
+
+pub use older::{DocId, Found, OlderError};
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use bytes::Bytes;
-use chrono::{DateTime, Utc};
-use flate2::Compression;
-use flate2::write::GzEncoder;
-use http::HeaderValue;
-use sha2::{Digest, Sha256};
+use chrono::Utc;
 use tokio::sync::watch;
 
 use crate::documents::{Doc, Documents};
 use crate::feeds::{FeedDef, FeedSet};
+use crate::http::representation::Rendered;
 use crate::media::MediaDir;
-use crate::metrics::Metrics;
-use crate::model::{Article, Format, Tombstone};
+use crate::metrics::{DocumentCacheSize, Metrics};
+use crate::model::Format;
+use crate::render::Site;
 use crate::render::page::{self, Html};
-use crate::render::{FeedView, Site};
 use crate::store::{ChangeNotices, Store, StoreError};
-
-/// A content coding a body is kept in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Coding {
-    Identity,
-    Gzip,
-    Brotli,
-}
-
-impl Coding {
-    /// The `Content-Encoding` token; `None` for identity.
-    pub fn token(self) -> Option<&'static str> {
-        match self {
-            Coding::Identity => None,
-            Coding::Gzip => Some("gzip"),
-            Coding::Brotli => Some("br"),
-        }
-    }
-}
-
-/// One encoding of a response body with its strong ETag.
-#[derive(Debug, Clone)]
-pub struct Representation {
-    pub body: Bytes,
-    pub etag: String,
-    /// `etag` as a header value, made once: a 304 then costs no formatting or copying.
-    pub etag_header: HeaderValue,
-}
-
-impl Representation {
-    fn new(body: Vec<u8>, etag: String) -> Representation {
-        Representation {
-            body: Bytes::from(body),
-            etag_header: HeaderValue::from_str(&etag).expect("an ETag is quoted hex"),
-            etag,
-        }
-    }
-}
-
-/// A response body ready to serve, in each content coding.
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    pub content_type: &'static str,
-    pub identity: Representation,
-    pub gzip: Representation,
-    /// `None` for one-off pages rendered per request, where brotli's cost is not repaid.
-    pub brotli: Option<Representation>,
-    /// Truncated to whole seconds, as HTTP dates are.
-    pub last_modified: Option<DateTime<Utc>>,
-    /// `last_modified` as an HTTP date header value, made once.
-    pub last_modified_header: Option<HeaderValue>,
-}
-
-/// gzip level 9 and brotli quality 5: a feed is compressed once per change and sent many
-/// thousand times, but a write waits for its feeds to be compressed before it is served.
-/// Measured on a 50-item feed (benches/, the `render` bench): gzip 9 and brotli 5 take under
-/// a millisecond each, and brotli 5 is a tenth smaller than gzip 9; brotli 9 is 6% smaller
-/// still but takes ten times as long, brotli 11 over a hundred times.
-const GZIP_LEVEL: u32 = 9;
-pub const BROTLI_QUALITY: u32 = 5;
-const BROTLI_WINDOW: u32 = 22;
-
-impl Rendered {
-    /// A body kept in every coding: for bodies served many times (feeds, the index page).
-    pub fn new(
-        content_type: &'static str,
-        body: Vec<u8>,
-        last_modified: Option<DateTime<Utc>>,
-    ) -> Rendered {
-        let brotli = brotli(&body);
-        let mut rendered = Rendered::without_brotli(content_type, body, last_modified);
-        rendered.brotli = Some(Representation::new(
-            brotli,
-            tagged(&rendered.identity.etag, "br"),
-        ));
-        rendered
-    }
-
-    /// A body kept as identity and gzip only: for pages rendered per request.
-    pub fn without_brotli(
-        content_type: &'static str,
-        body: Vec<u8>,
-        last_modified: Option<DateTime<Utc>>,
-    ) -> Rendered {
-        let digest = Sha256::digest(&body);
-        let hash: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        // The ETag comes from the bytes alone, so replicas and restarts agree on it.
-        let etag = format!("\"{hash}\"");
-        let gzip = gzip(&body);
-        let last_modified = last_modified.and_then(|t| DateTime::from_timestamp(t.timestamp(), 0));
-        Rendered {
-            content_type,
-            gzip: Representation::new(gzip, tagged(&etag, "gz")),
-            identity: Representation::new(body, etag),
-            brotli: None,
-            last_modified,
-            last_modified_header: last_modified.map(|t| {
-                let date = httpdate::fmt_http_date(t.into());
-                HeaderValue::from_str(&date).expect("an HTTP date is ASCII")
-            }),
-        }
-    }
-
-    /// The body in `coding`, if kept in it.
-    pub fn representation(&self, coding: Coding) -> Option<&Representation> {
-        match coding {
-            Coding::Identity => Some(&self.identity),
-            Coding::Gzip => Some(&self.gzip),
-            Coding::Brotli => self.brotli.as_ref(),
-        }
-    }
-
-    /// Every coding's ETag: they all carry the same content.
-    pub fn etags(&self) -> impl Iterator<Item = &str> + Clone {
-        [Some(&self.identity), Some(&self.gzip), self.brotli.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(|r| r.etag.as_str())
-    }
-}
-
-/// `"hash"` -> `"hash-suffix"`: each coding gets its own strong ETag (RFC 9110 8.8.3.3).
-fn tagged(etag: &str, suffix: &str) -> String {
-    format!("{}-{suffix}\"", etag.trim_end_matches('"'))
-}
-
-/// gzip with a zeroed header timestamp, so equal input gives equal bytes.
-pub fn gzip(body: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::new(GZIP_LEVEL));
-    encoder
-        .write_all(body)
-        .and_then(|_| encoder.finish())
-        .expect("compressing into memory cannot fail")
-}
-
-/// brotli at `BROTLI_QUALITY`; deterministic, like gzip above.
-pub fn brotli(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() / 4);
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: BROTLI_QUALITY as i32,
-        lgwin: BROTLI_WINDOW as i32,
-        size_hint: body.len(),
-        ..Default::default()
-    };
-    brotli::BrotliCompress(&mut &body[..], &mut out, &params)
-        .expect("compressing into memory cannot fail");
-    out
-}
-
-/// What one feed shows, read from the store: its newest articles and its tombstones.
-pub struct FeedContent {
-    pub articles: Vec<Article>,
-    pub tombstones: Vec<Tombstone>,
-}
-
-impl FeedContent {
-    pub async fn load(
-        store: &dyn Store,
-        feed: &FeedDef,
-        limit: usize,
-    ) -> Result<FeedContent, StoreError> {
-        let category = (!feed.is_all()).then_some(feed.slug.as_str());
-        Ok(FeedContent {
-            articles: store.latest(category, limit).await?,
-            tombstones: store.tombstones(category, limit).await?,
-        })
-    }
-
-    pub fn view<'a>(
-        &'a self,
-        site: &'a Site,
-        feed: &'a FeedDef,
-        feeds: &'a FeedSet,
-    ) -> FeedView<'a> {
-        FeedView {
-            site,
-            feed,
-            feeds,
-            articles: &self.articles,
-            tombstones: &self.tombstones,
-        }
-    }
-}
 
 type Key = (String, Format);
 
@@ -225,6 +46,34 @@ struct Renders {
     feeds: HashMap<String, Formats>,
     /// The HTML index (key `None`) and the page of every feed (key: its slug).
     pages: HashMap<Option<String>, Arc<Rendered>>,
+}
+
+/// `--cache-bytes`' default: room for page 1 of a few hundred feeds and some thousand
+/// older pages and archive pages.
+pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
+/// `--render-queue`'s default: renders waiting for a worker before requests get 503.
+pub const DEFAULT_RENDER_QUEUE: usize = 64;
+
+/// What the document cache and its render pool may use (see `config::LimitArgs`).
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Every document kept, every coding counted, page 1 of every feed first.
+    pub cache_bytes: u64,
+    /// Older pages and archive pages rendered at once.
+    pub render_workers: usize,
+    /// Renders that may wait for a worker.
+    pub render_queue: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            cache_bytes: DEFAULT_CACHE_BYTES,
+            render_workers: std::thread::available_parallelism()
+                .map_or(1, |n| (n.get() / 2).max(1)),
+            render_queue: DEFAULT_RENDER_QUEUE,
+        }
+    }
 }
 
 /// The feeds whose subscription document a refresh changed, in a stable order: what a
@@ -245,25 +94,43 @@ pub struct FeedCache {
     /// Told about the feeds each refresh changed (not about the first render).
     on_change: Option<tokio::sync::mpsc::UnboundedSender<Changed>>,
     metrics: Arc<Metrics>,
+    bounds: Bounds,
+    /// Older pages and archive pages, rendered on demand.
+    older: Arc<older::OlderDocs>,
+    /// Bytes of the current renders (page 1 and the HTML pages), counted against the bound.
+    pinned: AtomicU64,
 }
 
 impl FeedCache {
     pub fn new(store: Arc<dyn Store>, feeds: Arc<FeedSet>, site: Arc<Site>, limit: usize) -> Self {
+        let docs = Documents {
+            store,
+            feeds,
+            site,
+            limit,
+            media: None,
+        };
+        let metrics = Arc::new(Metrics::new());
+        let bounds = Bounds::default();
         FeedCache {
-            docs: Documents {
-                store,
-                feeds,
-                site,
-                limit,
-                media: None,
-            },
+            older: older_docs(&docs, bounds, &metrics),
+            docs,
             renders: ArcSwap::from_pointee(Renders::default()),
             revision: AtomicI64::new(-1),
             due: AtomicI64::new(i64::MAX),
             refreshing: tokio::sync::Mutex::new(()),
             on_change: None,
-            metrics: Arc::new(Metrics::new()),
+            metrics,
+            bounds,
+            pinned: AtomicU64::new(0),
         }
+    }
+
+    /// Bounds the cache in bytes and the render pool (from the command line).
+    pub fn with_bounds(mut self, bounds: Bounds) -> Self {
+        self.bounds = bounds;
+        self.older = older_docs(&self.docs, bounds, &self.metrics);
+        self
     }
 
     /// The server's metrics; renders are counted here.
@@ -274,6 +141,7 @@ impl FeedCache {
     /// Completes image types and lengths from this media directory before rendering.
     pub fn with_media(mut self, media: Option<Arc<MediaDir>>) -> Self {
         self.docs.media = media;
+        self.older = older_docs(&self.docs, self.bounds, &self.metrics);
         self
     }
 
@@ -299,6 +167,25 @@ impl FeedCache {
             .pages
             .get(&slug.map(str::to_string))
             .cloned()
+    }
+
+    /// An older page or archive page: from the cache, or rendered now on the render pool
+    /// (shared with any request for the same document meanwhile).
+    pub async fn older(
+        &self,
+        feed: &FeedDef,
+        doc: DocId,
+        format: Format,
+    ) -> Result<Arc<Found>, OlderError> {
+        self.older.get(feed, doc, format).await
+    }
+
+    /// Sets the document cache's gauges in the metrics, for a scrape.
+    pub fn report_size(&self) {
+        self.metrics.document_cache(DocumentCacheSize {
+            pinned: self.pinned.load(Ordering::Relaxed),
+            ..self.older.size()
+        });
     }
 
     pub fn revision(&self) -> i64 {
@@ -329,11 +216,12 @@ impl FeedCache {
         let current = self.renders.load_full();
         let mut renders = Renders::clone(&current);
         let mut jobs = tokio::task::JoinSet::new();
+        let touched = |feed: &FeedDef| match &changes.categories {
+            None => true,
+            Some(categories) => feed.is_all() || categories.contains(&feed.slug),
+        };
         for feed in self.docs.feeds.feeds() {
-            let changed = match &changes.categories {
-                None => true,
-                Some(categories) => feed.is_all() || categories.contains(&feed.slug),
-            };
+            let changed = touched(feed);
             let rendered_before = current.feeds.contains_key(&feed.slug);
             if !changed && rendered_before {
                 continue;
@@ -364,7 +252,18 @@ impl FeedCache {
             renders.pages.extend(pages);
         }
         let changed = changed(&current, &renders);
+        let pinned = renders.weight();
         self.renders.store(Arc::new(renders));
+        self.older.invalidate(
+            self.docs
+                .feeds
+                .feeds()
+                .filter(|feed| touched(feed))
+                .map(|feed| feed.slug.as_str()),
+        );
+        self.pinned.store(pinned, Ordering::Relaxed);
+        self.older
+            .set_capacity(self.bounds.cache_bytes.saturating_sub(pinned));
         let first = self.revision.swap(changes.revision, Ordering::AcqRel) < 0;
         if let (Some(tx), false, false) = (&self.on_change, first, changed.is_empty()) {
             // The receiver lives as long as the server; if it is gone, nobody listens.
@@ -396,6 +295,26 @@ impl FeedCache {
                 Err(e) => tracing::warn!(error = %e, "store poll failed; serving the last render"),
             }
         }
+    }
+}
+
+fn older_docs(docs: &Documents, bounds: Bounds, metrics: &Arc<Metrics>) -> Arc<older::OlderDocs> {
+    Arc::new(older::OlderDocs::new(
+        docs.clone(),
+        bounds.cache_bytes,
+        pool::RenderPool::new(bounds.render_workers, bounds.render_queue),
+        Arc::clone(metrics),
+    ))
+}
+
+impl Renders {
+    /// Bytes kept, every coding of every document.
+    fn weight(&self) -> u64 {
+        let feeds = self.feeds.values().flat_map(|formats| formats.values());
+        feeds
+            .chain(self.pages.values())
+            .map(|rendered| rendered.weight() as u64)
+            .sum()
     }
 }
 

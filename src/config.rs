@@ -206,6 +206,19 @@ pub struct LimitArgs {
     /// proxy on the same host, whose clients would all share its address).
     #[arg(long, env = "VNFEED_RATE_LIMIT_LOOPBACK")]
     pub rate_limit_loopback: bool,
+    /// Memory for rendered documents, every coding counted: page 1 of every feed and the
+    /// HTML pages (always kept), then the older pages and archive pages asked for most
+    /// recently. At least 1MiB.
+    #[arg(long, env = "VNFEED_CACHE_BYTES", default_value = "64MiB", value_parser = parse_size)]
+    pub cache_bytes: u64,
+    /// Older pages and archive pages rendered at once, off the threads that answer
+    /// requests; 0 means half the CPU cores (at least one).
+    #[arg(long, env = "VNFEED_RENDER_WORKERS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=256))]
+    pub render_workers: u32,
+    /// Renders that may wait for a worker; past them a request for a document not in the
+    /// cache gets 503 with Retry-After.
+    #[arg(long, env = "VNFEED_RENDER_QUEUE", default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub render_queue: u32,
 }
 
 impl LimitArgs {
@@ -229,6 +242,19 @@ impl LimitArgs {
                 max_clients: self.rate_clients as usize,
                 loopback: self.rate_limit_loopback,
             },
+        }
+    }
+
+    /// The document cache's byte bound and the render pool's size.
+    pub fn documents(&self) -> crate::cache::Bounds {
+        let workers = match self.render_workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            n => n as usize,
+        };
+        crate::cache::Bounds {
+            cache_bytes: self.cache_bytes.max(1 << 20),
+            render_workers: workers,
+            render_queue: self.render_queue as usize,
         }
     }
 }
@@ -396,7 +422,8 @@ fn parse_limit(s: &str) -> Result<usize, String> {
     }
 }
 
-/// `1048576`, `512KiB`, `2MiB` (also `K`, `KB`, `M`, `MB`, all meaning powers of 1024).
+/// `1048576`, `512KiB`, `2MiB`, `1GiB` (also `K`, `KB`, `M`, `MB`, `G`, `GB`, all meaning
+/// powers of 1024).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -405,7 +432,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
-        _ => return Err(format!("`{s}`: unknown unit (use bytes, KiB or MiB)")),
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("`{s}`: unknown unit (use bytes, KiB, MiB or GiB)")),
     };
     digits
         .parse::<u64>()

@@ -1,7 +1,9 @@
 //! Operational metrics for `/metrics`, in the Prometheus text exposition (the OpenMetrics
 //! text format, which Prometheus reads): requests by route and status, the share of
-//! conditional-capable GETs answered 304, feed renders and their times, store errors, and
-//! how long ago the last change notification arrived. One set per server; counting is a
+//! conditional-capable GETs answered 304, feed renders and their times, older pages and
+//! archive pages rendered on demand, the document cache's hits and size, requests turned
+//! away by a full render queue, store errors, and how long ago the last change
+//! notification arrived. One set per server; counting is a
 //! few atomic adds, so it stays on the request path.
 
 use std::sync::OnceLock;
@@ -23,9 +25,23 @@ pub const VALIDATED_ROUTES: [&str; 7] = [
 ];
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     route: &'static str,
     status: u16,
+}
+
+/// What the document cache holds, as `/metrics` shows it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DocumentCacheSize {
+    pub bytes: u64,
+    pub entries: u64,
+    pub capacity: u64,
+    pub pinned: u64,
 }
 
 pub struct Metrics {
@@ -42,6 +58,15 @@ pub struct Metrics {
     not_modified_share: Gauge<f64, AtomicU64>,
     renders: Counter,
     render_seconds: Histogram,
+    document_renders: Family<KindLabels, Counter>,
+    document_render_seconds: Histogram,
+    document_hits: Counter,
+    document_misses: Counter,
+    render_rejected: Counter,
+    document_cache_bytes: Gauge,
+    document_cache_entries: Gauge,
+    document_cache_capacity: Gauge,
+    pinned_bytes: Gauge,
     store_errors: Counter,
     revision: Gauge,
     notification_age: Gauge<f64, AtomicU64>,
@@ -82,6 +107,62 @@ impl Metrics {
             "Time to render and compress one feed",
             render_seconds.clone(),
         );
+        let document_renders = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "document_renders",
+            "Older pages (kind=page) and archive pages (kind=archive) rendered on a cache miss, \
+             one format in every coding",
+            document_renders.clone(),
+        );
+        let document_render_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
+        registry.register(
+            "document_render_seconds",
+            "Time to read, render and compress one older page or archive page",
+            document_render_seconds.clone(),
+        );
+        let document_hits = Counter::default();
+        registry.register(
+            "document_cache_hits",
+            "Older pages and archive pages answered from the cache (or from a render another \
+             request started)",
+            document_hits.clone(),
+        );
+        let document_misses = Counter::default();
+        registry.register(
+            "document_cache_misses",
+            "Older pages and archive pages not in the cache when asked for",
+            document_misses.clone(),
+        );
+        let render_rejected = Counter::default();
+        registry.register(
+            "render_queue_rejected",
+            "Requests answered 503 because every render worker was busy and the queue full",
+            render_rejected.clone(),
+        );
+        let document_cache_bytes = Gauge::default();
+        registry.register(
+            "document_cache_bytes",
+            "Bytes of older pages and archive pages kept (every coding)",
+            document_cache_bytes.clone(),
+        );
+        let document_cache_entries = Gauge::default();
+        registry.register(
+            "document_cache_entries",
+            "Older pages and archive pages kept (one per feed, document and format)",
+            document_cache_entries.clone(),
+        );
+        let document_cache_capacity = Gauge::default();
+        registry.register(
+            "document_cache_capacity_bytes",
+            "What older pages and archive pages may take: --cache-bytes less the pinned bytes",
+            document_cache_capacity.clone(),
+        );
+        let pinned_bytes = Gauge::default();
+        registry.register(
+            "pinned_document_bytes",
+            "Bytes of page 1 of every feed and of the HTML pages, always kept (every coding)",
+            pinned_bytes.clone(),
+        );
         let store_errors = Counter::default();
         registry.register(
             "store_errors",
@@ -117,6 +198,15 @@ impl Metrics {
             not_modified_share,
             renders,
             render_seconds,
+            document_renders,
+            document_render_seconds,
+            document_hits,
+            document_misses,
+            render_rejected,
+            document_cache_bytes,
+            document_cache_entries,
+            document_cache_capacity,
+            pinned_bytes,
             store_errors,
             revision,
             notification_age,
@@ -147,6 +237,37 @@ impl Metrics {
     pub fn rendered(&self, took: Duration) {
         self.renders.inc();
         self.render_seconds.observe(took.as_secs_f64());
+    }
+
+    /// One older page (`kind` "page") or archive page ("archive") rendered, taking `took`.
+    pub fn document_rendered(&self, kind: &'static str, took: Duration) {
+        self.document_renders
+            .get_or_create(&KindLabels { kind })
+            .inc();
+        self.document_render_seconds.observe(took.as_secs_f64());
+    }
+
+    /// An older page or archive page found in the cache (`true`) or not.
+    pub fn document_lookup(&self, hit: bool) {
+        if hit {
+            self.document_hits.inc();
+        } else {
+            self.document_misses.inc();
+        }
+    }
+
+    /// A request turned away with 503: the render queue was full.
+    pub fn render_rejected(&self) {
+        self.render_rejected.inc();
+    }
+
+    /// The document cache's size now, for the next scrape.
+    pub fn document_cache(&self, size: DocumentCacheSize) {
+        let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.document_cache_bytes.set(gauge(size.bytes));
+        self.document_cache_entries.set(gauge(size.entries));
+        self.document_cache_capacity.set(gauge(size.capacity));
+        self.pinned_bytes.set(gauge(size.pinned));
     }
 
     /// The metrics as of now, with the gauges read from `store` and `revision` first.

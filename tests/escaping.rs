@@ -15,7 +15,6 @@ use common::*;
 use proptest::prelude::*;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::{Value, json};
-use vnfeed::cache::FeedContent;
 use vnfeed::feeds::FeedSet;
 use vnfeed::import::json as json_import;
 use vnfeed::model::{Article, Block, Format};

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use common::*;
-use vnfeed::cache::FeedContent;
 use vnfeed::feeds::FeedSet;
 use vnfeed::import;
 use vnfeed::model::Format;

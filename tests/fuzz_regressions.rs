@@ -8,7 +8,6 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use vnfeed::cache::FeedContent;
 use vnfeed::import::{Source, parse_source};
 use vnfeed::model::Format;
 use vnfeed::render::{self, Site};

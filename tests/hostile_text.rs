@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use common::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use vnfeed::cache::FeedContent;
 use vnfeed::feeds::FeedSet;
 use vnfeed::import::json::{self as json_import, JsonErrorKind};
 use vnfeed::import::{ImportError, Source, parse_source};

@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use vnfeed::cache;
+use vnfeed::http::representation as cache;
 use vnfeed::model::Format;
 use vnfeed::render;
 use vnfeed_bench::fixture;

@@ -90,7 +90,7 @@ pub fn print_sizes(body: &[u8]) {
     println!(
         "  gzip 6 {} B, gzip 9 {} B",
         gzip6.len(),
-        vnfeed::cache::gzip(body).len()
+        vnfeed::http::representation::gzip(body).len()
     );
     for quality in [5, 7, 9, 11] {
         println!("  brotli {quality}: {} B", brotli_at(body, quality).len());

@@ -3,10 +3,9 @@
 
 use std::sync::OnceLock;
 
-use vnfeed::cache::FeedContent;
 use vnfeed::feeds::FeedSet;
 use vnfeed::model::{Article, Draft, Format};
-use vnfeed::render::{self, Site};
+use vnfeed::render::{self, FeedView, Site};
 
 pub fn feeds() -> &'static FeedSet {
     static FEEDS: OnceLock<FeedSet> = OnceLock::new();
@@ -22,14 +21,15 @@ pub fn assert_renders(drafts: Vec<Draft>) {
         .enumerate()
         .map(|(n, d)| d.into_article(format!("bai-{n}")))
         .collect();
-    let content = FeedContent {
-        articles,
-        tombstones: Vec::new(),
-    };
     let site = Site::new("https://tin.example", "Báo Thử");
     // `all` holds every article; the category feeds render the same entries.
-    let feed = feeds().all();
-    let view = content.view(&site, feed, feeds());
+    let view = FeedView {
+        site: &site,
+        feed: feeds().all(),
+        feeds: feeds(),
+        articles: &articles,
+        tombstones: &[],
+    };
     for format in Format::ALL {
         let bytes = render::feed(&view, format);
         let text = std::str::from_utf8(&bytes).expect("feeds are UTF-8");

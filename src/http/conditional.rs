@@ -11,7 +11,7 @@ use http::header::{
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 
-use crate::cache::{Coding, Rendered};
+use super::representation::{Coding, Rendered};
 
 /// How long shared caches and readers may reuse a feed without asking again (5 minutes).
 pub const FEED_CACHE_CONTROL: &str = "public, max-age=300";

@@ -1,6 +1,5 @@
-//! Responses rendered on request rather than kept in the cache: older pages of the paged
-//! feeds, archive pages (full ones cached by everyone for a year: they never change) and
-//! files of the media directory.
+//! Older pages of the paged feeds and archive pages, from the document cache (rendered on
+//! the render pool on a miss), and files of the media directory.
 
 use std::time::SystemTime;
 
@@ -16,20 +15,26 @@ use super::AppState;
 use super::conditional::{FEED_CACHE_CONTROL, not_modified, respond};
 use super::range::{self, Part};
 use super::routes::{Body, Resp, text, unavailable};
-use crate::cache::Rendered;
-use crate::documents::{Doc, Documents};
+use crate::cache::{DocId, Found, OlderError};
 use crate::feeds::FeedDef;
 use crate::media::Refused;
 use crate::model::Format;
 
-/// A full archive page never changes (see `render::history`): caches may keep it forever.
-pub const ARCHIVE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+/// A full archive page changes only when an article in it is taken down (or its newest
+/// neighbour appears): caches may keep it for a day without asking, so a takedown reaches
+/// every cache within a day with no purge. Not `immutable`: a DELETE does change it (see
+/// docs/hostile-clients.md, "Pages and archives").
+pub const ARCHIVE_CACHE_CONTROL: &str = "public, max-age=86400";
 
 /// Images change rarely and get a new name when they do.
 const MEDIA_CACHE_CONTROL: &str = "public, max-age=86400";
 
 /// Seconds a client is asked to wait when the media directory did not answer in time.
 const MEDIA_RETRY_AFTER: &str = "5";
+
+/// What a client told "the render queue is full" should wait before asking again: renders
+/// take milliseconds, so the queue has drained by then.
+const RENDER_RETRY_AFTER_SECONDS: &str = "1";
 
 pub async fn page(
     state: &AppState,
@@ -39,11 +44,14 @@ pub async fn page(
     format: Format,
     number: u64,
 ) -> Resp {
-    let docs = state.cache.documents();
-    match docs.page(feed, number).await {
-        Ok(Some(doc)) => respond_doc(headers, head, docs, feed, &doc, format, FEED_CACHE_CONTROL),
-        Ok(None) => text(StatusCode::NOT_FOUND, "no such page: past the last one\n"),
-        Err(e) => unavailable(&e),
+    match state.cache.older(feed, DocId::Page(number), format).await {
+        Ok(found) => match found.as_ref() {
+            Found::Document { rendered, .. } => {
+                respond(headers, head, rendered, FEED_CACHE_CONTROL)
+            }
+            Found::Missing => text(StatusCode::NOT_FOUND, "no such page: past the last one\n"),
+        },
+        Err(e) => refused(&e),
     }
 }
 
@@ -55,37 +63,44 @@ pub async fn archive(
     format: Format,
     number: u64,
 ) -> Resp {
-    let docs = state.cache.documents();
-    match docs.archive(feed, number).await {
-        Ok(Some((doc, full))) => {
-            let cache_control = if full {
-                ARCHIVE_CACHE_CONTROL
-            } else {
-                // The newest archive page still grows until it is full.
-                FEED_CACHE_CONTROL
-            };
-            respond_doc(headers, head, docs, feed, &doc, format, cache_control)
-        }
-        Ok(None) => text(StatusCode::NOT_FOUND, "no such archive page\n"),
-        Err(e) => unavailable(&e),
+    match state
+        .cache
+        .older(feed, DocId::Archive(number), format)
+        .await
+    {
+        Ok(found) => match found.as_ref() {
+            Found::Document { rendered, full } => {
+                let cache_control = if *full {
+                    ARCHIVE_CACHE_CONTROL
+                } else {
+                    // The newest archive page still grows until it is full.
+                    FEED_CACHE_CONTROL
+                };
+                respond(headers, head, rendered, cache_control)
+            }
+            Found::Missing => text(StatusCode::NOT_FOUND, "no such archive page\n"),
+        },
+        Err(e) => refused(&e),
     }
 }
 
-/// A page or archive document rendered now and answered with conditional GET. Not kept in
-/// the cache: aggregators fetch old pages rarely, and each is cheap to render.
-fn respond_doc(
-    headers: &HeaderMap,
-    head: bool,
-    docs: &Documents,
-    feed: &FeedDef,
-    doc: &Doc,
-    format: Format,
-    cache_control: &'static str,
-) -> Resp {
-    let body = docs.render(feed, doc, format);
-    let last_modified = doc.last_modified;
-    let rendered = Rendered::without_brotli(format.content_type(), body, last_modified);
-    respond(headers, head, &rendered, cache_control)
+/// 503 for a document that could not be had now: the render queue is full (with
+/// Retry-After), or the store failed.
+fn refused(e: &OlderError) -> Resp {
+    match e {
+        OlderError::Busy(_) => {
+            let mut resp = text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many documents are being rendered; retry shortly\n",
+            );
+            resp.headers_mut().insert(
+                RETRY_AFTER,
+                HeaderValue::from_static(RENDER_RETRY_AFTER_SECONDS),
+            );
+            resp
+        }
+        OlderError::Store(e) => unavailable(e),
+    }
 }
 
 /// A file of the media directory: opened and checked off the async workers, validated by

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod linger;
 mod range;
 pub mod rate;
+pub mod representation;
 mod routes;
 
 use std::future::Future;
@@ -29,10 +30,11 @@ use linger::Lingering;
 
 pub use conditional::{accepts, accepts_gzip, choose_coding, not_modified};
 
-use crate::cache::{FeedCache, Rendered};
+use crate::cache::FeedCache;
 use crate::feeds::FeedSet;
 use crate::render::Site;
 use crate::store::Store;
+use representation::Rendered;
 
 /// What every request handler shares. Cloning the `Arc`s is cheap.
 pub struct AppState {

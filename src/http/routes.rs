@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use super::api::BoxError;
 use super::conditional::{FEED_CACHE_CONTROL, respond};
+use super::representation::Rendered;
 use super::{AppState, documents};
-use crate::cache::Rendered;
 use crate::feeds::Lookup;
 use crate::model::Format;
 
@@ -313,6 +313,7 @@ fn metrics(state: &AppState, headers: &http::HeaderMap) -> Resp {
     } else {
         "text/plain; version=0.0.4; charset=utf-8"
     };
+    state.cache.report_size();
     let body = state
         .cache
         .metrics()

@@ -5,12 +5,14 @@
 mod backend;
 mod cluster;
 mod command;
+mod content;
 mod draft;
 mod process;
 
 pub use backend::*;
 pub use cluster::*;
 pub use command::*;
+pub use content::FeedContent;
 pub use draft::*;
 pub use process::*;
 
@@ -124,6 +126,24 @@ impl TestServer {
             assert!(start.elapsed() < limit, "{what}: not after {limit:?}");
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+    }
+
+    /// Waits until the server has rendered revision `revision` of its store (or a later
+    /// one): a write made straight to the store, as `vnfeed import` from cron makes it, is
+    /// served from the next poll on.
+    pub async fn wait_for_revision(&self, revision: i64) {
+        let limit = std::time::Duration::from_secs(30);
+        self.wait_until(
+            "/metrics",
+            limit,
+            &format!("revision {revision} rendered"),
+            |m| {
+                parse_exposition(m)
+                    .get("vnfeed_rendered_revision")
+                    .is_some_and(|r| *r >= revision as f64)
+            },
+        )
+        .await;
     }
 
     /// `/metrics`, checked to be the classic text type and parsed by [`parse_exposition`].

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
-use vnfeed::cache::Rendered;
 use vnfeed::config::StoreLocation;
 use vnfeed::feeds::FeedSet;
+use vnfeed::http::representation::Rendered;
 use vnfeed::import;
 use vnfeed::model::{Block, Draft, Format};
 use vnfeed::render::{self, FeedView, Site};

@@ -1,9 +1,12 @@
 //! The embedded SQLite store: one file, WAL, `synchronous=FULL`, a schema that migrates
-//! itself on open. All of vnfeed's SQL for SQLite lives here (paging and feed history in
-//! `sqlite/history.rs`, migration copies in `sqlite/copy.rs`).
+//! itself on open. One connection writes; a small pool of connections reads (WAL lets
+//! readers and the writer work at once), so a slow read never holds up a write. All of
+//! vnfeed's SQL for SQLite lives here (paging and feed history in `sqlite/history.rs`,
+//! migration copies in `sqlite/copy.rs`, the reader pool in `sqlite/readers.rs`).
 
 mod copy;
 mod history;
+mod readers;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -88,11 +91,14 @@ const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.pub
 
 const REVISION_SQL: &str = "SELECT value FROM meta WHERE key = 'revision'";
 
-/// Cloning is shallow: clones share the one connection.
+/// Cloning is shallow: clones share the writer connection and the readers.
 #[derive(Clone)]
 pub struct SqliteStore {
     path: PathBuf,
+    /// The one connection that writes (and runs migrations).
     conn: Arc<Mutex<Connection>>,
+    /// Connections that only read, [`readers::READERS`] of them.
+    readers: Arc<readers::Readers>,
     /// Failed operations, for `/metrics`.
     errors: Arc<AtomicU64>,
 }
@@ -116,9 +122,12 @@ impl SqliteStore {
         // once the readers' statements join them.
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn, path)?;
+        // Opened after the migration: readers see the schema as it now is.
+        let readers = readers::Readers::open(path).map_err(&err)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(readers),
             errors: Arc::new(AtomicU64::new(0)),
         })
     }
@@ -127,7 +136,7 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Runs `f` on the connection off the async runtime's threads.
+    /// Runs `f` on the writer connection off the async runtime's threads.
     async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -143,16 +152,43 @@ impl SqliteStore {
         F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
     {
         let conn = Arc::clone(&self.conn);
-        let path = self.path.clone();
         let joined = tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             f(&mut guard)
         })
         .await;
+        self.finish_call(joined)
+    }
+
+    /// Runs `f` on one of the reader connections off the async runtime's threads, waiting
+    /// for one to be free. `f` must only read: the connections are `query_only`.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    {
+        self.read_typed(move |c| f(c).map_err(Into::into)).await
+    }
+
+    async fn read_typed<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let mut lease = self.readers.lease().await;
+        let joined = tokio::task::spawn_blocking(move || f(lease.conn())).await;
+        self.finish_call(joined)
+    }
+
+    /// A blocking call's result with the path attached to SQL errors, counting failures.
+    fn finish_call<T>(
+        &self,
+        joined: Result<Result<T, DbError>, tokio::task::JoinError>,
+    ) -> Result<T, StoreError> {
         let result = match joined {
             Ok(result) => result.map_err(|e| match e {
                 DbError::Sql(source) => StoreError::Sqlite {
-                    path: path.display().to_string(),
+                    path: self.path.display().to_string(),
                     source,
                 },
                 DbError::Store(e) => e,
@@ -273,7 +309,7 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<Tombstone>, StoreError> {
         let category = category.map(str::to_string);
-        self.with_conn_typed(move |conn| {
+        self.read_typed(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, deleted, categories FROM tombstones t
                  WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.categories) WHERE value = ?1)
@@ -338,7 +374,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Article>, StoreError> {
         let category = category.map(str::to_string);
         let now = Utc::now().timestamp();
-        self.with_conn_typed(move |conn| {
+        self.read_typed(move |conn| {
             let limit = limit as i64;
             let mut stmt = conn.prepare_cached(&latest_sql(category.is_some()))?;
             let rows = match &category {
@@ -365,7 +401,7 @@ impl Store for SqliteStore {
 
     async fn count(&self) -> Result<u64, StoreError> {
         let n: i64 = self
-            .with_conn(|conn| conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0)))
+            .read(|conn| conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0)))
             .await?;
         Ok(n.max(0) as u64)
     }
@@ -378,22 +414,20 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Article>, StoreError> {
         let category = category.map(str::to_string);
         let now = Utc::now().timestamp();
-        self.with_conn_typed(move |conn| {
-            history::page(conn, category.as_deref(), offset, limit, now)
-        })
-        .await
+        self.read_typed(move |conn| history::page(conn, category.as_deref(), offset, limit, now))
+            .await
     }
 
     async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
         let category = category.map(str::to_string);
         let now = Utc::now().timestamp();
-        self.with_conn(move |conn| history::count(conn, category.as_deref(), now))
+        self.read(move |conn| history::count(conn, category.as_deref(), now))
             .await
     }
 
     async fn archive_count(&self, category: Option<&str>) -> Result<u64, StoreError> {
         let category = category.map(str::to_string);
-        self.with_conn(move |conn| history::archive_count(conn, category.as_deref()))
+        self.read(move |conn| history::archive_count(conn, category.as_deref()))
             .await
     }
 
@@ -404,7 +438,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<ArchivePage>, StoreError> {
         let category = category.map(str::to_string);
         let now = Utc::now().timestamp();
-        self.with_conn_typed(move |conn| {
+        self.read_typed(move |conn| {
             // One read transaction: the page count and the page come from one snapshot.
             let tx = conn.transaction()?;
             let page = history::archive(&tx, category.as_deref(), number, now)?;
@@ -420,7 +454,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let category = category.map(str::to_string);
         let now = Utc::now().timestamp();
-        self.with_conn(move |conn| history::last_modified(conn, category.as_deref(), now))
+        self.read(move |conn| history::last_modified(conn, category.as_deref(), now))
             .await
     }
 
@@ -428,7 +462,7 @@ impl Store for SqliteStore {
         let category = category.map(str::to_string);
         let now = Utc::now().timestamp();
         let due = self
-            .with_conn(move |conn| history::next_due(conn, category.as_deref(), now))
+            .read(move |conn| history::next_due(conn, category.as_deref(), now))
             .await?;
         Ok(due.and_then(|secs| DateTime::from_timestamp(secs, 0)))
     }
@@ -444,7 +478,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<StoredArticle>, StoreError> {
         // Every id sorts after the empty string.
         let after = after.unwrap_or("").to_string();
-        self.with_conn_typed(move |conn| copy::export(conn, &after, limit))
+        self.read_typed(move |conn| copy::export(conn, &after, limit))
             .await
     }
 
@@ -456,7 +490,7 @@ impl Store for SqliteStore {
         // Every entry sorts after ("", 0, -1).
         let (feed, page, position) = after.unwrap_or(("", 0, -1));
         let feed = feed.to_string();
-        self.with_conn(move |conn| copy::export_history(conn, (&feed, page, position), limit))
+        self.read(move |conn| copy::export_history(conn, (&feed, page, position), limit))
             .await
     }
 
@@ -467,7 +501,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<ArchivePageRow>, StoreError> {
         let (feed, page) = after.unwrap_or(("", -1));
         let feed = feed.to_string();
-        self.with_conn(move |conn| copy::export_pages(conn, (&feed, page), limit))
+        self.read(move |conn| copy::export_pages(conn, (&feed, page), limit))
             .await
     }
 
@@ -491,7 +525,7 @@ impl Store for SqliteStore {
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {
-        self.with_conn(|conn| {
+        self.read(|conn| {
             conn.prepare_cached(REVISION_SQL)?
                 .query_row([], |r| r.get(0))
         })
@@ -499,7 +533,7 @@ impl Store for SqliteStore {
     }
 
     async fn changes_since(&self, since: i64) -> Result<Changes, StoreError> {
-        self.with_conn(move |conn| {
+        self.read(move |conn| {
             // One read transaction: the revision and the categories come from one snapshot.
             let tx = conn.transaction()?;
             let revision: i64 = tx
@@ -606,7 +640,7 @@ fn latest_sql(in_category: bool) -> String {
 
 impl SqliteStore {
     async fn one(&self, column: &'static str, key: String) -> Result<Option<Article>, StoreError> {
-        self.with_conn_typed(move |conn| {
+        self.read_typed(move |conn| {
             let sql = format!("SELECT {COLUMNS} FROM articles a WHERE {column} = ?1");
             let raw = conn
                 .prepare_cached(&sql)?
@@ -867,6 +901,76 @@ mod tests {
             .collect::<Result<Vec<_>, _>>()
             .unwrap();
         steps.join("\n")
+    }
+
+    fn draft(id: &str) -> Draft {
+        Draft {
+            id: id.into(),
+            title: format!("Bài {id}"),
+            summary: "Tóm tắt.".into(),
+            body: vec![crate::model::Block::Paragraph {
+                text: "Nội dung.".into(),
+            }],
+            author: None,
+            published: DateTime::from_timestamp(1_764_000_000, 0).unwrap(),
+            updated: None,
+            categories: vec!["borders".into()],
+            url: None,
+            image: None,
+        }
+    }
+
+    /// Issue 11: a write must not wait for readers. Every reader connection is held in the
+    /// middle of a read transaction (as slow archive renders would hold them); the write
+    /// still commits, and the readers' snapshots do not see it until they end.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_lands_while_every_reader_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("busy.db")).unwrap();
+        store.upsert(vec![draft("a")], Utc::now()).await.unwrap();
+        let release = Arc::new(std::sync::Barrier::new(readers::READERS + 1));
+        let (started, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut held = tokio::task::JoinSet::new();
+        for _ in 0..readers::READERS {
+            let (store, release, started) = (store.clone(), Arc::clone(&release), started.clone());
+            held.spawn(async move {
+                store
+                    .read(move |conn| {
+                        let tx = conn.transaction()?;
+                        let before: i64 =
+                            tx.query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?;
+                        started.send(()).unwrap();
+                        release.wait();
+                        let after: i64 =
+                            tx.query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?;
+                        Ok((before, after))
+                    })
+                    .await
+                    .unwrap()
+            });
+        }
+        for _ in 0..readers::READERS {
+            started_rx.recv().await.unwrap();
+        }
+        // Every reader is now inside its transaction, and stays there until released. A
+        // write that needed one of them would never finish: the guard turns that into a
+        // failure instead of a hung test.
+        let write = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            store.upsert(vec![draft("b")], Utc::now()),
+        )
+        .await
+        .expect("the write waited for the busy readers");
+        assert_eq!(write.unwrap()[0].outcome, Outcome::Created);
+        let release_all = tokio::task::spawn_blocking(move || {
+            release.wait();
+        });
+        while let Some(snapshots) = held.join_next().await {
+            // A read transaction keeps the snapshot it started with.
+            assert_eq!(snapshots.unwrap(), (1, 1));
+        }
+        release_all.await.unwrap();
+        assert_eq!(store.count().await.unwrap(), 2);
     }
 
     #[test]
