@@ -7,7 +7,7 @@ use super::date;
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
 use super::xml::{self, ATOM_NS, XHTML_NS, XML_NS, attr_at, child, children, text, value_at};
-use super::{Rule, Sink, iri, language};
+use super::{Rule, Sink, html_safety, iri, language};
 
 const FEED: &[&str] = &[
     "author",
@@ -429,6 +429,14 @@ fn content(node: Node<'_, '_>, entry: Node<'_, '_>, refs: &RelativeRefs, sink: &
     }
     if is_construct {
         construct_body(node, kind, Rule::AtomContent, refs, sink);
+    } else if kind
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/html"))
+    {
+        // A text/html media type is escaped HTML too, and readers show it as such.
+        let found = html_safety::in_html(&text(node));
+        html_safety::report(value_at(node), "<content>", found, sink);
     }
 }
 
@@ -469,6 +477,14 @@ fn construct_body(
         return;
     }
     let value = text(node);
+    let what = format!("<{name}>");
+    match kind {
+        "html" => html_safety::report(value_at(node), &what, html_safety::in_html(&value), sink),
+        "xhtml" => {
+            html_safety::report(node.range().start, &what, html_safety::in_xhtml(node), sink)
+        }
+        _ => {}
+    }
     match kind {
         "text" => {
             if let Some(markup) = markup_in_text(&value) {

@@ -74,6 +74,7 @@ mod date;
 mod discover;
 mod feed;
 mod html;
+mod html_safety;
 pub mod http;
 mod iri;
 mod json_feed;

@@ -6,8 +6,10 @@ use roxmltree::Node;
 use super::date::{self, W3cdtf};
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
-use super::xml::{self, ATOM_NS, CONTENT_NS, DC_NS, attr_at, child, children, text, value_at};
-use super::{Rule, Sink, iri, language};
+use super::xml::{
+    self, ATOM_NS, CONTENT_NS, DC_NS, XHTML_NS, attr_at, child, children, text, value_at,
+};
+use super::{Rule, Sink, html_safety, iri, language};
 
 const CHANNEL: &[&str] = &[
     "title",
@@ -185,6 +187,17 @@ fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut S
         .chain(child(node, Some(CONTENT_NS), "encoded"));
     for field in html_fields {
         relative_refs(field, refs, sink);
+        let what = format!("<{}>", qualified(field));
+        html_safety::report(
+            value_at(field),
+            &what,
+            html_safety::in_html(&text(field)),
+            sink,
+        );
+    }
+    if let Some(body) = child(node, Some(XHTML_NS), "body") {
+        let found = html_safety::in_xhtml(body);
+        html_safety::report(body.range().start, "<xhtml:body>", found, sink);
     }
     for name in ["link", "comments"] {
         if let Some(l) = child(node, None, name) {

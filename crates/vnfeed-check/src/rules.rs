@@ -152,6 +152,10 @@ rules! {
         "relative URLs in HTML content, or Atom hrefs with no xml:base to resolve them";
     HtmlInText = "html-in-text", Warning, "ContainsHTML, ContainsUndeclaredHTML",
         "HTML tags or character references in a plain-text field (RSS titles, Atom type=\"text\", JSON title)";
+    HtmlUnsafe = "html-unsafe", Warning, "SecurityRisk, SecurityRiskAttr",
+        "HTML content with elements or attributes readers strip as unsafe: script, object, embed, meta, iframe, event handlers (onclick=...), SVG or MathML outside their safe subsets";
+    HtmlUnsafeStyle = "html-unsafe-style", Warning, "DangerousStyleAttr",
+        "a style attribute in HTML content with CSS readers strip: positioning, url(), expression(), properties outside the common safe list";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
