@@ -144,6 +144,7 @@ fn common(
                 "<generator> holds text only",
             );
         }
+        plain_text(value_at(generator), &text(generator), "<generator>", sink);
         if let Some(uri) = generator.attribute("uri") {
             reference(attr_at(generator, "uri"), uri, "the generator uri", sink);
         }
@@ -222,6 +223,9 @@ fn person(node: Node<'_, '_>, sink: &mut Sink<'_>) {
             format!("{label} {why}"),
         );
     }
+    if let Some(name) = child(node, ATOM, "name") {
+        plain_text(value_at(name), &text(name), "<name>", sink);
+    }
     if let Some(email) = child(node, ATOM, "email") {
         let value = text(email);
         let valid = value.split_once('@').is_some_and(|(local, domain)| {
@@ -251,6 +255,9 @@ fn category(node: Node<'_, '_>, sink: &mut Sink<'_>) {
             Rule::AtomCategory,
             "<category> has no term attribute",
         );
+    }
+    if let Some(label) = node.attribute("label") {
+        plain_text(attr_at(node, "label"), label, "the category label", sink);
     }
     if let Some(scheme) = node.attribute("scheme")
         && let Err(why) = iri::absolute(scheme)
@@ -297,6 +304,9 @@ fn links(node: Node<'_, '_>, label: &str, facts: &mut Facts, sink: &mut Sink<'_>
             continue;
         };
         let at = attr_at(link, "href");
+        if let Some(title) = link.attribute("title") {
+            plain_text(attr_at(link, "title"), title, "the link title", sink);
+        }
         if let Some(kind) = link.attribute("type")
             && !is_media_type(kind)
         {
@@ -507,6 +517,17 @@ fn construct_body(
             }
         }
         _ => {}
+    }
+}
+
+/// Markup in a value that is plain text by definition (names, labels, titles of links).
+fn plain_text(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
+    if let Some(markup) = markup_in_text(value) {
+        sink.at(
+            at,
+            Rule::HtmlInText,
+            format!("{what} is plain text but contains HTML: {markup}"),
+        );
     }
 }
 

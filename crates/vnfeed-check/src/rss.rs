@@ -258,6 +258,11 @@ fn image(image: Node<'_, '_>, sink: &mut Sink<'_>) {
             full_url(value_at(u), &text(u), &format!("image <{name}>"), sink);
         }
     }
+    for name in ["title", "description"] {
+        if let Some(t) = child(image, None, name) {
+            plain_text(t, &format!("the image <{name}>"), sink);
+        }
+    }
     if let Some(w) = child(image, None, "width") {
         integer(w, "image <width>", 144, sink);
     }
@@ -272,6 +277,9 @@ fn text_input(input: Node<'_, '_>, sink: &mut Sink<'_>) {
     required(input, TEXT_INPUT, "<textInput>", sink);
     if let Some(l) = child(input, None, "link") {
         full_url(value_at(l), &text(l), "textInput <link>", sink);
+    }
+    if let Some(t) = child(input, None, "title") {
+        plain_text(t, "the textInput <title>", sink);
     }
 }
 
@@ -313,6 +321,7 @@ fn cloud(cloud: Node<'_, '_>, sink: &mut Sink<'_>) {
 /// parentheses after it (`redaction@example.com (Tòa soạn)`). A bare name is an error; other
 /// spellings with an address are left alone, as the W3C validator only warns about them.
 fn email(node: Node<'_, '_>, sink: &mut Sink<'_>) {
+    plain_text(node, &format!("<{}>", node.tag_name().name()), sink);
     let value = text(node);
     if value.starts_with("mailto:") {
         return;
