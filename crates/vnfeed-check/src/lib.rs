@@ -69,6 +69,7 @@
 //! ```
 
 mod atom;
+mod blank;
 pub mod client;
 mod date;
 mod discover;

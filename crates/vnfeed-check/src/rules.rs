@@ -156,6 +156,8 @@ rules! {
         "HTML content with elements or attributes readers strip as unsafe: script, object, embed, meta, iframe, event handlers (onclick=...), SVG or MathML outside their safe subsets";
     HtmlUnsafeStyle = "html-unsafe-style", Warning, "DangerousStyleAttr",
         "a style attribute in HTML content with CSS readers strip: positioning, url(), expression(), properties outside the common safe list";
+    Blank = "blank", Warning, "NotBlank, AttrNotBlank",
+        "an element or attribute that is there but empty: titles, ids, content, names, generator, category term, link rel, type and title";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
