@@ -83,6 +83,7 @@ mod language;
 pub mod output;
 mod rss;
 pub mod rules;
+mod semantics;
 pub mod site;
 mod xml;
 

@@ -158,6 +158,8 @@ rules! {
         "a style attribute in HTML content with CSS readers strip: positioning, url(), expression(), properties outside the common safe list";
     Blank = "blank", Warning, "NotBlank, AttrNotBlank",
         "an element or attribute that is there but empty: titles, ids, content, names, generator, category term, link rel, type and title";
+    DuplicateSemantics = "duplicate-semantics", Warning, "DuplicateSemantics, DuplicateItemSemantics, DuplicateDescriptionSemantics",
+        "an RSS channel or item that says one thing twice, in RSS and in an extension (pubDate and dc:date, author and dc:creator, ...), or has an inline XHTML description beside its own";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
