@@ -113,14 +113,27 @@ fn common(
             );
         }
     }
-    if let Some(id) = child(node, ATOM, "id")
-        && let Err(why) = iri::absolute(&text(id))
-    {
-        sink.at(
-            value_at(id),
-            Rule::InvalidUrl,
-            format!("<id> must be an absolute IRI: {why}"),
-        );
+    if let Some(id) = child(node, ATOM, "id") {
+        let value = text(id);
+        match iri::absolute(&value) {
+            Err(why) => sink.at(
+                value_at(id),
+                Rule::InvalidUrl,
+                format!("<id> must be an absolute IRI: {why}"),
+            ),
+            Ok(url) => {
+                if let Some(canonical) = iri::non_canonical(&value, &url) {
+                    sink.at(
+                        value_at(id),
+                        Rule::NonCanonicalId,
+                        format!(
+                            "<id> `{value}` is not in canonical form: write `{canonical}`, \
+                             as readers compare ids character by character"
+                        ),
+                    );
+                }
+            }
+        }
     }
     for name in ["author", "contributor"] {
         for person in children(node, ATOM, name) {
