@@ -118,6 +118,11 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("duplicate-element.person.atom.xml", "duplicate-element", 18),
     ("atom-link.type.atom.xml", "atom-link", 20),
     ("blank.xml", "blank", 24),
+    (
+        "unregistered-link-rel.atom.xml",
+        "unregistered-link-rel",
+        32,
+    ),
     ("non-canonical-id.atom.xml", "non-canonical-id", 26),
     ("duplicate-semantics.xml", "duplicate-semantics", 37),
     ("html-in-text.person.atom.xml", "html-in-text", 29),

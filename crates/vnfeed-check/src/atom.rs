@@ -312,6 +312,19 @@ fn whitespace(node: Node<'_, '_>, sink: &mut Sink<'_>) {
 fn links(node: Node<'_, '_>, label: &str, facts: &mut Facts, sink: &mut Sink<'_>) {
     let mut alternates: Vec<(Option<&str>, Option<&str>)> = Vec::new();
     for link in children(node, ATOM, "link") {
+        if let Some(rel) = link.attribute("rel")
+            && !rel.trim().is_empty()
+            && !is_known_rel(rel)
+        {
+            sink.at(
+                attr_at(link, "rel"),
+                Rule::UnregisteredLinkRel,
+                format!(
+                    "the link rel \"{rel}\" is neither a registered relation nor a full IRI: \
+                     readers will not know what it means"
+                ),
+            );
+        }
         let Some(href) = link.attribute("href") else {
             sink.at(link.range().start, Rule::AtomLink, "<link> has no href");
             continue;
@@ -531,6 +544,42 @@ fn construct_body(
         }
         _ => {}
     }
+}
+
+/// Link relations of the IANA registry that Atom feeds use (RFC 4287, 5005, 4685, 4946,
+/// AtomPub, WebSub, ...), as W3C's validator knows them.
+const LINK_RELATIONS: &[&str] = &[
+    "alternate",
+    "current",
+    "describedby",
+    "edit",
+    "edit-media",
+    "enclosure",
+    "first",
+    "hub",
+    "last",
+    "license",
+    "next",
+    "next-archive",
+    "payment",
+    "prev-archive",
+    "previous",
+    "related",
+    "replies",
+    "search",
+    "self",
+    "service",
+    "up",
+    "via",
+];
+
+/// A registered relation (bare or under the IANA prefix) or an extension relation, which
+/// is an absolute IRI.
+fn is_known_rel(rel: &str) -> bool {
+    let bare = rel
+        .strip_prefix("http://www.iana.org/assignments/relation/")
+        .unwrap_or(rel);
+    LINK_RELATIONS.contains(&bare) || iri::absolute(rel).is_ok()
 }
 
 /// Markup in a value that is plain text by definition (names, labels, titles of links).

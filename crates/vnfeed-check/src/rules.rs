@@ -162,6 +162,8 @@ rules! {
         "an RSS channel or item that says one thing twice, in RSS and in an extension (pubDate and dc:date, author and dc:creator, ...), or has an inline XHTML description beside its own";
     NonCanonicalId = "non-canonical-id", Warning, "NonCanonicalURI",
         "an Atom id not in its URI's canonical form (lower-case scheme and host, no default port, no dot segments, a / path, upper-case escapes only where needed)";
+    UnregisteredLinkRel = "unregistered-link-rel", Warning, "UnregisteredAtomLinkRel",
+        "an Atom link rel that is neither an IANA-registered relation nor a full IRI";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
