@@ -508,6 +508,21 @@ fn construct_body(
     sink: &mut Sink<'_>,
 ) {
     let name = node.tag_name().name();
+    if kind == "xhtml" {
+        // Escaped markup in inline XHTML shows as tags on the reader's screen.
+        let all_text: String = node
+            .descendants()
+            .filter(Node::is_text)
+            .filter_map(|t| t.text())
+            .collect();
+        if let Some(markup) = markup_in_text(&all_text) {
+            sink.at(
+                value_at(node),
+                Rule::HtmlInText,
+                format!("<{name}> is type=\"xhtml\" but holds escaped HTML: {markup} (write it as XHTML elements)"),
+            );
+        }
+    }
     if let Err(why) = markup_shape(node, kind) {
         sink.at(node.range().start, rule, format!("<{name}> {why}"));
         return;

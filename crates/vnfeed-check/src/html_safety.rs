@@ -16,6 +16,24 @@ use super::{Rule, Sink};
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 const MATHML_NS: &str = "http://www.w3.org/1998/Math/MathML";
 
+/// Every HTML element name, safe or not; anything else is not HTML.
+#[rustfmt::skip]
+const HTML_ELEMENTS: &[&str] = &[
+    "a", "abbr", "acronym", "address", "applet", "area", "article", "aside", "audio", "b",
+    "base", "basefont", "bdi", "bdo", "big", "blockquote", "body", "br", "button", "canvas",
+    "caption", "center", "cite", "code", "col", "colgroup", "command", "data", "datagrid",
+    "datalist", "dd", "del", "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em",
+    "eventsource", "fieldset", "figcaption", "figure", "font", "footer", "form", "frame",
+    "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i",
+    "iframe", "img", "input", "ins", "isindex", "kbd", "label", "legend", "li", "link", "m",
+    "main", "mark", "map", "menu", "meta", "meter", "nav", "noframes", "noscript", "object", "ol",
+    "optgroup", "option", "output", "p", "param", "picture", "pre", "progress", "q", "rp", "rt",
+    "ruby", "s", "samp", "script", "section", "select", "slot", "small", "source", "span",
+    "strike", "strong", "style", "sub", "summary", "sup", "table", "tbody", "td", "template",
+    "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var",
+    "xmp", "plaintext", "embed", "comment", "listing", "video", "wbr",
+];
+
 /// HTML elements readers keep; any other element is stripped as a risk.
 #[rustfmt::skip]
 const SAFE_ELEMENTS: &[&str] = &[
@@ -122,6 +140,8 @@ pub struct Unsafe {
     pub risks: Vec<String>,
     /// Style attribute values (or the parts of them) that are not safe CSS.
     pub styles: Vec<String>,
+    /// What is not HTML at all: unknown elements, and the first HTML syntax error.
+    pub invalid: Vec<String>,
 }
 
 impl Unsafe {
@@ -171,6 +191,13 @@ pub fn report(at: usize, what: &str, found: Unsafe, sink: &mut Sink<'_>) {
             ),
         );
     }
+    if !found.invalid.is_empty() {
+        sink.at(
+            at,
+            Rule::HtmlInvalid,
+            format!("{what} is not valid HTML: {}", Unsafe::list(&found.invalid)),
+        );
+    }
     if !found.styles.is_empty() {
         sink.at(
             at,
@@ -190,12 +217,19 @@ pub fn in_html(html: &str) -> Unsafe {
     if html.to_ascii_lowercase().contains("<?import ") {
         found.risk("<?import>".into());
     }
-    let tokenizer = Tokenizer::new(Tags(RefCell::new(Vec::new())), TokenizerOpts::default());
+    let tokenizer = Tokenizer::new(Tags::default(), TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(html.into());
     let _ = tokenizer.feed(&input);
     tokenizer.end();
-    for (name, attrs) in tokenizer.sink.0.take() {
+    if let Some(error) = tokenizer.sink.error.take() {
+        found.invalid.push(error);
+    }
+    for (name, attrs) in tokenizer.sink.tags.take() {
+        if !HTML_ELEMENTS.contains(&name.as_str()) {
+            found.invalid.push(format!("<{name}>"));
+            continue;
+        }
         if !SAFE_ELEMENTS.contains(&name.as_str()) {
             found.risk(format!("<{name}>"));
             continue;
@@ -215,6 +249,10 @@ pub fn in_xhtml(container: Node<'_, '_>) -> Unsafe {
         let name = element.tag_name().name();
         let (safe_elements, safe_attributes): (&[&str], Option<&[&str]>) =
             match element.tag_name().namespace() {
+                Some(XHTML_NS) if !HTML_ELEMENTS.contains(&name) => {
+                    found.invalid.push(format!("<{name}>"));
+                    continue;
+                }
                 Some(XHTML_NS) => (SAFE_ELEMENTS, None),
                 Some(SVG_NS) => (SVG_ELEMENTS, Some(SVG_ATTRIBUTES)),
                 Some(MATHML_NS) => (MATHML_ELEMENTS, Some(MATHML_ATTRIBUTES)),
@@ -238,22 +276,32 @@ pub fn in_xhtml(container: Node<'_, '_>) -> Unsafe {
 /// A start tag's name and its attributes' names and values.
 type StartTag = (String, Vec<(String, String)>);
 
-/// Collects start tags.
-struct Tags(RefCell<Vec<StartTag>>);
+/// Collects start tags and the first syntax error.
+#[derive(Default)]
+struct Tags {
+    tags: RefCell<Vec<StartTag>>,
+    error: RefCell<Option<String>>,
+}
 
 impl TokenSink for Tags {
     type Handle = ();
 
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        if let Token::TagToken(tag) = token
-            && tag.kind == TagKind::StartTag
-        {
-            let attrs = tag
-                .attrs
-                .iter()
-                .map(|a| (a.name.local.to_string(), a.value.to_string()))
-                .collect();
-            self.0.borrow_mut().push((tag.name.to_string(), attrs));
+        match token {
+            Token::TagToken(tag) if tag.kind == TagKind::StartTag => {
+                let attrs = tag
+                    .attrs
+                    .iter()
+                    .map(|a| (a.name.local.to_string(), a.value.to_string()))
+                    .collect();
+                self.tags.borrow_mut().push((tag.name.to_string(), attrs));
+            }
+            Token::ParseError(why) => {
+                self.error
+                    .borrow_mut()
+                    .get_or_insert_with(|| why.into_owned());
+            }
+            _ => {}
         }
         TokenSinkResult::Continue
     }

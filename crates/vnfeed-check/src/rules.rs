@@ -150,7 +150,7 @@ rules! {
         "two items with the same link, or the same title and date, or two Atom entries with one id";
     RelativeLink = "relative-link", Warning, "ContainsRelRef",
         "relative URLs in HTML content, or Atom hrefs with no xml:base to resolve them";
-    HtmlInText = "html-in-text", Warning, "ContainsHTML, ContainsUndeclaredHTML",
+    HtmlInText = "html-in-text", Warning, "ContainsHTML, ContainsUndeclaredHTML, NotInline",
         "HTML tags or character references in a plain-text field (RSS titles, Atom type=\"text\", JSON title)";
     HtmlUnsafe = "html-unsafe", Warning, "SecurityRisk, SecurityRiskAttr",
         "HTML content with elements or attributes readers strip as unsafe: script, object, embed, meta, iframe, event handlers (onclick=...), SVG or MathML outside their safe subsets";
@@ -164,6 +164,8 @@ rules! {
         "an Atom id not in its URI's canonical form (lower-case scheme and host, no default port, no dot segments, a / path, upper-case escapes only where needed)";
     UnregisteredLinkRel = "unregistered-link-rel", Warning, "UnregisteredAtomLinkRel",
         "an Atom link rel that is neither an IANA-registered relation nor a full IRI";
+    HtmlInvalid = "html-invalid", Warning, "NotHtml",
+        "HTML content that is not HTML: an element HTML does not have, or a syntax error (an unclosed tag, a bad character reference)";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
