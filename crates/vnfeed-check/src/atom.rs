@@ -122,6 +122,7 @@ fn common(
                 format!("<id> must be an absolute IRI: {why}"),
             ),
             Ok(url) => {
+                super::rss::unregistered_scheme(value_at(id), &url, "<id>", sink);
                 if let Some(canonical) = iri::non_canonical(&value, &url) {
                     sink.at(
                         value_at(id),

@@ -242,6 +242,27 @@ fn canonical_escapes(s: &str) -> String {
     out
 }
 
+/// URI schemes W3C's validator knows as registered (RFC 4395's registry, as it read it),
+/// plus the web's own `https`, `ws` and `wss`.
+#[rustfmt::skip]
+const REGISTERED_SCHEMES: &[&str] = &[
+    "ftp", "http", "gopher", "mailto", "news", "nntp", "telnet", "wais", "file", "prospero",
+    "z39.50s", "z39.50r", "cid", "mid", "vemmi", "service", "imap", "nfs", "acap", "rtsp", "tip",
+    "pop", "data", "dav", "opaquelocktoken", "sip", "sips", "tel", "fax", "modem", "ldap",
+    "https", "soap.beep", "soap.beeps", "xmlrpc.beep", "xmlrpc.beeps", "urn", "go", "h323",
+    "ipp", "tftp", "mupdate", "pres", "im", "mtqp", "iris.beep", "dict", "snmp", "crid", "tag",
+    "dns", "info", "aaa", "aaas", "cap", "iax", "icap", "iris", "iris.xpc", "iris.xpcs",
+    "iris.lwz", "msrp", "msrps", "shttp", "thismessage", "tv", "xmpp", "ws", "wss",
+];
+
+/// The scheme of an absolute URL when it is not a registered one (`doi:`, `foo:`), which
+/// readers will not know how to open.
+pub fn unregistered_scheme(url: &url::Url) -> Option<&str> {
+    let scheme = url.scheme();
+    (scheme.bytes().all(|b| b.is_ascii_alphabetic()) && !REGISTERED_SCHEMES.contains(&scheme))
+        .then_some(scheme)
+}
+
 /// Whether two URLs name the same resource, ignoring what URL syntax lets vary
 /// (case of scheme and host, a default port, an empty path).
 pub fn same_resource(a: &str, b: &str) -> bool {

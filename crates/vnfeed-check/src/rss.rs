@@ -412,11 +412,22 @@ fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
 /// A full URL in any scheme: RSS 2.0 says "the URL", and the W3C validator takes ftp:,
 /// feed: or even javascript: there (an unregistered scheme is only a warning).
 fn full_url(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
-    if let Err(why) = iri::absolute(value) {
-        sink.at(
+    match iri::absolute(value) {
+        Err(why) => sink.at(
             at,
             Rule::InvalidUrl,
             format!("{what} must be a full URL: {why}"),
+        ),
+        Ok(url) => unregistered_scheme(at, &url, what, sink),
+    }
+}
+
+pub(crate) fn unregistered_scheme(at: usize, url: &url::Url, what: &str, sink: &mut Sink<'_>) {
+    if let Some(scheme) = iri::unregistered_scheme(url) {
+        sink.at(
+            at,
+            Rule::UnregisteredScheme,
+            format!("{what} uses the scheme `{scheme}:`, which is not registered: readers will not open it"),
         );
     }
 }

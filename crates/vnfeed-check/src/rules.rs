@@ -166,6 +166,8 @@ rules! {
         "an Atom link rel that is neither an IANA-registered relation nor a full IRI";
     HtmlInvalid = "html-invalid", Warning, "NotHtml",
         "HTML content that is not HTML: an element HTML does not have, or a syntax error (an unclosed tag, a bad character reference)";
+    UnregisteredScheme = "unregistered-scheme", Warning, "SchemeNotIANARegistered",
+        "a full URL (RSS links, guid permalinks, source, Atom id) whose scheme is not a registered one (`doi:`, `foo:`)";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
