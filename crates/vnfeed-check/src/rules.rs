@@ -92,7 +92,7 @@ rules! {
     DateRfc822 = "date-rfc822", Error, "InvalidRFC2822Date, IncorrectDOW",
         "RSS dates are RFC 822: English day and month names, a real date, a valid zone, a matching weekday";
     DateRfc822Form = "date-rfc822-form", Warning, "ProblematicalRFC822Date",
-        "an RFC 822 date in a form many readers misread (two-digit year, lower-case names, comments)";
+        "an RFC 822 date in a form many readers misread (two-digit year, lower-case names, comments, no space after the comma, an offset with odd minutes)";
     DateW3cdtf = "date-w3cdtf", Error, "InvalidW3CDTFDate",
         "dc:date is a W3C-DTF date";
     // Atom 1.0.
