@@ -118,6 +118,7 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("duplicate-element.person.atom.xml", "duplicate-element", 18),
     ("atom-link.type.atom.xml", "atom-link", 20),
     ("blank.xml", "blank", 24),
+    ("rss-character-data.xml", "rss-character-data", 31),
     ("unregistered-scheme.xml", "unregistered-scheme", 37),
     ("html-invalid.atom.xml", "html-invalid", 22),
     ("html-in-text.xhtml.atom.xml", "html-in-text", 32),

@@ -455,13 +455,37 @@ fn integer(node: Node<'_, '_>, what: &str, max: u32, sink: &mut Sink<'_>) {
 }
 
 fn plain_text(node: Node<'_, '_>, what: &str, sink: &mut Sink<'_>) {
-    if let Some(markup) = markup_in_text(&text(node)) {
+    let value = text(node);
+    if let Some(markup) = markup_in_text(&value) {
         sink.at(
             value_at(node),
             Rule::HtmlInText,
             format!("{what} is plain text but contains HTML: {markup}"),
         );
+    } else if looks_like_a_tag(&value) {
+        // Many readers take RSS text for HTML; only `&#x3C;` survives both readings.
+        let raw = &node.document().input_text()[node.range()];
+        if ["&lt;", "&#60;", "<![CDATA["]
+            .iter()
+            .any(|w| raw.contains(w))
+        {
+            sink.at(
+                value_at(node),
+                Rule::RssCharacterData,
+                format!(
+                    "{what} has a `<` written as `&lt;` or in CDATA: write `&#x3C;` (and `&#x26;` \
+                     for `&`), which readers that treat RSS text as HTML also show as text"
+                ),
+            );
+        }
     }
+}
+
+/// `<` before a letter or `/`, which an HTML reading would take for a tag.
+fn looks_like_a_tag(value: &str) -> bool {
+    value
+        .match_indices('<')
+        .any(|(i, _)| value[i + 1..].starts_with(|c: char| c == '/' || c.is_ascii_alphabetic()))
 }
 
 fn relative_refs(node: Node<'_, '_>, refs: &RelativeRefs, sink: &mut Sink<'_>) {

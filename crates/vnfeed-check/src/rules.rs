@@ -168,6 +168,8 @@ rules! {
         "HTML content that is not HTML: an element HTML does not have, or a syntax error (an unclosed tag, a bad character reference)";
     UnregisteredScheme = "unregistered-scheme", Warning, "SchemeNotIANARegistered",
         "a full URL (RSS links, guid permalinks, source, Atom id) whose scheme is not a registered one (`doi:`, `foo:`)";
+    RssCharacterData = "rss-character-data", Warning, "CharacterData",
+        "a `<` before a letter or `/` in plain-text RSS (titles, names) written as `&lt;` or in CDATA instead of `&#x3C;`, as the RSS Best Practices Profile asks";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
