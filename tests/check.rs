@@ -118,6 +118,11 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("duplicate-element.person.atom.xml", "duplicate-element", 18),
     ("atom-link.type.atom.xml", "atom-link", 20),
     ("blank.xml", "blank", 24),
+    (
+        "atom-source-incomplete.atom.xml",
+        "atom-source-incomplete",
+        32,
+    ),
     ("rss-character-data.xml", "rss-character-data", 31),
     ("unregistered-scheme.xml", "unregistered-scheme", 37),
     ("html-invalid.atom.xml", "html-invalid", 22),

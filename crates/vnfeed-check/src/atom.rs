@@ -184,6 +184,16 @@ fn entry(
     if let Some(source) = child(node, ATOM, "source") {
         xml::unknown_children(source, ATOM, SOURCE, "atom:source", sink);
         xml::once(source, ATOM, SOURCE, REPEATABLE, "<source>", sink);
+        // RFC 4287 4.2.11: a source SHOULD keep the original feed's id, title and updated.
+        for name in ["id", "title", "updated"] {
+            if child(source, ATOM, name).is_none() {
+                sink.at(
+                    source.range().start,
+                    Rule::AtomSourceIncomplete,
+                    format!("<source> has no <{name}>: copy the original feed's, so readers can tell where the entry came from"),
+                );
+            }
+        }
     }
     let source_author = child(node, ATOM, "source").and_then(|s| child(s, ATOM, "author"));
     if !feed_has_author && child(node, ATOM, "author").is_none() && source_author.is_none() {

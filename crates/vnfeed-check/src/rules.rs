@@ -170,6 +170,8 @@ rules! {
         "a full URL (RSS links, guid permalinks, source, Atom id) whose scheme is not a registered one (`doi:`, `foo:`)";
     RssCharacterData = "rss-character-data", Warning, "CharacterData",
         "a `<` before a letter or `/` in plain-text RSS (titles, names) written as `&lt;` or in CDATA instead of `&#x3C;`, as the RSS Best Practices Profile asks";
+    AtomSourceIncomplete = "atom-source-incomplete", Warning, "MissingSourceElement",
+        "an Atom entry's source lacks the original feed's id, title or updated (RFC 4287 SHOULD)";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
