@@ -85,6 +85,7 @@ mod rss;
 pub mod rules;
 mod semantics;
 pub mod site;
+mod skip;
 mod xml;
 
 use chrono::{DateTime, Utc};

@@ -9,7 +9,7 @@ use super::html::{RelativeRefs, markup_in_text};
 use super::xml::{
     self, ATOM_NS, CONTENT_NS, DC_NS, XHTML_NS, attr_at, child, children, text, value_at,
 };
-use super::{Rule, Sink, html_safety, iri, language, semantics};
+use super::{Rule, Sink, html_safety, iri, language, semantics, skip};
 
 const CHANNEL: &[&str] = &[
     "title",
@@ -137,6 +137,12 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
     }
     if let Some(input) = child(channel, None, "textInput") {
         text_input(input, sink);
+    }
+    if let Some(node) = child(channel, None, "skipHours") {
+        skip::hours(node, sink);
+    }
+    if let Some(node) = child(channel, None, "skipDays") {
+        skip::days(node, sink);
     }
     if let Some(cloud) = child(channel, None, "cloud") {
         self::cloud(cloud, sink);

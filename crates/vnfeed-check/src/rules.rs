@@ -83,6 +83,8 @@ rules! {
         "<cloud> has domain, port, path, registerProcedure and protocol; the port is 1 to 65535";
     RssEmail = "rss-email", Error, "InvalidContact",
         "managingEditor, webMaster and item author are e-mail addresses (`a@example.com (Name)`)";
+    RssSkip = "rss-skip", Error, "InvalidHour, InvalidDay, DuplicateValue (hour, day), EightDaysAWeek",
+        "skipHours holds hours 0 to 23, skipDays English day names, each once, seven days at most";
     UnknownElement = "unknown-element", Error, "UndefinedElement",
         "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace)";
     DuplicateEnclosure = "duplicate-enclosure", Warning, "DuplicateEnclosure",
