@@ -73,6 +73,7 @@ mod blank;
 pub mod client;
 mod date;
 mod discover;
+mod extensions;
 mod feed;
 mod html;
 mod html_safety;

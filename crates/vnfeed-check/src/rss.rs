@@ -9,7 +9,7 @@ use super::html::{RelativeRefs, markup_in_text};
 use super::xml::{
     self, ATOM_NS, CONTENT_NS, DC_NS, XHTML_NS, attr_at, child, children, text, value_at,
 };
-use super::{Rule, Sink, html_safety, iri, language, semantics, skip};
+use super::{Rule, Sink, extensions, html_safety, iri, language, semantics, skip};
 
 const CHANNEL: &[&str] = &[
     "title",
@@ -87,6 +87,7 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
         sink,
     );
     semantics::channel(channel, sink);
+    extensions::channel(channel, sink);
     for name in ["title", "link", "description"] {
         if child(channel, None, name).is_none() {
             sink.at(
@@ -175,6 +176,7 @@ fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut S
         );
     }
     semantics::item(node, sink);
+    extensions::item(node, sink);
     let title = child(node, None, "title");
     let description = child(node, None, "description");
     if title.is_none() && description.is_none() {

@@ -85,6 +85,8 @@ rules! {
         "managingEditor, webMaster and item author are e-mail addresses (`a@example.com (Name)`)";
     RssSkip = "rss-skip", Error, "InvalidHour, InvalidDay, DuplicateValue (hour, day), EightDaysAWeek",
         "skipHours holds hours 0 to 23, skipDays English day names, each once, seven days at most";
+    RssSyndication = "rss-syndication", Error, "InvalidUpdatePeriod",
+        "sy:updatePeriod is hourly, daily, weekly, monthly or yearly (sy:updateFrequency is rss-integer, sy:updateBase date-w3cdtf)";
     UnknownElement = "unknown-element", Error, "UndefinedElement",
         "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace)";
     DuplicateEnclosure = "duplicate-enclosure", Warning, "DuplicateEnclosure",
@@ -105,7 +107,7 @@ rules! {
     AtomMissingAuthor = "atom-missing-author", Error, "MissingElement author",
         "an entry has an author, or the feed does";
     AtomPerson = "atom-person", Error, "MissingElement name, InvalidAddrSpec",
-        "an author or contributor has exactly one name; email is an address";
+        "an author or contributor has a name; email is an address";
     AtomLink = "atom-link", Error, "MissingHref, DuplicateAtomLink, InvalidMIMEType, InvalidNonNegativeInteger",
         "a link has an href; one alternate link per type and hreflang; type is a media type, length a number";
     AtomCategory = "atom-category", Error, "MissingAttribute term",
