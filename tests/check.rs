@@ -118,6 +118,7 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("duplicate-element.person.atom.xml", "duplicate-element", 18),
     ("atom-link.type.atom.xml", "atom-link", 20),
     ("blank.xml", "blank", 24),
+    ("unknown-element.content.atom.xml", "unknown-element", 22),
     ("rss-syndication.xml", "rss-syndication", 10),
     ("rss-skip.xml", "rss-skip", 10),
     (

@@ -529,6 +529,20 @@ fn construct_body(
             );
         }
     }
+    if kind != "xhtml"
+        && let Some(e) = node.children().find(Node::is_element)
+    {
+        // W3C's UndefinedElement: only inline XHTML may hold elements.
+        sink.at(
+            e.range().start,
+            Rule::UnknownElement,
+            format!(
+                "<{}> cannot stand in <{name}> of type {kind}: escape the markup or use type=\"xhtml\"",
+                e.tag_name().name()
+            ),
+        );
+        return;
+    }
     if let Err(why) = markup_shape(node, kind) {
         sink.at(node.range().start, rule, format!("<{name}> {why}"));
         return;

@@ -62,7 +62,7 @@ rules! {
         "XML 1.0 well-formedness (forbidden characters, unclosed tags, undeclared prefixes, ...)";
     Encoding = "encoding", Error, "UnicodeError, UnknownEncoding",
         "bytes invalid in the declared or detected encoding, or an unknown encoding name";
-    UnknownFormat = "unknown-format", Error, "(\"not a feed\" page)",
+    UnknownFormat = "unknown-format", Error, "UndefinedElement (the root), (\"not a feed\" page)",
         "the document is neither RSS 2.0, Atom 1.0 nor JSON Feed";
     JsonSyntax = "json-syntax", Error, "",
         "JSON syntax (RFC 8259)";
