@@ -117,6 +117,30 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("unexpected-whitespace.xml", "unexpected-whitespace", 12),
     ("duplicate-element.person.atom.xml", "duplicate-element", 18),
     ("atom-link.type.atom.xml", "atom-link", 20),
+    ("blank.xml", "blank", 24),
+    ("unknown-element.content.atom.xml", "unknown-element", 22),
+    ("rss-syndication.xml", "rss-syndication", 10),
+    ("rss-skip.xml", "rss-skip", 10),
+    (
+        "atom-source-incomplete.atom.xml",
+        "atom-source-incomplete",
+        32,
+    ),
+    ("rss-character-data.xml", "rss-character-data", 31),
+    ("unregistered-scheme.xml", "unregistered-scheme", 37),
+    ("html-invalid.atom.xml", "html-invalid", 22),
+    ("html-in-text.xhtml.atom.xml", "html-in-text", 32),
+    (
+        "unregistered-link-rel.atom.xml",
+        "unregistered-link-rel",
+        32,
+    ),
+    ("non-canonical-id.atom.xml", "non-canonical-id", 26),
+    ("duplicate-semantics.xml", "duplicate-semantics", 37),
+    ("html-in-text.person.atom.xml", "html-in-text", 29),
+    ("html-unsafe.atom.xml", "html-unsafe", 22),
+    ("html-unsafe.rss.xml", "html-unsafe", 22),
+    ("html-unsafe-style.atom.xml", "html-unsafe-style", 32),
 ];
 
 /// Where the broken feeds that need a location pretend to have been fetched from.

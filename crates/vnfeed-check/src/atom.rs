@@ -7,7 +7,7 @@ use super::date;
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
 use super::xml::{self, ATOM_NS, XHTML_NS, XML_NS, attr_at, child, children, text, value_at};
-use super::{Rule, Sink, iri, language};
+use super::{Rule, Sink, html_safety, iri, language};
 
 const FEED: &[&str] = &[
     "author",
@@ -113,14 +113,28 @@ fn common(
             );
         }
     }
-    if let Some(id) = child(node, ATOM, "id")
-        && let Err(why) = iri::absolute(&text(id))
-    {
-        sink.at(
-            value_at(id),
-            Rule::InvalidUrl,
-            format!("<id> must be an absolute IRI: {why}"),
-        );
+    if let Some(id) = child(node, ATOM, "id") {
+        let value = text(id);
+        match iri::absolute(&value) {
+            Err(why) => sink.at(
+                value_at(id),
+                Rule::InvalidUrl,
+                format!("<id> must be an absolute IRI: {why}"),
+            ),
+            Ok(url) => {
+                super::rss::unregistered_scheme(value_at(id), &url, "<id>", sink);
+                if let Some(canonical) = iri::non_canonical(&value, &url) {
+                    sink.at(
+                        value_at(id),
+                        Rule::NonCanonicalId,
+                        format!(
+                            "<id> `{value}` is not in canonical form: write `{canonical}`, \
+                             as readers compare ids character by character"
+                        ),
+                    );
+                }
+            }
+        }
     }
     for name in ["author", "contributor"] {
         for person in children(node, ATOM, name) {
@@ -144,6 +158,7 @@ fn common(
                 "<generator> holds text only",
             );
         }
+        plain_text(value_at(generator), &text(generator), "<generator>", sink);
         if let Some(uri) = generator.attribute("uri") {
             reference(attr_at(generator, "uri"), uri, "the generator uri", sink);
         }
@@ -169,6 +184,16 @@ fn entry(
     if let Some(source) = child(node, ATOM, "source") {
         xml::unknown_children(source, ATOM, SOURCE, "atom:source", sink);
         xml::once(source, ATOM, SOURCE, REPEATABLE, "<source>", sink);
+        // RFC 4287 4.2.11: a source SHOULD keep the original feed's id, title and updated.
+        for name in ["id", "title", "updated"] {
+            if child(source, ATOM, name).is_none() {
+                sink.at(
+                    source.range().start,
+                    Rule::AtomSourceIncomplete,
+                    format!("<source> has no <{name}>: copy the original feed's, so readers can tell where the entry came from"),
+                );
+            }
+        }
     }
     let source_author = child(node, ATOM, "source").and_then(|s| child(s, ATOM, "author"));
     if !feed_has_author && child(node, ATOM, "author").is_none() && source_author.is_none() {
@@ -208,19 +233,17 @@ fn entry(
 fn person(node: Node<'_, '_>, sink: &mut Sink<'_>) {
     let label = format!("<{}>", node.tag_name().name());
     xml::unknown_children(node, ATOM, PERSON, "an Atom person construct", sink);
-    xml::once(node, ATOM, PERSON, &["name"], &label, sink);
-    let names = children(node, ATOM, "name").count();
-    if names != 1 {
-        let why = if names == 0 {
-            "has no <name>"
-        } else {
-            "has more than one <name>"
-        };
+    // A second name is a duplicate-element (W3C's DuplicateElement), as for email and uri.
+    xml::once(node, ATOM, PERSON, &[], &label, sink);
+    if child(node, ATOM, "name").is_none() {
         sink.at(
             node.range().start,
             Rule::AtomPerson,
-            format!("{label} {why}"),
+            format!("{label} has no <name>"),
         );
+    }
+    if let Some(name) = child(node, ATOM, "name") {
+        plain_text(value_at(name), &text(name), "<name>", sink);
     }
     if let Some(email) = child(node, ATOM, "email") {
         let value = text(email);
@@ -251,6 +274,9 @@ fn category(node: Node<'_, '_>, sink: &mut Sink<'_>) {
             Rule::AtomCategory,
             "<category> has no term attribute",
         );
+    }
+    if let Some(label) = node.attribute("label") {
+        plain_text(attr_at(node, "label"), label, "the category label", sink);
     }
     if let Some(scheme) = node.attribute("scheme")
         && let Err(why) = iri::absolute(scheme)
@@ -292,11 +318,27 @@ fn whitespace(node: Node<'_, '_>, sink: &mut Sink<'_>) {
 fn links(node: Node<'_, '_>, label: &str, facts: &mut Facts, sink: &mut Sink<'_>) {
     let mut alternates: Vec<(Option<&str>, Option<&str>)> = Vec::new();
     for link in children(node, ATOM, "link") {
+        if let Some(rel) = link.attribute("rel")
+            && !rel.trim().is_empty()
+            && !is_known_rel(rel)
+        {
+            sink.at(
+                attr_at(link, "rel"),
+                Rule::UnregisteredLinkRel,
+                format!(
+                    "the link rel \"{rel}\" is neither a registered relation nor a full IRI: \
+                     readers will not know what it means"
+                ),
+            );
+        }
         let Some(href) = link.attribute("href") else {
             sink.at(link.range().start, Rule::AtomLink, "<link> has no href");
             continue;
         };
         let at = attr_at(link, "href");
+        if let Some(title) = link.attribute("title") {
+            plain_text(attr_at(link, "title"), title, "the link title", sink);
+        }
         if let Some(kind) = link.attribute("type")
             && !is_media_type(kind)
         {
@@ -429,6 +471,14 @@ fn content(node: Node<'_, '_>, entry: Node<'_, '_>, refs: &RelativeRefs, sink: &
     }
     if is_construct {
         construct_body(node, kind, Rule::AtomContent, refs, sink);
+    } else if kind
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/html"))
+    {
+        // A text/html media type is escaped HTML too, and readers show it as such.
+        let found = html_safety::in_html(&text(node));
+        html_safety::report(value_at(node), "<content>", found, sink);
     }
 }
 
@@ -464,11 +514,48 @@ fn construct_body(
     sink: &mut Sink<'_>,
 ) {
     let name = node.tag_name().name();
+    if kind == "xhtml" {
+        // Escaped markup in inline XHTML shows as tags on the reader's screen.
+        let all_text: String = node
+            .descendants()
+            .filter(Node::is_text)
+            .filter_map(|t| t.text())
+            .collect();
+        if let Some(markup) = markup_in_text(&all_text) {
+            sink.at(
+                value_at(node),
+                Rule::HtmlInText,
+                format!("<{name}> is type=\"xhtml\" but holds escaped HTML: {markup} (write it as XHTML elements)"),
+            );
+        }
+    }
+    if kind != "xhtml"
+        && let Some(e) = node.children().find(Node::is_element)
+    {
+        // W3C's UndefinedElement: only inline XHTML may hold elements.
+        sink.at(
+            e.range().start,
+            Rule::UnknownElement,
+            format!(
+                "<{}> cannot stand in <{name}> of type {kind}: escape the markup or use type=\"xhtml\"",
+                e.tag_name().name()
+            ),
+        );
+        return;
+    }
     if let Err(why) = markup_shape(node, kind) {
         sink.at(node.range().start, rule, format!("<{name}> {why}"));
         return;
     }
     let value = text(node);
+    let what = format!("<{name}>");
+    match kind {
+        "html" => html_safety::report(value_at(node), &what, html_safety::in_html(&value), sink),
+        "xhtml" => {
+            html_safety::report(node.range().start, &what, html_safety::in_xhtml(node), sink)
+        }
+        _ => {}
+    }
     match kind {
         "text" => {
             if let Some(markup) = markup_in_text(&value) {
@@ -491,6 +578,53 @@ fn construct_body(
             }
         }
         _ => {}
+    }
+}
+
+/// Link relations of the IANA registry that Atom feeds use (RFC 4287, 5005, 4685, 4946,
+/// AtomPub, WebSub, ...), as W3C's validator knows them.
+const LINK_RELATIONS: &[&str] = &[
+    "alternate",
+    "current",
+    "describedby",
+    "edit",
+    "edit-media",
+    "enclosure",
+    "first",
+    "hub",
+    "last",
+    "license",
+    "next",
+    "next-archive",
+    "payment",
+    "prev-archive",
+    "previous",
+    "related",
+    "replies",
+    "search",
+    "self",
+    "service",
+    "up",
+    "via",
+];
+
+/// A registered relation (bare or under the IANA prefix) or an extension relation, which
+/// is an absolute IRI.
+fn is_known_rel(rel: &str) -> bool {
+    let bare = rel
+        .strip_prefix("http://www.iana.org/assignments/relation/")
+        .unwrap_or(rel);
+    LINK_RELATIONS.contains(&bare) || iri::absolute(rel).is_ok()
+}
+
+/// Markup in a value that is plain text by definition (names, labels, titles of links).
+fn plain_text(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
+    if let Some(markup) = markup_in_text(value) {
+        sink.at(
+            at,
+            Rule::HtmlInText,
+            format!("{what} is plain text but contains HTML: {markup}"),
+        );
     }
 }
 

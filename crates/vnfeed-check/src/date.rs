@@ -67,6 +67,11 @@ pub fn rfc822(input: &str) -> Result<Rfc822, String> {
                     `Mon, 22 Apr 2024 07:00:00 +0700`"
             .into());
     }
+    if let Some(i) = text.find(',')
+        && text[i + 1..].starts_with(|c: char| !c.is_whitespace())
+    {
+        problems.push("put a space after the comma".to_string());
+    }
     let spaced = text.replace(',', " , ");
     let mut tokens: Vec<&str> = spaced.split_whitespace().collect();
     if tokens.is_empty() {
@@ -139,6 +144,14 @@ pub fn rfc822(input: &str) -> Result<Rfc822, String> {
         problems.push(format!(
             "the zone `{zone_text}` should be written `{}`",
             zone_text.to_ascii_uppercase()
+        ));
+    }
+    if let [b'+' | b'-', digits @ ..] = zone_text.as_bytes()
+        && digits.len() == 4
+        && !matches!(&digits[2..], b"00" | b"30" | b"45")
+    {
+        problems.push(format!(
+            "the offset `{zone_text}` has minutes no time zone uses"
         ));
     }
     let (offset, zone) = rfc822_zone(&zone_text.to_ascii_uppercase())?;
@@ -453,6 +466,10 @@ mod tests {
 
     #[test]
     fn rfc822_flags_forms_readers_misread() {
+        let problem = |s: &str| rfc822(s).unwrap().problem.unwrap_or_default();
+        assert!(problem("Sat,29 Jul 2006 00:03:02 +0000").contains("space after the comma"));
+        assert!(problem("31 Dec 2002 14:20:20 -0234").contains("minutes"));
+        assert_eq!(problem("Tue, 31 Dec 2002 14:20:20 +0530"), "");
         let d = rfc822("Mon, 22 Apr 24 07:00:00 +0700").unwrap();
         assert_eq!(d.stamp.instant, at("2024-04-22T00:00:00Z"));
         assert!(d.problem.unwrap().contains("two digits"));

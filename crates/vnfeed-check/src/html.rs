@@ -103,21 +103,26 @@ pub fn markup_in_text(text: &str) -> Option<String> {
                 }
             }
             '&' => {
-                let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
-                    continue;
-                };
-                let body = &rest[..end];
-                let numeric = body
-                    .strip_prefix("#x")
-                    .or_else(|| body.strip_prefix("#X"))
-                    .map(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
-                    .or_else(|| {
-                        body.strip_prefix('#')
-                            .map(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-                    })
-                    .unwrap_or(false);
-                if numeric || ENTITIES.contains(&body) {
-                    return Some(format!("&{body};"));
+                // W3C's reading: `&#` and a digit or `x`, or `&` and a word that is an HTML
+                // entity name, with or without its `;` (`alpha&omega`, `Jos&eacute;`).
+                if let Some(num) = rest.strip_prefix('#')
+                    && num.starts_with(|c: char| c.is_ascii_digit() || c == 'x' || c == 'X')
+                {
+                    let end = num
+                        .find(|c: char| !c.is_ascii_alphanumeric())
+                        .unwrap_or(num.len());
+                    return Some(format!("&#{};", &num[..end]));
+                }
+                let end = rest
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(rest.len());
+                let name = &rest[..end];
+                if !name.is_empty()
+                    && (ENTITIES.contains(&name)
+                        || html5ever::data::NAMED_ENTITIES
+                            .contains_key(format!("{name};").as_str()))
+                {
+                    return Some(format!("&{name};"));
                 }
             }
             _ => {}
@@ -185,6 +190,12 @@ mod tests {
         assert_eq!(markup_in_text("a < b và c > d"), None);
         assert_eq!(markup_in_text("<Hà Nội> & <Huế>"), None);
         assert_eq!(markup_in_text("AT&T; R&D"), None);
+        assert_eq!(markup_in_text("alpha&omega").as_deref(), Some("&omega;"));
+        assert_eq!(
+            markup_in_text("Jos&eacute; Garc&iacute;a").as_deref(),
+            Some("&eacute;")
+        );
+        assert_eq!(markup_in_text("mã &#0").as_deref(), Some("&#0;"));
     }
 
     #[test]

@@ -184,6 +184,85 @@ pub fn reference(s: &str) -> Result<bool, String> {
     }
 }
 
+/// The canonical form of an absolute URI when `s` is not in it (RFC 3986 section 6:
+/// lower-case scheme and host, no default port or empty userinfo, no dot segments, a `/`
+/// path for an empty one, percent-escapes upper-case and only for characters that need
+/// them), so ids can be compared character by character. IRIs with non-ASCII characters
+/// are left alone: their canonical URI form would be escaped, which is no fault of theirs.
+pub fn non_canonical(s: &str, url: &url::Url) -> Option<String> {
+    if !s.is_ascii() {
+        return None;
+    }
+    let bytes = s.as_bytes();
+    let mut escapes_ok = true;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b != b'%' || i + 3 > bytes.len() {
+            continue;
+        }
+        let hex = &s[i + 1..i + 3];
+        let Ok(value) = u8::from_str_radix(hex, 16) else {
+            continue;
+        };
+        let unreserved = value.is_ascii_alphanumeric() || b"-._~".contains(&value);
+        if unreserved || hex.bytes().any(|h| h.is_ascii_lowercase()) {
+            escapes_ok = false;
+        }
+    }
+    let serialized = url.as_str();
+    if serialized == s && escapes_ok {
+        return None;
+    }
+    Some(canonical_escapes(serialized))
+}
+
+/// `%7e` -> `~`, `%c3` -> `%C3`: unreserved characters unescaped, escapes upper-case.
+fn canonical_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let hex = rest.get(i + 1..i + 3).unwrap_or("");
+        match u8::from_str_radix(hex, 16) {
+            Ok(v) if hex.len() == 2 && (v.is_ascii_alphanumeric() || b"-._~".contains(&v)) => {
+                out.push(v as char);
+            }
+            Ok(_) if hex.len() == 2 => {
+                out.push('%');
+                out.push_str(&hex.to_ascii_uppercase());
+            }
+            _ => {
+                out.push('%');
+                rest = &rest[i + 1..];
+                continue;
+            }
+        }
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// URI schemes W3C's validator knows as registered (RFC 4395's registry, as it read it),
+/// plus the web's own `https`, `ws` and `wss`.
+#[rustfmt::skip]
+const REGISTERED_SCHEMES: &[&str] = &[
+    "ftp", "http", "gopher", "mailto", "news", "nntp", "telnet", "wais", "file", "prospero",
+    "z39.50s", "z39.50r", "cid", "mid", "vemmi", "service", "imap", "nfs", "acap", "rtsp", "tip",
+    "pop", "data", "dav", "opaquelocktoken", "sip", "sips", "tel", "fax", "modem", "ldap",
+    "https", "soap.beep", "soap.beeps", "xmlrpc.beep", "xmlrpc.beeps", "urn", "go", "h323",
+    "ipp", "tftp", "mupdate", "pres", "im", "mtqp", "iris.beep", "dict", "snmp", "crid", "tag",
+    "dns", "info", "aaa", "aaas", "cap", "iax", "icap", "iris", "iris.xpc", "iris.xpcs",
+    "iris.lwz", "msrp", "msrps", "shttp", "thismessage", "tv", "xmpp", "ws", "wss",
+];
+
+/// The scheme of an absolute URL when it is not a registered one (`doi:`, `foo:`), which
+/// readers will not know how to open.
+pub fn unregistered_scheme(url: &url::Url) -> Option<&str> {
+    let scheme = url.scheme();
+    (scheme.bytes().all(|b| b.is_ascii_alphabetic()) && !REGISTERED_SCHEMES.contains(&scheme))
+        .then_some(scheme)
+}
+
 /// Whether two URLs name the same resource, ignoring what URL syntax lets vary
 /// (case of scheme and host, a default port, an empty path).
 pub fn same_resource(a: &str, b: &str) -> bool {
@@ -196,6 +275,33 @@ pub fn same_resource(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_ids() {
+        let check = |s: &str| non_canonical(s, &absolute(s).unwrap());
+        for fine in [
+            "http://example.org/id/1234",
+            "http://example.org/id/1234?",
+            "http://example.org/id/1234#",
+            "tag:baothunghiem.example,2025:bai/1",
+            "urn:uuid:2f1d6c0a-8b3e-5c47-9d12-6a0e4b7f3c21",
+            "https://baothunghiem.example/tin/b%C3%A3o",
+        ] {
+            assert_eq!(check(fine), None, "{fine}");
+        }
+        assert_eq!(
+            check("Http://Example.org:80/./a").as_deref(),
+            Some("http://example.org/a")
+        );
+        assert_eq!(
+            check("http://example.com").as_deref(),
+            Some("http://example.com/")
+        );
+        assert_eq!(
+            check("http://example.com/%7esmith/%c3%87").as_deref(),
+            Some("http://example.com/~smith/%C3%87")
+        );
+    }
 
     #[test]
     fn absolute_urls_and_iris() {

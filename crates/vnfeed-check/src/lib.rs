@@ -69,11 +69,14 @@
 //! ```
 
 mod atom;
+mod blank;
 pub mod client;
 mod date;
 mod discover;
+mod extensions;
 mod feed;
 mod html;
+mod html_safety;
 pub mod http;
 mod iri;
 mod json_feed;
@@ -81,7 +84,9 @@ mod language;
 pub mod output;
 mod rss;
 pub mod rules;
+mod semantics;
 pub mod site;
+mod skip;
 mod xml;
 
 use chrono::{DateTime, Utc};

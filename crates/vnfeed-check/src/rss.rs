@@ -6,8 +6,10 @@ use roxmltree::Node;
 use super::date::{self, W3cdtf};
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
-use super::xml::{self, ATOM_NS, CONTENT_NS, DC_NS, attr_at, child, children, text, value_at};
-use super::{Rule, Sink, iri, language};
+use super::xml::{
+    self, ATOM_NS, CONTENT_NS, DC_NS, XHTML_NS, attr_at, child, children, text, value_at,
+};
+use super::{Rule, Sink, extensions, html_safety, iri, language, semantics, skip};
 
 const CHANNEL: &[&str] = &[
     "title",
@@ -84,6 +86,8 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
         "<channel>",
         sink,
     );
+    semantics::channel(channel, sink);
+    extensions::channel(channel, sink);
     for name in ["title", "link", "description"] {
         if child(channel, None, name).is_none() {
             sink.at(
@@ -135,6 +139,12 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
     if let Some(input) = child(channel, None, "textInput") {
         text_input(input, sink);
     }
+    if let Some(node) = child(channel, None, "skipHours") {
+        skip::hours(node, sink);
+    }
+    if let Some(node) = child(channel, None, "skipDays") {
+        skip::days(node, sink);
+    }
     if let Some(cloud) = child(channel, None, "cloud") {
         self::cloud(cloud, sink);
     }
@@ -165,6 +175,8 @@ fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut S
             "<item> has more than one <enclosure>: many readers take only the first",
         );
     }
+    semantics::item(node, sink);
+    extensions::item(node, sink);
     let title = child(node, None, "title");
     let description = child(node, None, "description");
     if title.is_none() && description.is_none() {
@@ -185,6 +197,17 @@ fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut S
         .chain(child(node, Some(CONTENT_NS), "encoded"));
     for field in html_fields {
         relative_refs(field, refs, sink);
+        let what = format!("<{}>", qualified(field));
+        html_safety::report(
+            value_at(field),
+            &what,
+            html_safety::in_html(&text(field)),
+            sink,
+        );
+    }
+    if let Some(body) = child(node, Some(XHTML_NS), "body") {
+        let found = html_safety::in_xhtml(body);
+        html_safety::report(body.range().start, "<xhtml:body>", found, sink);
     }
     for name in ["link", "comments"] {
         if let Some(l) = child(node, None, name) {
@@ -245,6 +268,11 @@ fn image(image: Node<'_, '_>, sink: &mut Sink<'_>) {
             full_url(value_at(u), &text(u), &format!("image <{name}>"), sink);
         }
     }
+    for name in ["title", "description"] {
+        if let Some(t) = child(image, None, name) {
+            plain_text(t, &format!("the image <{name}>"), sink);
+        }
+    }
     if let Some(w) = child(image, None, "width") {
         integer(w, "image <width>", 144, sink);
     }
@@ -259,6 +287,9 @@ fn text_input(input: Node<'_, '_>, sink: &mut Sink<'_>) {
     required(input, TEXT_INPUT, "<textInput>", sink);
     if let Some(l) = child(input, None, "link") {
         full_url(value_at(l), &text(l), "textInput <link>", sink);
+    }
+    if let Some(t) = child(input, None, "title") {
+        plain_text(t, "the textInput <title>", sink);
     }
 }
 
@@ -300,6 +331,7 @@ fn cloud(cloud: Node<'_, '_>, sink: &mut Sink<'_>) {
 /// parentheses after it (`redaction@example.com (Tòa soạn)`). A bare name is an error; other
 /// spellings with an address are left alone, as the W3C validator only warns about them.
 fn email(node: Node<'_, '_>, sink: &mut Sink<'_>) {
+    plain_text(node, &format!("<{}>", node.tag_name().name()), sink);
     let value = text(node);
     if value.starts_with("mailto:") {
         return;
@@ -388,11 +420,22 @@ fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
 /// A full URL in any scheme: RSS 2.0 says "the URL", and the W3C validator takes ftp:,
 /// feed: or even javascript: there (an unregistered scheme is only a warning).
 fn full_url(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
-    if let Err(why) = iri::absolute(value) {
-        sink.at(
+    match iri::absolute(value) {
+        Err(why) => sink.at(
             at,
             Rule::InvalidUrl,
             format!("{what} must be a full URL: {why}"),
+        ),
+        Ok(url) => unregistered_scheme(at, &url, what, sink),
+    }
+}
+
+pub(crate) fn unregistered_scheme(at: usize, url: &url::Url, what: &str, sink: &mut Sink<'_>) {
+    if let Some(scheme) = iri::unregistered_scheme(url) {
+        sink.at(
+            at,
+            Rule::UnregisteredScheme,
+            format!("{what} uses the scheme `{scheme}:`, which is not registered: readers will not open it"),
         );
     }
 }
@@ -420,13 +463,37 @@ fn integer(node: Node<'_, '_>, what: &str, max: u32, sink: &mut Sink<'_>) {
 }
 
 fn plain_text(node: Node<'_, '_>, what: &str, sink: &mut Sink<'_>) {
-    if let Some(markup) = markup_in_text(&text(node)) {
+    let value = text(node);
+    if let Some(markup) = markup_in_text(&value) {
         sink.at(
             value_at(node),
             Rule::HtmlInText,
             format!("{what} is plain text but contains HTML: {markup}"),
         );
+    } else if looks_like_a_tag(&value) {
+        // Many readers take RSS text for HTML; only `&#x3C;` survives both readings.
+        let raw = &node.document().input_text()[node.range()];
+        if ["&lt;", "&#60;", "<![CDATA["]
+            .iter()
+            .any(|w| raw.contains(w))
+        {
+            sink.at(
+                value_at(node),
+                Rule::RssCharacterData,
+                format!(
+                    "{what} has a `<` written as `&lt;` or in CDATA: write `&#x3C;` (and `&#x26;` \
+                     for `&`), which readers that treat RSS text as HTML also show as text"
+                ),
+            );
+        }
     }
+}
+
+/// `<` before a letter or `/`, which an HTML reading would take for a tag.
+fn looks_like_a_tag(value: &str) -> bool {
+    value
+        .match_indices('<')
+        .any(|(i, _)| value[i + 1..].starts_with(|c: char| c == '/' || c.is_ascii_alphabetic()))
 }
 
 fn relative_refs(node: Node<'_, '_>, refs: &RelativeRefs, sink: &mut Sink<'_>) {

@@ -62,7 +62,7 @@ rules! {
         "XML 1.0 well-formedness (forbidden characters, unclosed tags, undeclared prefixes, ...)";
     Encoding = "encoding", Error, "UnicodeError, UnknownEncoding",
         "bytes invalid in the declared or detected encoding, or an unknown encoding name";
-    UnknownFormat = "unknown-format", Error, "(\"not a feed\" page)",
+    UnknownFormat = "unknown-format", Error, "UndefinedElement (the root), (\"not a feed\" page)",
         "the document is neither RSS 2.0, Atom 1.0 nor JSON Feed";
     JsonSyntax = "json-syntax", Error, "",
         "JSON syntax (RFC 8259)";
@@ -83,6 +83,10 @@ rules! {
         "<cloud> has domain, port, path, registerProcedure and protocol; the port is 1 to 65535";
     RssEmail = "rss-email", Error, "InvalidContact",
         "managingEditor, webMaster and item author are e-mail addresses (`a@example.com (Name)`)";
+    RssSkip = "rss-skip", Error, "InvalidHour, InvalidDay, DuplicateValue (hour, day), EightDaysAWeek",
+        "skipHours holds hours 0 to 23, skipDays English day names, each once, seven days at most";
+    RssSyndication = "rss-syndication", Error, "InvalidUpdatePeriod",
+        "sy:updatePeriod is hourly, daily, weekly, monthly or yearly (sy:updateFrequency is rss-integer, sy:updateBase date-w3cdtf)";
     UnknownElement = "unknown-element", Error, "UndefinedElement",
         "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace)";
     DuplicateEnclosure = "duplicate-enclosure", Warning, "DuplicateEnclosure",
@@ -92,7 +96,7 @@ rules! {
     DateRfc822 = "date-rfc822", Error, "InvalidRFC2822Date, IncorrectDOW",
         "RSS dates are RFC 822: English day and month names, a real date, a valid zone, a matching weekday";
     DateRfc822Form = "date-rfc822-form", Warning, "ProblematicalRFC822Date",
-        "an RFC 822 date in a form many readers misread (two-digit year, lower-case names, comments)";
+        "an RFC 822 date in a form many readers misread (two-digit year, lower-case names, comments, no space after the comma, an offset with odd minutes)";
     DateW3cdtf = "date-w3cdtf", Error, "InvalidW3CDTFDate",
         "dc:date is a W3C-DTF date";
     // Atom 1.0.
@@ -103,7 +107,7 @@ rules! {
     AtomMissingAuthor = "atom-missing-author", Error, "MissingElement author",
         "an entry has an author, or the feed does";
     AtomPerson = "atom-person", Error, "MissingElement name, InvalidAddrSpec",
-        "an author or contributor has exactly one name; email is an address";
+        "an author or contributor has a name; email is an address";
     AtomLink = "atom-link", Error, "MissingHref, DuplicateAtomLink, InvalidMIMEType, InvalidNonNegativeInteger",
         "a link has an href; one alternate link per type and hreflang; type is a media type, length a number";
     AtomCategory = "atom-category", Error, "MissingAttribute term",
@@ -150,8 +154,28 @@ rules! {
         "two items with the same link, or the same title and date, or two Atom entries with one id";
     RelativeLink = "relative-link", Warning, "ContainsRelRef",
         "relative URLs in HTML content, or Atom hrefs with no xml:base to resolve them";
-    HtmlInText = "html-in-text", Warning, "ContainsHTML, ContainsUndeclaredHTML",
+    HtmlInText = "html-in-text", Warning, "ContainsHTML, ContainsUndeclaredHTML, NotInline",
         "HTML tags or character references in a plain-text field (RSS titles, Atom type=\"text\", JSON title)";
+    HtmlUnsafe = "html-unsafe", Warning, "SecurityRisk, SecurityRiskAttr",
+        "HTML content with elements or attributes readers strip as unsafe: script, object, embed, meta, iframe, event handlers (onclick=...), SVG or MathML outside their safe subsets";
+    HtmlUnsafeStyle = "html-unsafe-style", Warning, "DangerousStyleAttr",
+        "a style attribute in HTML content with CSS readers strip: positioning, url(), expression(), properties outside the common safe list";
+    Blank = "blank", Warning, "NotBlank, AttrNotBlank",
+        "an element or attribute that is there but empty: titles, ids, content, names, generator, category term, link rel, type and title";
+    DuplicateSemantics = "duplicate-semantics", Warning, "DuplicateSemantics, DuplicateItemSemantics, DuplicateDescriptionSemantics",
+        "an RSS channel or item that says one thing twice, in RSS and in an extension (pubDate and dc:date, author and dc:creator, ...), or has an inline XHTML description beside its own";
+    NonCanonicalId = "non-canonical-id", Warning, "NonCanonicalURI",
+        "an Atom id not in its URI's canonical form (lower-case scheme and host, no default port, no dot segments, a / path, upper-case escapes only where needed)";
+    UnregisteredLinkRel = "unregistered-link-rel", Warning, "UnregisteredAtomLinkRel",
+        "an Atom link rel that is neither an IANA-registered relation nor a full IRI";
+    HtmlInvalid = "html-invalid", Warning, "NotHtml",
+        "HTML content that is not HTML: an element HTML does not have, or a syntax error (an unclosed tag, a bad character reference)";
+    UnregisteredScheme = "unregistered-scheme", Warning, "SchemeNotIANARegistered",
+        "a full URL (RSS links, guid permalinks, source, Atom id) whose scheme is not a registered one (`doi:`, `foo:`)";
+    RssCharacterData = "rss-character-data", Warning, "CharacterData",
+        "a `<` before a letter or `/` in plain-text RSS (titles, names) written as `&lt;` or in CDATA instead of `&#x3C;`, as the RSS Best Practices Profile asks";
+    AtomSourceIncomplete = "atom-source-incomplete", Warning, "MissingSourceElement",
+        "an Atom entry's source lacks the original feed's id, title or updated (RFC 4287 SHOULD)";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.

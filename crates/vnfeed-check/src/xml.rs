@@ -7,7 +7,7 @@ use encoding_rs::Encoding;
 use roxmltree::{Document, Node, ParsingOptions};
 
 use super::{
-    Checked, FeedFormat, Finding, LineIndex, Options, Rule, Sink, atom, feed, language, rss,
+    Checked, FeedFormat, Finding, LineIndex, Options, Rule, Sink, atom, blank, feed, language, rss,
 };
 
 pub const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -113,6 +113,7 @@ fn finish(doc: &Document<'_>, facts: feed::Facts, options: &Options, sink: &mut 
             sink.at(attr.range_value().start, Rule::InvalidLanguage, why);
         }
     }
+    blank::check(doc.root_element(), sink);
     feed::check(&facts, options, sink);
 }
 
