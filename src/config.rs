@@ -186,8 +186,9 @@ pub struct LimitArgs {
     /// How much is read and dropped from such a connection at most.
     #[arg(long, env = "VNFEED_LINGER_BYTES", default_value = "64MiB", value_parser = parse_size)]
     pub linger_bytes: u64,
-    /// How long a shutdown (SIGTERM) waits for requests in flight; the process exits by then
-    /// (and at most a second later), even if a blocking read is stuck.
+    /// How long a shutdown (SIGTERM) may take: requests in flight get all of it but the last
+    /// second, which blocking work gets; the process exits by then, even if a blocking read
+    /// is stuck.
     #[arg(long, env = "VNFEED_SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
     /// Requests a second one client (an IPv4 address, an IPv6 /64) may make, sustained, for

@@ -1,16 +1,11 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use vnfeed::app;
 use vnfeed::config::{Cli, Command, LogFormat};
-
-/// What is left of a blocking task (a read stuck on a hung mount or a FIFO, a render) once
-/// the server has stopped gets this long before the process leaves it behind: dropping the
-/// runtime would otherwise wait for it for ever, and a SIGTERM would hang past its grace.
-const BLOCKING_GRACE: Duration = Duration::from_secs(1);
+use vnfeed::http::limits::BLOCKING_GRACE;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

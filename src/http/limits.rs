@@ -16,6 +16,12 @@ use tokio::time::Instant;
 use super::linger::Linger;
 use super::rate::RateSettings;
 
+/// What is left of a blocking task (a read stuck on a hung mount or a FIFO, a render) once
+/// the server has stopped gets this long before the process leaves it behind: dropping the
+/// runtime would otherwise wait for it for ever, and a SIGTERM would hang past its grace. It
+/// is the last part of `shutdown_grace`, not added to it.
+pub const BLOCKING_GRACE: Duration = Duration::from_secs(1);
+
 /// The limits a server enforces on its clients.
 #[derive(Debug, Clone)]
 pub struct Limits {

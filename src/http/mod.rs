@@ -188,7 +188,12 @@ pub async fn serve(
         }
     }
     drop(listener);
-    let grace = state.limits.shutdown_grace;
+    // The last part of the grace is left to blocking work (see `limits::BLOCKING_GRACE`), so
+    // the process is gone within the grace as a whole.
+    let grace = state
+        .limits
+        .shutdown_grace
+        .saturating_sub(limits::BLOCKING_GRACE);
     if tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_err()
