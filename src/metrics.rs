@@ -19,10 +19,61 @@ use prometheus_client::registry::Registry;
 
 use crate::store::Store;
 
-/// The routes whose answers carry validators (ETag, Last-Modified): the 304 share is theirs.
-pub const VALIDATED_ROUTES: [&str; 7] = [
-    "feed", "index", "category", "opml", "archive", "article", "media",
-];
+/// The route a request is counted under: a fixed set, so the label cannot grow with what
+/// clients send. The router names a request's route with it and the counters read it, so a
+/// route cannot be renamed on one side only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteLabel {
+    Index,
+    Health,
+    Metrics,
+    Opml,
+    Category,
+    Feed,
+    Archive,
+    Media,
+    Article,
+    Api,
+    Unknown,
+}
+
+/// How many routes carry validators (see [`RouteLabel::validated`]).
+const VALIDATED_ROUTES: usize = 7;
+
+impl RouteLabel {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RouteLabel::Index => "index",
+            RouteLabel::Health => "health",
+            RouteLabel::Metrics => "metrics",
+            RouteLabel::Opml => "opml",
+            RouteLabel::Category => "category",
+            RouteLabel::Feed => "feed",
+            RouteLabel::Archive => "archive",
+            RouteLabel::Media => "media",
+            RouteLabel::Article => "article",
+            RouteLabel::Api => "api",
+            RouteLabel::Unknown => "unknown",
+        }
+    }
+
+    /// For the routes whose answers carry validators (ETag, Last-Modified), and so whose
+    /// 304s make the 304 share, their slot among those counters.
+    const fn validated(self) -> Option<usize> {
+        match self {
+            RouteLabel::Feed => Some(0),
+            RouteLabel::Index => Some(1),
+            RouteLabel::Category => Some(2),
+            RouteLabel::Opml => Some(3),
+            RouteLabel::Archive => Some(4),
+            RouteLabel::Article => Some(5),
+            RouteLabel::Media => Some(6),
+            RouteLabel::Health | RouteLabel::Metrics | RouteLabel::Api | RouteLabel::Unknown => {
+                None
+            }
+        }
+    }
+}
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabels {
@@ -52,9 +103,9 @@ pub struct Metrics {
     scrape: std::sync::Mutex<()>,
     requests: Family<RequestLabels, Counter>,
     /// `requests`' counters for 200 and 304 of the routes that carry validators, by
-    /// [`VALIDATED_ROUTES`] index then status: found without hashing or locking, since
+    /// [`RouteLabel::validated`] slot then status: found without hashing or locking, since
     /// aggregators poll those by the thousand. Also what the 304 share is computed from.
-    validated: [[OnceLock<Counter>; 2]; VALIDATED_ROUTES.len()],
+    validated: [[OnceLock<Counter>; 2]; VALIDATED_ROUTES],
     not_modified_share: Gauge<f64, AtomicU64>,
     renders: Counter,
     render_seconds: Histogram,
@@ -215,8 +266,11 @@ impl Metrics {
     }
 
     /// One answered request, counted under `route`, a label from a fixed set.
-    pub fn request(&self, route: &'static str, status: u16) {
-        let labels = RequestLabels { route, status };
+    pub fn request(&self, route: RouteLabel, status: u16) {
+        let labels = RequestLabels {
+            route: route.as_str(),
+            status,
+        };
         let slot = match status {
             200 => 0,
             304 => 1,
@@ -225,7 +279,7 @@ impl Metrics {
                 return;
             }
         };
-        match VALIDATED_ROUTES.iter().position(|r| *r == route) {
+        match route.validated() {
             Some(i) => self.validated[i][slot]
                 .get_or_init(|| self.requests.get_or_create(&labels).clone())
                 .inc(),

@@ -13,6 +13,7 @@ use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::representation::Rendered;
 use super::{AppState, documents};
 use crate::feeds::Lookup;
+use crate::metrics::RouteLabel;
 use crate::model::Format;
 
 pub(super) type Resp = Response<Full<Bytes>>;
@@ -27,7 +28,7 @@ pub async fn handle<B>(
     state: &AppState,
     peer: IpAddr,
     req: Request<B>,
-) -> (&'static str, Response<Body>)
+) -> (RouteLabel, Response<Body>)
 where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -41,7 +42,7 @@ async fn dispatch<B>(
     state: &AppState,
     peer: IpAddr,
     req: Request<B>,
-) -> (&'static str, Response<Body>)
+) -> (RouteLabel, Response<Body>)
 where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -50,9 +51,9 @@ where
     let api = path.starts_with("/api/");
     let route = if api { None } else { route(path) };
     let label = match &route {
-        _ if api => "api",
+        _ if api => RouteLabel::Api,
         Some(route) => route.label(),
-        None => "unknown",
+        None => RouteLabel::Unknown,
     };
     if let Err(why) = check_host(&req) {
         return (label, text(StatusCode::BAD_REQUEST, why).map(Either::Left));
@@ -286,17 +287,17 @@ pub(super) fn unavailable(e: &crate::store::StoreError) -> Resp {
 }
 
 impl Route<'_> {
-    fn label(&self) -> &'static str {
+    fn label(&self) -> RouteLabel {
         match self {
-            Route::Index => "index",
-            Route::Health => "health",
-            Route::Metrics => "metrics",
-            Route::Opml => "opml",
-            Route::Category(_) => "category",
-            Route::Feed(..) => "feed",
-            Route::Archive(..) => "archive",
-            Route::Media => "media",
-            Route::Article(_) => "article",
+            Route::Index => RouteLabel::Index,
+            Route::Health => RouteLabel::Health,
+            Route::Metrics => RouteLabel::Metrics,
+            Route::Opml => RouteLabel::Opml,
+            Route::Category(_) => RouteLabel::Category,
+            Route::Feed(..) => RouteLabel::Feed,
+            Route::Archive(..) => RouteLabel::Archive,
+            Route::Media => RouteLabel::Media,
+            Route::Article(_) => RouteLabel::Article,
         }
     }
 }
