@@ -7,8 +7,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::Utc;
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Body;
 use serde_json::{Map, Value, json};
 
@@ -19,7 +19,7 @@ use crate::model::{Article, Block};
 use crate::store::{Outcome, StoreError};
 use crate::vietnamese::dateline::rfc3339;
 
-type Resp = Response<Full<Bytes>>;
+use super::response::{Resp, json, strip_body};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Request bodies larger than this are refused unless configured otherwise.
@@ -97,7 +97,7 @@ impl ApiError {
 
     fn response(self) -> Resp {
         let body = json!({"error": self.message, "field": self.field});
-        let mut resp = json_response(self.status, &body);
+        let mut resp = json(self.status, body.to_string());
         for (name, value) in self.headers {
             resp.headers_mut().insert(name, value);
         }
@@ -156,9 +156,9 @@ where
         (Method::GET | Method::HEAD, Target::Collection) => list(state, req.uri().query()).await,
         (Method::POST, Target::Collection) => write(state, req, None).await,
         (Method::GET | Method::HEAD, Target::One(id)) => match state.store.by_id(id).await {
-            Ok(Some(article)) => Ok(json_response(
+            Ok(Some(article)) => Ok(json(
                 StatusCode::OK,
-                &article_json(state, &article),
+                article_json(state, &article).to_string(),
             )),
             Ok(None) => Err(no_such(id)),
             Err(e) => Err(ApiError::store(e)),
@@ -179,11 +179,7 @@ where
             )
         }
     }?;
-    Ok(if head {
-        super::routes::strip_body(resp)
-    } else {
-        resp
-    })
+    Ok(if head { strip_body(resp) } else { resp })
 }
 
 async fn authorize(tokens: &Tokens, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -254,7 +250,10 @@ async fn list(state: &AppState, query: Option<&str>) -> Result<Resp, ApiError> {
         .await
         .map_err(ApiError::store)?;
     let items: Vec<Value> = articles.iter().map(|a| article_json(state, a)).collect();
-    Ok(json_response(StatusCode::OK, &json!({ "articles": items })))
+    Ok(json(
+        StatusCode::OK,
+        json!({ "articles": items }).to_string(),
+    ))
 }
 
 /// POST (`path_id` None) and PUT: create or update one article.
@@ -301,7 +300,7 @@ where
         Outcome::Created => StatusCode::CREATED,
         Outcome::Updated | Outcome::Unchanged => StatusCode::OK,
     };
-    let mut resp = json_response(status, &article_json(state, &article));
+    let mut resp = json(status, article_json(state, &article).to_string());
     if status == StatusCode::CREATED
         && let Ok(location) = HeaderValue::from_str(&format!("/api/articles/{}", article.id))
     {
@@ -325,7 +324,7 @@ async fn delete(state: &AppState, id: &str) -> Result<Resp, ApiError> {
         "deleted": rfc3339(tombstone.deleted),
         "categories": tombstone.categories,
     });
-    Ok(json_response(StatusCode::OK, &body))
+    Ok(json(StatusCode::OK, body.to_string()))
 }
 
 /// A write the store refused: a conflict is the client's, anything else the store's, and
@@ -459,13 +458,4 @@ fn article_json(state: &AppState, article: &Article) -> Value {
     };
     obj[key] = Value::String(value);
     obj
-}
-
-fn json_response(status: StatusCode, body: &Value) -> Resp {
-    Response::builder()
-        .status(status)
-        .header(CONTENT_TYPE, "application/json")
-        .header(http::header::CACHE_CONTROL, "no-store")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .expect("static headers are valid")
 }

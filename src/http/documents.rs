@@ -14,7 +14,7 @@ use http_body_util::{Either, Full};
 use super::AppState;
 use super::conditional::{FEED_CACHE_CONTROL, not_modified, respond};
 use super::range::{self, Part};
-use super::routes::{Body, Resp, text, unavailable};
+use super::response::{Body, Resp, text, unavailable};
 use crate::cache::{DocId, Found, OlderError};
 use crate::feeds::FeedDef;
 use crate::media::Refused;

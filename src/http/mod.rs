@@ -12,6 +12,7 @@ pub mod linger;
 mod range;
 pub mod rate;
 pub mod representation;
+mod response;
 mod routes;
 
 use std::future::Future;

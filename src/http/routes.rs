@@ -1,7 +1,7 @@
 //! Routing: which bytes answer which request, and with what status.
 
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_TYPE, HOST, LOCATION, RETRY_AFTER};
+use http::header::{ALLOW, CONTENT_TYPE, HOST, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode, Version};
 use http_body_util::{Either, Full};
 
@@ -11,15 +11,11 @@ use std::sync::Arc;
 use super::api::BoxError;
 use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::representation::Rendered;
+use super::response::{Body, Resp, json, redirect, strip_body, text, unavailable};
 use super::{AppState, documents};
 use crate::feeds::Lookup;
 use crate::metrics::RouteLabel;
 use crate::model::Format;
-
-pub(super) type Resp = Response<Full<Bytes>>;
-
-/// What any response carries: bytes in memory, or a media file read as it is sent.
-pub type Body = http_body_util::Either<Full<Bytes>, crate::media::FileBody>;
 
 /// The response to `req`, with its security headers, and the route it is counted under in
 /// `/metrics` (a fixed set, so the label cannot grow with what clients send). The path is
@@ -278,14 +274,6 @@ fn cached(headers: &http::HeaderMap, head: bool, rendered: Option<Arc<Rendered>>
     }
 }
 
-pub(super) fn unavailable(e: &crate::store::StoreError) -> Resp {
-    tracing::warn!(error = %e, "store read failed");
-    text(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the store is unavailable\n",
-    )
-}
-
 impl Route<'_> {
     fn label(&self) -> RouteLabel {
         match self {
@@ -336,36 +324,4 @@ fn is_name(s: &str) -> bool {
 async fn health(state: &AppState) -> Resp {
     let (status, body) = super::health::report(state).await;
     json(status, body.to_string())
-}
-
-pub(super) fn text(status: StatusCode, body: &'static str) -> Resp {
-    Response::builder()
-        .status(status)
-        .header(CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(Full::new(Bytes::from_static(body.as_bytes())))
-        .expect("static headers are valid")
-}
-
-fn json(status: StatusCode, body: String) -> Resp {
-    Response::builder()
-        .status(status)
-        .header(CONTENT_TYPE, "application/json")
-        .header(http::header::CACHE_CONTROL, "no-store")
-        .body(Full::new(Bytes::from(body)))
-        .expect("static headers are valid")
-}
-
-fn redirect(location: &str) -> Resp {
-    Response::builder()
-        .status(StatusCode::MOVED_PERMANENTLY)
-        .header(LOCATION, location)
-        .header(CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(Full::new(Bytes::from(format!("moved to {location}\n"))))
-        .expect("a slug is a valid header value")
-}
-
-/// HEAD gets every header GET would, Content-Length included, and no body.
-pub(super) fn strip_body(resp: Resp) -> Resp {
-    let (parts, _) = resp.into_parts();
-    Response::from_parts(parts, Full::new(Bytes::new()))
 }
