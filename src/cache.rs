@@ -30,7 +30,7 @@ use crate::media::MediaDir;
 use crate::metrics::{DocumentCacheSize, Metrics};
 use crate::model::Format;
 use crate::render::Site;
-use crate::render::page::{self, Html};
+use crate::render::html::{self, Html};
 use crate::store::{ChangeNotices, Store, StoreError};
 
 type Key = (String, Format);
@@ -372,7 +372,7 @@ impl RenderJob {
             site: &docs.site,
             feeds: &docs.feeds,
         };
-        let page_of = |body| Arc::new(Rendered::new(page::CONTENT_TYPE, body, last_modified));
+        let page_of = |body| Arc::new(Rendered::new(html::CONTENT_TYPE, body, last_modified));
         let mut pages = vec![(
             Some(self.feed.slug.clone()),
             page_of(html.category(&self.feed, &self.doc.articles)),

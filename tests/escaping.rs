@@ -320,7 +320,7 @@ fn assert_reads_as_text(article: &Article, site_title: &str, feeds: &FeedSet) {
     }
 
     // The HTML pages.
-    let pages = render::page::Html { site: &site, feeds };
+    let pages = render::html::Html { site: &site, feeds };
     let page = String::from_utf8(pages.article(article)).unwrap();
     let parsed = Html::parse_document(&page);
     assert_inert(&parsed, "article page", &page);

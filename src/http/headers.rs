@@ -17,7 +17,7 @@ static PAGE_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
     let policy = format!(
         "default-src 'none'; style-src {}; img-src 'self' https: data:; base-uri 'none'; \
          form-action 'none'; frame-ancestors 'none'",
-        crate::render::page::style_hash()
+        crate::render::html::style_hash()
     );
     HeaderValue::from_str(&policy).expect("the policy is ASCII")
 });

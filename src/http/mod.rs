@@ -4,11 +4,12 @@
 pub mod api;
 pub mod auth;
 mod conditional;
-mod documents;
 mod headers;
 pub mod health;
 pub mod limits;
 pub mod linger;
+mod media;
+mod older;
 mod range;
 pub mod rate;
 pub mod representation;

@@ -12,7 +12,7 @@ use super::api::BoxError;
 use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::representation::Rendered;
 use super::response::{Body, Resp, json, redirect, strip_body, text, unavailable};
-use super::{AppState, documents};
+use super::{AppState, media, older};
 use crate::feeds::Lookup;
 use crate::metrics::RouteLabel;
 use crate::model::Format;
@@ -75,7 +75,7 @@ where
                 let head = req.method() == Method::HEAD;
                 return (
                     label,
-                    documents::media(state, req.headers(), head, req.uri().path()).await,
+                    media::serve(state, req.headers(), head, req.uri().path()).await,
                 );
             }
             None => answer(state, &req, route).await,
@@ -112,7 +112,7 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
         Route::Feed(name, format) => match state.feeds.lookup(name) {
             Some(Lookup::Feed(feed)) => match page_number(query) {
                 Some(1) => cached(headers, head, state.cache.get(&feed.slug, format)),
-                Some(n) => documents::page(state, headers, head, feed, format, n).await,
+                Some(n) => older::page_n(state, headers, head, feed, format, n).await,
                 None => text(
                     StatusCode::BAD_REQUEST,
                     "page must be a whole number from 1\n",
@@ -129,7 +129,7 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
         },
         Route::Archive(name, number, format) => match state.feeds.lookup(name) {
             Some(Lookup::Feed(feed)) => {
-                documents::archive(state, headers, head, feed, format, number).await
+                older::archive(state, headers, head, feed, format, number).await
             }
             Some(Lookup::Alias(feed)) => redirect(&format!(
                 "/feeds/{}/archive/{number}.{}",
@@ -141,13 +141,13 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
         Route::Media => unreachable!("GET and HEAD of /media are answered by `handle`"),
         Route::Article(slug) => match state.store.by_slug(slug).await {
             Ok(Some(article)) => {
-                let html = crate::render::page::Html {
+                let html = crate::render::html::Html {
                     site: &state.site,
                     feeds: &state.feeds,
                 };
                 // Rendered per request: brotli would cost more than it saves here.
                 let rendered = Rendered::without_brotli(
-                    crate::render::page::CONTENT_TYPE,
+                    crate::render::html::CONTENT_TYPE,
                     html.article(&article),
                     Some(article.updated),
                 );

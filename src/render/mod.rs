@@ -4,9 +4,9 @@
 pub mod atom;
 pub mod body;
 pub mod history;
+pub mod html;
 pub mod json;
 pub mod opml;
-pub mod page;
 pub mod rss;
 
 use chrono::{DateTime, Utc};
