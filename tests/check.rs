@@ -141,6 +141,11 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("html-unsafe.atom.xml", "html-unsafe", 22),
     ("html-unsafe.rss.xml", "html-unsafe", 22),
     ("html-unsafe-style.atom.xml", "html-unsafe-style", 32),
+    ("geo-coordinate.xml", "geo-coordinate", 29),
+    ("invalid-url.blogchannel.xml", "invalid-url", 10),
+    ("invalid-url.license.atom.xml", "invalid-url", 23),
+    ("rss-integer.slash.xml", "rss-integer", 37),
+    ("unknown-element.trackback.atom.xml", "unknown-element", 10),
 ];
 
 /// Where the broken feeds that need a location pretend to have been fetched from.

@@ -7,6 +7,7 @@ use super::date;
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
 use super::xml::{self, ATOM_NS, XHTML_NS, XML_NS, attr_at, child, children, text, value_at};
+use super::vocabularies::{self, Level};
 use super::{Rule, Sink, html_safety, iri, language};
 
 const FEED: &[&str] = &[
@@ -83,6 +84,7 @@ pub fn check(root: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
     xml::unknown_children(root, ATOM, FEED, "an Atom feed", sink);
     xml::once(root, ATOM, FEED, REPEATABLE, "<feed>", sink);
     common(root, "<feed>", &refs, &mut facts, sink);
+    vocabularies::check(root, Level::Feed, sink);
     for name in ["icon", "logo"] {
         if let Some(n) = child(root, ATOM, name) {
             reference(value_at(n), &text(n), &format!("<{name}>"), sink);
@@ -181,6 +183,7 @@ fn entry(
     xml::unknown_children(node, ATOM, ENTRY, "an Atom entry", sink);
     xml::once(node, ATOM, ENTRY, REPEATABLE, "<entry>", sink);
     common(node, "<entry>", refs, facts, sink);
+    vocabularies::check(node, Level::Entry, sink);
     if let Some(source) = child(node, ATOM, "source") {
         xml::unknown_children(source, ATOM, SOURCE, "atom:source", sink);
         xml::once(source, ATOM, SOURCE, REPEATABLE, "<source>", sink);

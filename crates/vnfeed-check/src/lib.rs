@@ -87,6 +87,7 @@ pub mod rules;
 mod semantics;
 pub mod site;
 mod skip;
+mod vocabularies;
 mod xml;
 
 use chrono::{DateTime, Utc};

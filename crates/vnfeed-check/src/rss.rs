@@ -9,6 +9,7 @@ use super::html::{RelativeRefs, markup_in_text};
 use super::xml::{
     self, ATOM_NS, CONTENT_NS, DC_NS, XHTML_NS, attr_at, child, children, text, value_at,
 };
+use super::vocabularies::{self, Level};
 use super::{Rule, Sink, extensions, html_safety, iri, language, semantics, skip};
 
 const CHANNEL: &[&str] = &[
@@ -88,6 +89,7 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
     );
     semantics::channel(channel, sink);
     extensions::channel(channel, sink);
+    vocabularies::check(channel, Level::Feed, sink);
     for name in ["title", "link", "description"] {
         if child(channel, None, name).is_none() {
             sink.at(
@@ -177,6 +179,7 @@ fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut S
     }
     semantics::item(node, sink);
     extensions::item(node, sink);
+    vocabularies::check(node, Level::Entry, sink);
     let title = child(node, None, "title");
     let description = child(node, None, "description");
     if title.is_none() && description.is_none() {

@@ -77,8 +77,8 @@ rules! {
         "a guid is a full URL unless isPermaLink=\"false\"; isPermaLink is true or false";
     RssEnclosure = "rss-enclosure", Error, "MissingAttribute, InvalidIntegerAttribute",
         "<enclosure> needs url, length (an integer) and type";
-    RssInteger = "rss-integer", Error, "InvalidInteger, InvalidPositiveInteger, InvalidWidth, InvalidHeight",
-        "<ttl> is a positive whole number of minutes; image width 1 to 144, height 1 to 400";
+    RssInteger = "rss-integer", Error, "InvalidInteger, InvalidPositiveInteger, InvalidWidth, InvalidHeight, InvalidCommaSeparatedIntegers",
+        "<ttl> is a positive whole number of minutes; image width 1 to 144, height 1 to 400; slash:hit_parade whole numbers separated by commas";
     RssCloud = "rss-cloud", Error, "MissingAttribute, InvalidIntegerAttribute",
         "<cloud> has domain, port, path, registerProcedure and protocol; the port is 1 to 65535";
     RssEmail = "rss-email", Error, "InvalidContact",
@@ -97,6 +97,8 @@ rules! {
         "RSS dates are RFC 822: English day and month names, a real date, a valid zone, a matching weekday";
     DateRfc822Form = "date-rfc822-form", Warning, "ProblematicalRFC822Date",
         "an RFC 822 date in a form many readers misread (two-digit year, lower-case names, comments, no space after the comma, an offset with odd minutes)";
+    GeoCoordinate = "geo-coordinate", Error, "InvalidLatitude, InvalidLongitude",
+        "a latitude (geo:lat, geourl:latitude, icbm:latitude) is -90 to 90 degrees, a longitude -180 to 180";
     DateW3cdtf = "date-w3cdtf", Error, "InvalidW3CDTFDate",
         "dc:date is a W3C-DTF date";
     // Atom 1.0.
