@@ -146,6 +146,11 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("invalid-url.license.atom.xml", "invalid-url", 23),
     ("rss-integer.slash.xml", "rss-integer", 37),
     ("unknown-element.trackback.atom.xml", "unknown-element", 10),
+    ("unexpected-attribute.xml", "unexpected-attribute", 35),
+    ("unexpected-attribute.atom.xml", "unexpected-attribute", 31),
+    ("rss-text-input-name.xml", "rss-text-input-name", 21),
+    ("rss-source.xml", "rss-source", 37),
+    ("rss-enclosure.type.xml", "rss-enclosure", 28),
 ];
 
 /// Where the broken feeds that need a location pretend to have been fetched from.

@@ -8,7 +8,7 @@ use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
 use super::xml::{self, ATOM_NS, XHTML_NS, XML_NS, attr_at, child, children, text, value_at};
 use super::vocabularies::{self, Level};
-use super::{Rule, Sink, html_safety, iri, language};
+use super::{Rule, Sink, attributes, html_safety, iri, language};
 
 const FEED: &[&str] = &[
     "author",
@@ -77,10 +77,12 @@ pub fn check(root: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
     };
     let refs = RelativeRefs::new();
     if root.tag_name().name() == "entry" {
+        attributes::atom(root, sink);
         let item = entry(root, false, &refs, &mut facts, sink);
         facts.items.push(item);
         return facts;
     }
+    attributes::atom(root, sink);
     xml::unknown_children(root, ATOM, FEED, "an Atom feed", sink);
     xml::once(root, ATOM, FEED, REPEATABLE, "<feed>", sink);
     common(root, "<feed>", &refs, &mut facts, sink);
@@ -632,7 +634,7 @@ fn plain_text(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
 }
 
 /// `type/subtype` with RFC 6838 name characters; composite types cannot be inline content.
-fn is_media_type(s: &str) -> bool {
+pub(crate) fn is_media_type(s: &str) -> bool {
     let essence = s.split(';').next().unwrap_or("").trim();
     let Some((top, sub)) = essence.split_once('/') else {
         return false;

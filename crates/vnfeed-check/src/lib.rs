@@ -69,6 +69,7 @@
 //! ```
 
 mod atom;
+mod attributes;
 mod blank;
 pub mod client;
 mod date;

@@ -10,7 +10,7 @@ use super::xml::{
     self, ATOM_NS, CONTENT_NS, DC_NS, XHTML_NS, attr_at, child, children, text, value_at,
 };
 use super::vocabularies::{self, Level};
-use super::{Rule, Sink, extensions, html_safety, iri, language, semantics, skip};
+use super::{Rule, Sink, attributes, extensions, html_safety, iri, language, semantics, skip};
 
 const CHANNEL: &[&str] = &[
     "title",
@@ -55,6 +55,7 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
                     to the channel (xmlns:atom=\"http://www.w3.org/2005/Atom\")",
         ..Facts::default()
     };
+    attributes::rss(rss, sink);
     match rss.attribute("version") {
         None => sink.at(
             rss.range().start,
@@ -222,8 +223,8 @@ fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut S
             Some(u) => full_url(attr_at(source, "url"), u, "the url of <source>", sink),
             None => sink.at(
                 source.range().start,
-                Rule::InvalidUrl,
-                "<source> needs a url attribute",
+                Rule::RssSource,
+                "<source> needs a url attribute: the URL of the feed the item came from",
             ),
         }
     }
@@ -293,6 +294,19 @@ fn text_input(input: Node<'_, '_>, sink: &mut Sink<'_>) {
     }
     if let Some(t) = child(input, None, "title") {
         plain_text(t, "the textInput <title>", sink);
+    }
+    if let Some(n) = child(input, None, "name") {
+        let value = text(n);
+        // An HTML form field name, as W3C reads it: a letter first.
+        if !value.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            sink.at(
+                value_at(n),
+                Rule::RssTextInputName,
+                format!(
+                    "the textInput <name> is the name of a form field, which starts with a letter, not \"{value}\""
+                ),
+            );
+        }
     }
 }
 
@@ -408,6 +422,15 @@ fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
     }
     if let Some(url) = e.attribute("url") {
         full_url(attr_at(e, "url"), url, "the enclosure url", sink);
+    }
+    if let Some(kind) = e.attribute("type")
+        && !super::atom::is_media_type(kind)
+    {
+        sink.at(
+            attr_at(e, "type"),
+            Rule::RssEnclosure,
+            format!("the enclosure type is a media type (`audio/mpeg`), not \"{kind}\""),
+        );
     }
     if let Some(length) = e.attribute("length")
         && length.parse::<u64>().is_err()

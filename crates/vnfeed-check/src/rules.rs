@@ -75,8 +75,12 @@ rules! {
         "an item needs a title or a description";
     RssGuidPermalink = "rss-guid-permalink", Error, "InvalidPermalink, InvalidHttpGUID, InvalidBooleanAttribute",
         "a guid is a full URL unless isPermaLink=\"false\"; isPermaLink is true or false";
-    RssEnclosure = "rss-enclosure", Error, "MissingAttribute, InvalidIntegerAttribute",
-        "<enclosure> needs url, length (an integer) and type";
+    RssEnclosure = "rss-enclosure", Error, "MissingAttribute, InvalidIntegerAttribute, InvalidNonNegativeInteger, InvalidMIMEAttribute",
+        "<enclosure> needs url, length (a whole number) and type (a media type)";
+    RssSource = "rss-source", Error, "MissingAttribute (url)",
+        "an item's <source> has a url attribute";
+    RssTextInputName = "rss-text-input-name", Error, "InvalidFormComponentName",
+        "the textInput <name> is a form field name, starting with a letter";
     RssInteger = "rss-integer", Error, "InvalidInteger, InvalidPositiveInteger, InvalidWidth, InvalidHeight, InvalidCommaSeparatedIntegers",
         "<ttl> is a positive whole number of minutes; image width 1 to 144, height 1 to 400; slash:hit_parade whole numbers separated by commas";
     RssCloud = "rss-cloud", Error, "MissingAttribute, InvalidIntegerAttribute",
@@ -87,6 +91,8 @@ rules! {
         "skipHours holds hours 0 to 23, skipDays English day names, each once, seven days at most";
     RssSyndication = "rss-syndication", Error, "InvalidUpdatePeriod",
         "sy:updatePeriod is hourly, daily, weekly, monthly or yearly (sy:updateFrequency is rss-integer, sy:updateBase date-w3cdtf)";
+    UnexpectedAttribute = "unexpected-attribute", Error, "UnexpectedAttribute",
+        "an attribute in no namespace that the RSS 2.0 or Atom spec does not give the element (`isPermalink`, Atom 0.3's `mode`)";
     UnknownElement = "unknown-element", Error, "UndefinedElement",
         "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace)";
     DuplicateEnclosure = "duplicate-enclosure", Warning, "DuplicateEnclosure",
