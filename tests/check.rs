@@ -151,6 +151,8 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("rss-text-input-name.xml", "rss-text-input-name", 21),
     ("rss-source.xml", "rss-source", 37),
     ("rss-enclosure.type.xml", "rss-enclosure", 28),
+    ("invalid-url.iri.xml", "invalid-url", 5),
+    ("invalid-url.xml-base.atom.xml", "invalid-url", 24),
 ];
 
 /// Where the broken feeds that need a location pretend to have been fetched from.

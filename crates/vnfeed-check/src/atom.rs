@@ -6,8 +6,8 @@ use roxmltree::Node;
 use super::date;
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
-use super::xml::{self, ATOM_NS, XHTML_NS, XML_NS, attr_at, child, children, text, value_at};
 use super::vocabularies::{self, Level};
+use super::xml::{self, ATOM_NS, XHTML_NS, XML_NS, attr_at, child, children, text, value_at};
 use super::{Rule, Sink, attributes, html_safety, iri, language};
 
 const FEED: &[&str] = &[

@@ -35,7 +35,10 @@ const RSS_CONTAINERS: &[&str] = &[
 
 /// Atom 1.0 elements with attributes; every other Atom element takes none.
 const ATOM: &[(&str, &[&str])] = &[
-    ("link", &["href", "rel", "type", "hreflang", "title", "length"]),
+    (
+        "link",
+        &["href", "rel", "type", "hreflang", "title", "length"],
+    ),
     ("category", &["term", "scheme", "label"]),
     ("content", &["type", "src"]),
     ("title", &["type"]),

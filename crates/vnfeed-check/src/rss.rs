@@ -6,10 +6,10 @@ use roxmltree::Node;
 use super::date::{self, W3cdtf};
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
+use super::vocabularies::{self, Level};
 use super::xml::{
     self, ATOM_NS, CONTENT_NS, DC_NS, XHTML_NS, attr_at, child, children, text, value_at,
 };
-use super::vocabularies::{self, Level};
 use super::{Rule, Sink, attributes, extensions, html_safety, iri, language, semantics, skip};
 
 const CHANNEL: &[&str] = &[
@@ -421,7 +421,17 @@ fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
         }
     }
     if let Some(url) = e.attribute("url") {
-        full_url(attr_at(e, "url"), url, "the enclosure url", sink);
+        // W3C reads an enclosure url as an http URL, whose path may be an IRI's.
+        match iri::absolute(url) {
+            Err(why) => sink.at(
+                attr_at(e, "url"),
+                Rule::InvalidUrl,
+                format!("the enclosure url must be a full URL: {why}"),
+            ),
+            Ok(parsed) => {
+                unregistered_scheme(attr_at(e, "url"), &parsed, "the enclosure url", sink)
+            }
+        }
     }
     if let Some(kind) = e.attribute("type")
         && !super::atom::is_media_type(kind)
@@ -445,7 +455,22 @@ fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
 
 /// A full URL in any scheme: RSS 2.0 says "the URL", and the W3C validator takes ftp:,
 /// feed: or even javascript: there (an unregistered scheme is only a warning).
+///
+/// RSS 2.0 predates IRIs, so its URLs are URIs: a host or path in another script is
+/// written in its ASCII form (punycode, percent-escapes), which every reader can fetch.
 fn full_url(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
+    if let Some(c) = value.chars().find(|c| !c.is_ascii()) {
+        sink.at(
+            at,
+            Rule::InvalidUrl,
+            format!(
+                "{what} must be a URI, which holds ASCII only, not `{c}`: write the host in \
+                 punycode and percent-encode the path (`{}`)",
+                ascii_form(value)
+            ),
+        );
+        return;
+    }
     match iri::absolute(value) {
         Err(why) => sink.at(
             at,
@@ -454,6 +479,11 @@ fn full_url(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
         ),
         Ok(url) => unregistered_scheme(at, &url, what, sink),
     }
+}
+
+/// The URI form of an IRI: punycode host, percent-encoded UTF-8 elsewhere, as `url` writes it.
+fn ascii_form(value: &str) -> String {
+    url::Url::parse(value).map_or_else(|_| value.to_string(), String::from)
 }
 
 pub(crate) fn unregistered_scheme(at: usize, url: &url::Url, what: &str, sink: &mut Sink<'_>) {

@@ -7,7 +7,8 @@ use encoding_rs::Encoding;
 use roxmltree::{Document, Node, ParsingOptions};
 
 use super::{
-    Checked, FeedFormat, Finding, LineIndex, Options, Rule, Sink, atom, blank, feed, language, rss,
+    Checked, FeedFormat, Finding, LineIndex, Options, Rule, Sink, atom, blank, feed, iri, language,
+    rss,
 };
 
 pub const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -111,6 +112,16 @@ fn finish(doc: &Document<'_>, facts: feed::Facts, options: &Options, sink: &mut 
             && let Err(why) = language::check(attr.value())
         {
             sink.at(attr.range_value().start, Rule::InvalidLanguage, why);
+        }
+        // xml:base is an IRI reference, read as written: no whitespace is trimmed.
+        if let Some(attr) = node.attribute_node((XML_NS, "base"))
+            && let Err(why) = iri::reference(attr.value())
+        {
+            sink.at(
+                attr.range_value().start,
+                Rule::InvalidUrl,
+                format!("xml:base is not a valid IRI reference: {why}"),
+            );
         }
     }
     blank::check(doc.root_element(), sink);
