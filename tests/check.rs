@@ -153,6 +153,15 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("rss-enclosure.type.xml", "rss-enclosure", 28),
     ("invalid-url.iri.xml", "invalid-url", 5),
     ("invalid-url.xml-base.atom.xml", "invalid-url", 24),
+    ("unexpected-text.xml", "unexpected-text", 10),
+    ("unexpected-text.content.atom.xml", "unexpected-text", 22),
+    ("unknown-element.xhtml.atom.xml", "unknown-element", 33),
+    (
+        "atom-misplaced-metadata.atom.xml",
+        "atom-misplaced-metadata",
+        35,
+    ),
+    ("duplicate-id.atom.xml", "duplicate-id", 20),
 ];
 
 /// Where the broken feeds that need a location pretend to have been fetched from.

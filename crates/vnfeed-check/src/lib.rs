@@ -69,7 +69,6 @@
 //! ```
 
 mod atom;
-mod attributes;
 mod blank;
 pub mod client;
 mod date;
@@ -88,6 +87,7 @@ pub mod rules;
 mod semantics;
 pub mod site;
 mod skip;
+mod structure;
 mod vocabularies;
 mod xml;
 

@@ -10,7 +10,7 @@ use super::vocabularies::{self, Level};
 use super::xml::{
     self, ATOM_NS, CONTENT_NS, DC_NS, XHTML_NS, attr_at, child, children, text, value_at,
 };
-use super::{Rule, Sink, attributes, extensions, html_safety, iri, language, semantics, skip};
+use super::{Rule, Sink, extensions, html_safety, iri, language, semantics, skip, structure};
 
 const CHANNEL: &[&str] = &[
     "title",
@@ -55,7 +55,7 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
                     to the channel (xmlns:atom=\"http://www.w3.org/2005/Atom\")",
         ..Facts::default()
     };
-    attributes::rss(rss, sink);
+    structure::rss(rss, sink);
     match rss.attribute("version") {
         None => sink.at(
             rss.range().start,

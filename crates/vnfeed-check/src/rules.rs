@@ -93,8 +93,10 @@ rules! {
         "sy:updatePeriod is hourly, daily, weekly, monthly or yearly (sy:updateFrequency is rss-integer, sy:updateBase date-w3cdtf)";
     UnexpectedAttribute = "unexpected-attribute", Error, "UnexpectedAttribute",
         "an attribute in no namespace that the RSS 2.0 or Atom spec does not give the element (`isPermalink`, Atom 0.3's `mode`)";
-    UnknownElement = "unknown-element", Error, "UndefinedElement",
-        "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace)";
+    UnexpectedText = "unexpected-text", Error, "UnexpectedText",
+        "text beside the elements of an element that holds elements only (rss, channel, item, image, textInput, feed, entry, source, person), in content with src, or beside the root of XML content";
+    UnknownElement = "unknown-element", Error, "UndefinedElement, MissingNamespace (in XHTML)",
+        "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace), in Atom text or non-XML content, or in no namespace or a feed vocabulary inside inline XHTML";
     DuplicateEnclosure = "duplicate-enclosure", Warning, "DuplicateEnclosure",
         "an RSS item with more than one enclosure, which RSS 2.0 leaves unclear";
     DuplicateElement = "duplicate-element", Error, "DuplicateElement",
@@ -124,18 +126,20 @@ rules! {
         "no whitespace around an Atom id, date, icon, logo or person uri";
     AtomContentOrAlternate = "atom-content-or-alternate", Error, "MissingContentOrAlternate",
         "an entry without content has a rel=\"alternate\" link";
-    AtomText = "atom-text", Error, "InvalidTextType, MissingXhtmlDiv, NotEscaped",
+    AtomText = "atom-text", Error, "InvalidTextType, InvalidMIMEType, MissingXhtmlDiv, NotEscaped",
         "text constructs: type text, html or xhtml; xhtml in one div; no child elements otherwise";
-    AtomContent = "atom-content", Error, "InvalidMIMEType, MissingSummary, MissingXhtmlDiv, NotEscaped",
-        "content: a valid type; empty when it has src; a summary when it has src or is binary";
+    AtomContent = "atom-content", Error, "InvalidMIMEType, MissingSummary, MissingXhtmlDiv, NotEscaped, NotBase64",
+        "content: a valid type; empty when it has src; a summary when it has src or is binary; binary content is base64";
+    AtomMisplacedMetadata = "atom-misplaced-metadata", Error, "MisplacedMetadata",
+        "a feed's own elements (id, title, link, ...) come before its first entry";
     DateRfc3339 = "date-rfc3339", Error, "InvalidRFC3339Date",
         "Atom and JSON Feed dates are RFC 3339 date-times (upper-case T and Z, seconds, an offset)";
     InvalidUrl = "invalid-url", Error, "InvalidFullLink, InvalidURLAttribute, InvalidIRI, InvalidURI, InvalidUriChar, UriNotIri, InvalidTAG, InvalidURN, InvalidUUID",
         "URLs that must be absolute are; IRIs and IRI references are well-formed";
     InvalidLanguage = "invalid-language", Error, "InvalidLanguage",
         "a language is an ISO 639 code with optional subtags (`vi`, `vi-VN`; not `vn`)";
-    DuplicateId = "duplicate-id", Error, "DuplicateValue (guid)",
-        "RSS items and JSON Feed items do not share a guid / id";
+    DuplicateId = "duplicate-id", Error, "DuplicateValue (guid), DuplicateIds",
+        "RSS items and JSON Feed items do not share a guid / id; more than 9 Atom entries do not all share one id";
     // JSON Feed 1.1.
     JsonVersion = "json-version", Error, "",
         "version is https://jsonfeed.org/version/1.1 (or /1)";

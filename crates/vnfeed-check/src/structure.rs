@@ -1,8 +1,11 @@
-//! Which attributes the RSS 2.0 and Atom 1.0 elements take. An attribute in no namespace
-//! that the spec does not give an element (`isPermalink` for `isPermaLink`, `mode` from
-//! Atom 0.3) is read by no one, so the value it was meant to carry is lost: W3C's
-//! UnexpectedAttribute. Attributes in a namespace (`xml:lang`, `xml:base`, extensions) are
-//! left alone. Only the feed's own structure is walked, never the markup inside content.
+//! What the RSS 2.0 and Atom 1.0 elements may hold beside the children their specs give
+//! them: attributes and text. An attribute in no namespace that the spec does not give an
+//! element (`isPermalink` for `isPermaLink`, `mode` from Atom 0.3) is read by no one, so
+//! the value it was meant to carry is lost: W3C's UnexpectedAttribute. Text beside the
+//! elements of a channel, an item, a feed or an entry (a URL written straight into
+//! `<image>`) is lost the same way: W3C's UnexpectedText. Attributes in a namespace
+//! (`xml:lang`, `xml:base`, extensions) are left alone. Only the feed's own structure is
+//! walked, never the markup inside content.
 
 use roxmltree::Node;
 
@@ -22,7 +25,7 @@ const RSS: &[(&str, &[&str])] = &[
     ("source", &["url"]),
 ];
 
-/// RSS elements whose children are RSS elements too.
+/// RSS elements whose children are RSS elements too, and which hold no text.
 const RSS_CONTAINERS: &[&str] = &[
     "rss",
     "channel",
@@ -48,7 +51,8 @@ const ATOM: &[(&str, &[&str])] = &[
     ("generator", &["uri", "version"]),
 ];
 
-/// Atom elements whose children are Atom elements too (not text constructs or content).
+/// Atom elements whose children are Atom elements too, and which hold no text (not text
+/// constructs or content).
 const ATOM_CONTAINERS: &[&str] = &["feed", "entry", "source", "author", "contributor"];
 
 pub fn rss(node: Node<'_, '_>, sink: &mut Sink<'_>) {
@@ -90,6 +94,21 @@ fn walk(
     }
     if !containers.contains(&name) {
         return;
+    }
+    if let Some(t) = node
+        .children()
+        .find(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty())
+    {
+        let raw = t.text().unwrap_or("");
+        let at = t.range().start + (raw.len() - raw.trim_start().len()).min(t.range().len());
+        sink.at(
+            at,
+            Rule::UnexpectedText,
+            format!(
+                "<{name}> holds elements only, not the text \"{}\": readers drop it",
+                raw.trim().chars().take(40).collect::<String>()
+            ),
+        );
     }
     for child in node.children().filter(Node::is_element) {
         if child.tag_name().namespace() == ns {
