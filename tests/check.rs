@@ -404,6 +404,35 @@ async fn http_codes(behaviour: Behaviour) -> Vec<String> {
         .collect()
 }
 
+/// W3C calls a wrong Content-Type (UnexpectedContentType) and a charset that disagrees with
+/// the document (EncodingMismatch) warnings, since readers sniff and cope; so does vnfeed.
+#[tokio::test]
+async fn a_wrong_content_type_or_charset_is_a_warning_as_at_w3c() {
+    for content_type in [
+        "text/html; charset=utf-8",
+        "application/rss+xml; charset=iso-8859-1",
+    ] {
+        let behaviour = Behaviour {
+            content_type: Some(content_type),
+            ..Behaviour::default()
+        };
+        let url = misbehaving_server(behaviour).await;
+        let report = check::http::check_url(&url, &Options::at(now())).await;
+        let got: Vec<(&str, check::Severity)> = report
+            .findings
+            .iter()
+            .map(|f| (f.rule.code(), f.severity))
+            .collect();
+        assert_eq!(got.len(), 1, "{content_type}: {got:?}");
+        assert_eq!(
+            got[0].1,
+            check::Severity::Warning,
+            "{content_type}: {got:?}"
+        );
+        assert!(report.is_valid(), "{content_type}: {got:?}");
+    }
+}
+
 #[tokio::test]
 async fn each_http_rule_is_caught_by_a_server_that_breaks_it() {
     let mut seen = BTreeSet::new();

@@ -197,9 +197,9 @@ rules! {
         "a permanent redirect (301, 308): subscribers should update the URL";
     HttpStatus = "http-status", Error, "HttpError",
         "the feed answers 200 OK";
-    HttpContentType = "http-content-type", Error, "UnexpectedContentType",
+    HttpContentType = "http-content-type", Warning, "UnexpectedContentType",
         "Content-Type is present and a type readers accept for this format";
-    HttpCharset = "http-charset", Error, "EncodingMismatch",
+    HttpCharset = "http-charset", Warning, "EncodingMismatch",
         "the Content-Type charset agrees with the document's own encoding";
     HttpNoCharset = "http-no-charset", Warning, "TextXml",
         "an XML feed's Content-Type names its charset";
