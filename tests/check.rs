@@ -162,6 +162,7 @@ const BROKEN: &[(&str, &str, u32)] = &[
         35,
     ),
     ("duplicate-id.atom.xml", "duplicate-id", 20),
+    ("bad-characters.xml", "bad-characters", 19),
 ];
 
 /// Where the broken feeds that need a location pretend to have been fetched from.

@@ -70,6 +70,7 @@
 
 mod atom;
 mod blank;
+mod characters;
 pub mod client;
 mod date;
 mod discover;

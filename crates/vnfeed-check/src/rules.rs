@@ -188,6 +188,8 @@ rules! {
         "a `<` before a letter or `/` in plain-text RSS (titles, names) written as `&lt;` or in CDATA instead of `&#x3C;`, as the RSS Best Practices Profile asks";
     AtomSourceIncomplete = "atom-source-incomplete", Warning, "MissingSourceElement",
         "an Atom entry's source lacks the original feed's id, title or updated (RFC 4287 SHOULD)";
+    BadCharacters = "bad-characters", Warning, "BadCharacters",
+        "text damaged by a wrong decoding: C1 control characters (Windows-1252 read as Latin-1), U+FFFD, or UTF-8 read twice (`Ã©` for `é`)";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.

@@ -7,8 +7,8 @@ use encoding_rs::Encoding;
 use roxmltree::{Document, Node, ParsingOptions};
 
 use super::{
-    Checked, FeedFormat, Finding, LineIndex, Options, Rule, Sink, atom, blank, feed, iri, language,
-    rss,
+    Checked, FeedFormat, Finding, LineIndex, Options, Rule, Sink, atom, blank, characters, feed,
+    iri, language, rss,
 };
 
 pub const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -124,6 +124,7 @@ fn finish(doc: &Document<'_>, facts: feed::Facts, options: &Options, sink: &mut 
             );
         }
     }
+    characters::check(doc, sink);
     blank::check(doc.root_element(), sink);
     feed::check(&facts, options, sink);
 }
