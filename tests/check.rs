@@ -51,7 +51,7 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("atom-person.xml", "atom-person", 15),
     ("atom-text.xml", "atom-text", 25),
     ("date-future.xml", "date-future", 36),
-    ("date-no-zone.dc.xml", "date-no-zone", 37),
+    ("date-w3cdtf.no-zone.xml", "date-w3cdtf", 37),
     ("date-no-zone.xml", "date-no-zone", 36),
     ("date-rfc3339.json", "date-rfc3339", 16),
     ("date-rfc3339.xml", "date-rfc3339", 14),
@@ -163,6 +163,7 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ),
     ("duplicate-id.atom.xml", "duplicate-id", 20),
     ("bad-characters.xml", "bad-characters", 19),
+    ("not-well-formed.namespace.xml", "not-well-formed", 2),
 ];
 
 /// Where the broken feeds that need a location pretend to have been fetched from.

@@ -620,10 +620,11 @@ fn dc_date(node: Node<'_, '_>, facts: &mut Facts, sink: &mut Sink<'_>) {
     match date::w3cdtf(&value) {
         Ok(W3cdtf::Stamp(stamp)) => facts.date(at, stamp, &format!("<dc:date> \"{value}\""), sink),
         Ok(W3cdtf::Date) => {}
+        // W3C-DTF: "a time zone designator ... is required" once there is a time.
         Ok(W3cdtf::NoZone) => sink.at(
             at,
-            Rule::DateNoZone,
-            format!("<dc:date> \"{value}\" has a time but no zone: add +07:00 or Z"),
+            Rule::DateW3cdtf,
+            format!("<dc:date> \"{value}\" has a time but no zone, which W3C-DTF requires: add +07:00 or Z"),
         ),
         Err(why) => sink.at(at, Rule::DateW3cdtf, why),
     }

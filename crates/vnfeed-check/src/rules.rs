@@ -108,7 +108,7 @@ rules! {
     GeoCoordinate = "geo-coordinate", Error, "InvalidLatitude, InvalidLongitude",
         "a latitude (geo:lat, geourl:latitude, icbm:latitude) is -90 to 90 degrees, a longitude -180 to 180";
     DateW3cdtf = "date-w3cdtf", Error, "InvalidW3CDTFDate",
-        "dc:date is a W3C-DTF date";
+        "dc:date is a W3C-DTF date (with a zone when it has a time)";
     // Atom 1.0.
     AtomNamespace = "atom-namespace", Error, "NotInANamespace, InvalidNamespace, ObsoleteNamespace",
         "<feed> is in the Atom 1.0 namespace http://www.w3.org/2005/Atom";
@@ -156,8 +156,8 @@ rules! {
         "the self URL is the URL the feed was fetched from";
     UnstableGuid = "unstable-guid", Warning, "NotSufficientlyUnique, MissingGuid",
         "an item id that will not stay the same: missing, a small number, the title, or with session or tracking parameters";
-    DateNoZone = "date-no-zone", Warning, "W3DTFDateNoTimezone",
-        "a date whose zone is unknown: no zone (dc:date), -0000, -00:00 or a military letter";
+    DateNoZone = "date-no-zone", Warning, "",
+        "a date whose zone is unknown: -0000, -00:00 or a military letter";
     DateFuture = "date-future", Warning, "ImplausibleDate",
         "a date more than 10 minutes in the future";
     MissingLanguage = "missing-language", Warning, "",

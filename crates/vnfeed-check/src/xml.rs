@@ -51,6 +51,14 @@ pub fn check(bytes: &[u8], options: &Options) -> Checked {
             };
         }
     };
+    if let Some(finding) = namespace_with_whitespace(&doc, &text) {
+        // As fatal as any well-formedness error: every element name in it is unreadable.
+        return Checked {
+            format: None,
+            encoding: Some(encoding),
+            findings: vec![finding],
+        };
+    }
     let mut sink = Sink::new(&text);
     let root = doc.root_element();
     let name = root.tag_name();
@@ -102,6 +110,31 @@ pub fn check(bytes: &[u8], options: &Options) -> Checked {
         encoding: Some(encoding),
         findings: sink.into_findings(),
     }
+}
+
+/// A namespace name is a URI reference, which holds no whitespace (roxmltree takes any
+/// string); a line break inside `xmlns:x="…"` is the usual way it happens.
+fn namespace_with_whitespace(doc: &Document<'_>, text: &str) -> Option<Finding> {
+    let element = doc.descendants().filter(Node::is_element).find(|e| {
+        e.namespaces()
+            .any(|ns| ns.uri().contains(char::is_whitespace))
+    })?;
+    let ns = element
+        .namespaces()
+        .find(|ns| ns.uri().contains(char::is_whitespace))?;
+    let (line, column) = LineIndex::new(text).position(element.range().start);
+    let prefix = ns
+        .name()
+        .map_or("xmlns".to_string(), |p| format!("xmlns:{p}"));
+    Some(Finding::new(
+        Rule::NotWellFormed,
+        line,
+        column,
+        format!(
+            "the namespace name of {prefix} holds whitespace, so it is no URI: {:?}",
+            ns.uri()
+        ),
+    ))
 }
 
 fn finish(doc: &Document<'_>, facts: feed::Facts, options: &Options, sink: &mut Sink<'_>) {
