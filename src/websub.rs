@@ -7,6 +7,9 @@
 //! feed URL at a time (a change during it queues one more, and later changes merge into
 //! that one), at most [`CONCURRENT_PINGS`] requests open at once, each with a connect and a
 //! response timeout. The ping tasks belong to the publisher and end with it.
+//!
+//! The requests go through `vnfeed check`'s HTTP client ([`vnfeed_check::Client`]), so the
+//! binary has one HTTP client stack (hyper, rustls with ring, the webpki roots) to keep.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,13 +19,10 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, USER_AGENT};
 use http::{Method, Request, StatusCode};
 use http_body_util::Full;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinSet;
+use vnfeed_check::client::{Client, FetchError, Limits};
 
 use crate::cache::Changed;
 use crate::render::{GENERATOR, Site, VERSION};
@@ -36,6 +36,24 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long one ping may take, connection included, before it counts as failed.
 const PING_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most bytes read of a hub's answer (hubs answer 202 or 204 with an empty body);
+/// a longer one fails the try, which is retried.
+const MAX_ANSWER: usize = 64 * 1024;
+
+/// How long an idle connection to the hub is kept for the next ping.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The bounds of one ping, in the client's terms: no redirect is followed (a hub that
+/// moved is a configuration to fix), and at most [`CONCURRENT_PINGS`] idle connections.
+const LIMITS: Limits = Limits {
+    timeout: PING_TIMEOUT,
+    connect_timeout: CONNECT_TIMEOUT,
+    max_body: MAX_ANSWER,
+    max_redirects: 0,
+    max_idle_per_host: CONCURRENT_PINGS,
+    idle_timeout: IDLE_TIMEOUT,
+};
 
 /// The longest wait between two tries, however many failed.
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
@@ -54,7 +72,7 @@ pub struct Publisher {
     hub: Arc<str>,
     site: Arc<Site>,
     retry: Retry,
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client,
     /// Shared by every ping: a try holds one while its request is open.
     open: Arc<Semaphore>,
 }
@@ -70,20 +88,9 @@ enum Failure {
 
 impl Publisher {
     pub fn new(hub: &str, site: Arc<Site>, retry: Retry) -> Publisher {
-        let provider = rustls::crypto::ring::default_provider();
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(provider)
+        let client = Client::new(LIMITS)
             .expect("ring supports rustls' default protocol versions")
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(CONCURRENT_PINGS)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build(https);
+            .user_agent(&format!("{GENERATOR}/{VERSION}"));
         Publisher {
             hub: hub.into(),
             site,
@@ -163,10 +170,14 @@ impl Publisher {
             .header(USER_AGENT, format!("{GENERATOR}/{VERSION}"))
             .body(Full::new(Bytes::from(form)))
             .map_err(|e| Failure::Refused(bad_request(e)))?;
-        let response = tokio::time::timeout(PING_TIMEOUT, self.client.request(request))
-            .await
-            .map_err(|_| Failure::Transient(format!("no answer in {PING_TIMEOUT:?}")))?
-            .map_err(|e| Failure::Transient(e.to_string()))?;
+        // `send` bounds the whole exchange by PING_TIMEOUT and the answer by MAX_ANSWER.
+        let response = self.client.send(request).await.map_err(|e| match e {
+            FetchError::BadUrl { .. } | FetchError::Scheme { .. } => {
+                tracing::error!(error = %e, "the hub URL cannot be used");
+                Failure::Refused(StatusCode::BAD_REQUEST)
+            }
+            e => Failure::Transient(e.to_string()),
+        })?;
         let status = response.status();
         if status.is_success() {
             Ok(())

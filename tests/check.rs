@@ -51,7 +51,7 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("atom-person.xml", "atom-person", 15),
     ("atom-text.xml", "atom-text", 25),
     ("date-future.xml", "date-future", 36),
-    ("date-no-zone.dc.xml", "date-no-zone", 37),
+    ("date-w3cdtf.no-zone.xml", "date-w3cdtf", 37),
     ("date-no-zone.xml", "date-no-zone", 36),
     ("date-rfc3339.json", "date-rfc3339", 16),
     ("date-rfc3339.xml", "date-rfc3339", 14),
@@ -141,6 +141,29 @@ const BROKEN: &[(&str, &str, u32)] = &[
     ("html-unsafe.atom.xml", "html-unsafe", 22),
     ("html-unsafe.rss.xml", "html-unsafe", 22),
     ("html-unsafe-style.atom.xml", "html-unsafe-style", 32),
+    ("geo-coordinate.xml", "geo-coordinate", 29),
+    ("invalid-url.blogchannel.xml", "invalid-url", 10),
+    ("invalid-url.license.atom.xml", "invalid-url", 23),
+    ("rss-integer.slash.xml", "rss-integer", 37),
+    ("unknown-element.trackback.atom.xml", "unknown-element", 10),
+    ("unexpected-attribute.xml", "unexpected-attribute", 35),
+    ("unexpected-attribute.atom.xml", "unexpected-attribute", 31),
+    ("rss-text-input-name.xml", "rss-text-input-name", 21),
+    ("rss-source.xml", "rss-source", 37),
+    ("rss-enclosure.type.xml", "rss-enclosure", 28),
+    ("invalid-url.iri.xml", "invalid-url", 5),
+    ("invalid-url.xml-base.atom.xml", "invalid-url", 24),
+    ("unexpected-text.xml", "unexpected-text", 10),
+    ("unexpected-text.content.atom.xml", "unexpected-text", 22),
+    ("unknown-element.xhtml.atom.xml", "unknown-element", 33),
+    (
+        "atom-misplaced-metadata.atom.xml",
+        "atom-misplaced-metadata",
+        35,
+    ),
+    ("duplicate-id.atom.xml", "duplicate-id", 20),
+    ("bad-characters.xml", "bad-characters", 19),
+    ("not-well-formed.namespace.xml", "not-well-formed", 2),
 ];
 
 /// Where the broken feeds that need a location pretend to have been fetched from.
@@ -381,6 +404,35 @@ async fn http_codes(behaviour: Behaviour) -> Vec<String> {
         .iter()
         .map(|f| f.rule.code().to_string())
         .collect()
+}
+
+/// W3C calls a wrong Content-Type (UnexpectedContentType) and a charset that disagrees with
+/// the document (EncodingMismatch) warnings, since readers sniff and cope; so does vnfeed.
+#[tokio::test]
+async fn a_wrong_content_type_or_charset_is_a_warning_as_at_w3c() {
+    for content_type in [
+        "text/html; charset=utf-8",
+        "application/rss+xml; charset=iso-8859-1",
+    ] {
+        let behaviour = Behaviour {
+            content_type: Some(content_type),
+            ..Behaviour::default()
+        };
+        let url = misbehaving_server(behaviour).await;
+        let report = check::http::check_url(&url, &Options::at(now())).await;
+        let got: Vec<(&str, check::Severity)> = report
+            .findings
+            .iter()
+            .map(|f| (f.rule.code(), f.severity))
+            .collect();
+        assert_eq!(got.len(), 1, "{content_type}: {got:?}");
+        assert_eq!(
+            got[0].1,
+            check::Severity::Warning,
+            "{content_type}: {got:?}"
+        );
+        assert!(report.is_valid(), "{content_type}: {got:?}");
+    }
 }
 
 #[tokio::test]

@@ -6,8 +6,9 @@ use roxmltree::Node;
 use super::date;
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
+use super::vocabularies::{self, Level};
 use super::xml::{self, ATOM_NS, XHTML_NS, XML_NS, attr_at, child, children, text, value_at};
-use super::{Rule, Sink, html_safety, iri, language};
+use super::{Rule, Sink, html_safety, iri, language, structure};
 
 const FEED: &[&str] = &[
     "author",
@@ -76,24 +77,47 @@ pub fn check(root: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
     };
     let refs = RelativeRefs::new();
     if root.tag_name().name() == "entry" {
+        structure::atom(root, sink);
         let item = entry(root, false, &refs, &mut facts, sink);
         facts.items.push(item);
         return facts;
     }
+    structure::atom(root, sink);
     xml::unknown_children(root, ATOM, FEED, "an Atom feed", sink);
     xml::once(root, ATOM, FEED, REPEATABLE, "<feed>", sink);
     common(root, "<feed>", &refs, &mut facts, sink);
+    vocabularies::check(root, Level::Feed, sink);
     for name in ["icon", "logo"] {
         if let Some(n) = child(root, ATOM, name) {
             reference(value_at(n), &text(n), &format!("<{name}>"), sink);
         }
     }
+    misplaced_metadata(root, sink);
     let feed_has_author = child(root, ATOM, "author").is_some();
     for node in children(root, ATOM, "entry") {
         let item = entry(node, feed_has_author, &refs, &mut facts, sink);
         facts.items.push(item);
     }
     facts
+}
+
+/// The feed's own elements come before its entries (RFC 4287 leaves the order open, but
+/// readers that stream a feed have already shown the entries when they meet them).
+fn misplaced_metadata(root: Node<'_, '_>, sink: &mut Sink<'_>) {
+    let atom_children = root
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().namespace() == ATOM);
+    let after_entries = atom_children.skip_while(|c| c.tag_name().name() != "entry");
+    for late in after_entries.filter(|c| c.tag_name().name() != "entry") {
+        sink.at(
+            late.range().start,
+            Rule::AtomMisplacedMetadata,
+            format!(
+                "<{}> comes after the first <entry>: the feed's own elements come first",
+                late.tag_name().name()
+            ),
+        );
+    }
 }
 
 /// What feeds, entries and sources share: id, title, updated, people, links, text.
@@ -181,9 +205,11 @@ fn entry(
     xml::unknown_children(node, ATOM, ENTRY, "an Atom entry", sink);
     xml::once(node, ATOM, ENTRY, REPEATABLE, "<entry>", sink);
     common(node, "<entry>", refs, facts, sink);
+    vocabularies::check(node, Level::Entry, sink);
     if let Some(source) = child(node, ATOM, "source") {
         xml::unknown_children(source, ATOM, SOURCE, "atom:source", sink);
         xml::once(source, ATOM, SOURCE, REPEATABLE, "<source>", sink);
+        links(source, "<source>", facts, sink);
         // RFC 4287 4.2.11: a source SHOULD keep the original feed's id, title and updated.
         for name in ["id", "title", "updated"] {
             if child(source, ATOM, name).is_none() {
@@ -443,7 +469,13 @@ fn content(node: Node<'_, '_>, entry: Node<'_, '_>, refs: &RelativeRefs, sink: &
     }
     if let Some(src) = node.attribute("src") {
         reference(attr_at(node, "src"), src, "the content src", sink);
-        if node.has_children() {
+        if let Some(t) = stray_text(node) {
+            sink.at(
+                t,
+                Rule::UnexpectedText,
+                "<content> with src must be empty: readers fetch the src and drop this text",
+            );
+        } else if node.has_children() {
             sink.at(
                 node.range().start,
                 Rule::AtomContent,
@@ -471,6 +503,41 @@ fn content(node: Node<'_, '_>, entry: Node<'_, '_>, refs: &RelativeRefs, sink: &
     }
     if is_construct {
         construct_body(node, kind, Rule::AtomContent, refs, sink);
+        return;
+    }
+    let is_xml = kind.ends_with("+xml") || kind.ends_with("/xml");
+    let first_element = node.children().find(Node::is_element);
+    match first_element {
+        Some(e) if !is_xml => {
+            // W3C's UndefinedElement: only XML media types hold elements.
+            sink.at(
+                e.range().start,
+                Rule::UnknownElement,
+                format!(
+                    "<{}> cannot stand in <content> of type {kind}: escape it or use an XML media type",
+                    e.tag_name().name()
+                ),
+            );
+            return;
+        }
+        Some(_) => {
+            if let Some(t) = stray_text(node) {
+                sink.at(
+                    t,
+                    Rule::UnexpectedText,
+                    format!("<content> of type {kind} holds an XML document, not text beside it"),
+                );
+            }
+            return;
+        }
+        None => {}
+    }
+    if !xml_or_text && !is_base64(&text(node)) {
+        sink.at(
+            value_at(node),
+            Rule::AtomContent,
+            format!("<content> of type {kind} is binary, written in base64, which this is not"),
+        );
     } else if kind
         .split(';')
         .next()
@@ -480,6 +547,64 @@ fn content(node: Node<'_, '_>, entry: Node<'_, '_>, refs: &RelativeRefs, sink: &
         let found = html_safety::in_html(&text(node));
         html_safety::report(value_at(node), "<content>", found, sink);
     }
+}
+
+/// Feed vocabularies whose elements have no place inside XHTML (W3C's list, in part).
+const FEED_VOCABULARIES: &[&str] = &[
+    ATOM_NS,
+    "http://www.w3.org/2007/app",
+    "http://purl.org/rss/1.0/modules/content/",
+    "http://purl.org/dc/elements/1.1/",
+    "http://purl.org/dc/terms/",
+    "http://purl.org/syndication/history/1.0",
+    "http://purl.org/syndication/thread/1.0",
+    "http://purl.org/rss/1.0/modules/syndication/",
+    "http://purl.org/rss/1.0/modules/slash/",
+    "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "http://search.yahoo.com/mrss/",
+];
+
+/// Inside inline XHTML, an element in no namespace (`<b xmlns="">`) is no XHTML element,
+/// and one of a feed vocabulary (`app:edited`) is misplaced; SVG, MathML and other
+/// namespaces are left to the HTML rules.
+fn xhtml_namespaces(node: Node<'_, '_>, sink: &mut Sink<'_>) {
+    for e in node.descendants().skip(1).filter(Node::is_element) {
+        let name = e.tag_name().name();
+        let why = match e.tag_name().namespace() {
+            None | Some("") => format!(
+                "<{name}> inside XHTML is in no namespace: XHTML elements are in http://www.w3.org/1999/xhtml"
+            ),
+            Some(ns) if FEED_VOCABULARIES.contains(&ns) => {
+                format!(
+                    "<{name}> ({ns}) is a feed element, not content: it has no place inside XHTML"
+                )
+            }
+            Some(_) => continue,
+        };
+        sink.at(e.range().start, Rule::UnknownElement, why);
+    }
+}
+
+/// Where the first non-blank text directly in an element starts, if it has any.
+fn stray_text(node: Node<'_, '_>) -> Option<usize> {
+    let t = node
+        .children()
+        .find(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty())?;
+    let raw = t.text().unwrap_or("");
+    Some(t.range().start + (raw.len() - raw.trim_start().len()).min(t.range().len()))
+}
+
+/// Base64 (RFC 4648's alphabet, padded), line breaks and spaces allowed between groups.
+fn is_base64(value: &str) -> bool {
+    let data: Vec<u8> = value.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let body = data
+        .strip_suffix(b"==")
+        .or_else(|| data.strip_suffix(b"="))
+        .unwrap_or(&data);
+    data.len().is_multiple_of(4)
+        && body
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
 }
 
 /// text and html hold character data only; xhtml holds exactly one xhtml:div.
@@ -546,6 +671,9 @@ fn construct_body(
     if let Err(why) = markup_shape(node, kind) {
         sink.at(node.range().start, rule, format!("<{name}> {why}"));
         return;
+    }
+    if kind == "xhtml" {
+        xhtml_namespaces(node, sink);
     }
     let value = text(node);
     let what = format!("<{name}>");
@@ -629,7 +757,7 @@ fn plain_text(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
 }
 
 /// `type/subtype` with RFC 6838 name characters; composite types cannot be inline content.
-fn is_media_type(s: &str) -> bool {
+pub(crate) fn is_media_type(s: &str) -> bool {
     let essence = s.split(';').next().unwrap_or("").trim();
     let Some((top, sub)) = essence.split_once('/') else {
         return false;

@@ -97,6 +97,9 @@ fn self_link(facts: &Facts, options: &Options, sink: &mut Sink<'_>) {
 }
 
 fn identity(facts: &Facts, sink: &mut Sink<'_>) {
+    if every_id_the_same(facts, sink) {
+        return;
+    }
     let mut ids: HashMap<&str, &Item> = HashMap::new();
     let mut links: HashMap<&str, &Item> = HashMap::new();
     let mut titled: HashMap<(&str, DateTime<Utc>), &Item> = HashMap::new();
@@ -159,6 +162,29 @@ fn identity(facts: &Facts, sink: &mut Sink<'_>) {
             titled.insert((title, date), item);
         }
     }
+}
+
+/// W3C's DuplicateIds: more than 9 Atom entries that all carry one id are a generator
+/// writing a constant into every entry, and readers keep one entry of them all. One error
+/// then says it all, instead of a duplicate-item warning per entry.
+fn every_id_the_same(facts: &Facts, sink: &mut Sink<'_>) -> bool {
+    let ids: Vec<&(usize, String)> = facts.items.iter().filter_map(|i| i.id.as_ref()).collect();
+    let same = facts.ids_may_repeat
+        && ids.len() > 9
+        && ids.len() == facts.items.len()
+        && ids.iter().all(|(_, id)| *id == ids[0].1);
+    if same {
+        sink.at(
+            ids[1].0,
+            Rule::DuplicateId,
+            format!(
+                "all {} entries have the id {}: each entry needs its own, or readers keep only one",
+                ids.len(),
+                ids[0].1
+            ),
+        );
+    }
+    same
 }
 
 /// Query parameters that differ from one fetch or visitor to the next.

@@ -70,6 +70,7 @@
 
 mod atom;
 mod blank;
+mod characters;
 pub mod client;
 mod date;
 mod discover;
@@ -87,6 +88,8 @@ pub mod rules;
 mod semantics;
 pub mod site;
 mod skip;
+mod structure;
+mod vocabularies;
 mod xml;
 
 use chrono::{DateTime, Utc};

@@ -6,10 +6,11 @@ use roxmltree::Node;
 use super::date::{self, W3cdtf};
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
+use super::vocabularies::{self, Level};
 use super::xml::{
     self, ATOM_NS, CONTENT_NS, DC_NS, XHTML_NS, attr_at, child, children, text, value_at,
 };
-use super::{Rule, Sink, extensions, html_safety, iri, language, semantics, skip};
+use super::{Rule, Sink, extensions, html_safety, iri, language, semantics, skip, structure};
 
 const CHANNEL: &[&str] = &[
     "title",
@@ -54,6 +55,7 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
                     to the channel (xmlns:atom=\"http://www.w3.org/2005/Atom\")",
         ..Facts::default()
     };
+    structure::rss(rss, sink);
     match rss.attribute("version") {
         None => sink.at(
             rss.range().start,
@@ -88,6 +90,7 @@ pub fn check(rss: Node<'_, '_>, sink: &mut Sink<'_>) -> Facts {
     );
     semantics::channel(channel, sink);
     extensions::channel(channel, sink);
+    vocabularies::check(channel, Level::Feed, sink);
     for name in ["title", "link", "description"] {
         if child(channel, None, name).is_none() {
             sink.at(
@@ -177,6 +180,7 @@ fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut S
     }
     semantics::item(node, sink);
     extensions::item(node, sink);
+    vocabularies::check(node, Level::Entry, sink);
     let title = child(node, None, "title");
     let description = child(node, None, "description");
     if title.is_none() && description.is_none() {
@@ -219,8 +223,8 @@ fn item(node: Node<'_, '_>, refs: &RelativeRefs, facts: &mut Facts, sink: &mut S
             Some(u) => full_url(attr_at(source, "url"), u, "the url of <source>", sink),
             None => sink.at(
                 source.range().start,
-                Rule::InvalidUrl,
-                "<source> needs a url attribute",
+                Rule::RssSource,
+                "<source> needs a url attribute: the URL of the feed the item came from",
             ),
         }
     }
@@ -290,6 +294,19 @@ fn text_input(input: Node<'_, '_>, sink: &mut Sink<'_>) {
     }
     if let Some(t) = child(input, None, "title") {
         plain_text(t, "the textInput <title>", sink);
+    }
+    if let Some(n) = child(input, None, "name") {
+        let value = text(n);
+        // An HTML form field name, as W3C reads it: a letter first.
+        if !value.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            sink.at(
+                value_at(n),
+                Rule::RssTextInputName,
+                format!(
+                    "the textInput <name> is the name of a form field, which starts with a letter, not \"{value}\""
+                ),
+            );
+        }
     }
 }
 
@@ -404,7 +421,26 @@ fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
         }
     }
     if let Some(url) = e.attribute("url") {
-        full_url(attr_at(e, "url"), url, "the enclosure url", sink);
+        // W3C reads an enclosure url as an http URL, whose path may be an IRI's.
+        match iri::absolute(url) {
+            Err(why) => sink.at(
+                attr_at(e, "url"),
+                Rule::InvalidUrl,
+                format!("the enclosure url must be a full URL: {why}"),
+            ),
+            Ok(parsed) => {
+                unregistered_scheme(attr_at(e, "url"), &parsed, "the enclosure url", sink)
+            }
+        }
+    }
+    if let Some(kind) = e.attribute("type")
+        && !super::atom::is_media_type(kind)
+    {
+        sink.at(
+            attr_at(e, "type"),
+            Rule::RssEnclosure,
+            format!("the enclosure type is a media type (`audio/mpeg`), not \"{kind}\""),
+        );
     }
     if let Some(length) = e.attribute("length")
         && length.parse::<u64>().is_err()
@@ -419,7 +455,22 @@ fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
 
 /// A full URL in any scheme: RSS 2.0 says "the URL", and the W3C validator takes ftp:,
 /// feed: or even javascript: there (an unregistered scheme is only a warning).
+///
+/// RSS 2.0 predates IRIs, so its URLs are URIs: a host or path in another script is
+/// written in its ASCII form (punycode, percent-escapes), which every reader can fetch.
 fn full_url(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
+    if let Some(c) = value.chars().find(|c| !c.is_ascii()) {
+        sink.at(
+            at,
+            Rule::InvalidUrl,
+            format!(
+                "{what} must be a URI, which holds ASCII only, not `{c}`: write the host in \
+                 punycode and percent-encode the path (`{}`)",
+                ascii_form(value)
+            ),
+        );
+        return;
+    }
     match iri::absolute(value) {
         Err(why) => sink.at(
             at,
@@ -428,6 +479,11 @@ fn full_url(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
         ),
         Ok(url) => unregistered_scheme(at, &url, what, sink),
     }
+}
+
+/// The URI form of an IRI: punycode host, percent-encoded UTF-8 elsewhere, as `url` writes it.
+fn ascii_form(value: &str) -> String {
+    url::Url::parse(value).map_or_else(|_| value.to_string(), String::from)
 }
 
 pub(crate) fn unregistered_scheme(at: usize, url: &url::Url, what: &str, sink: &mut Sink<'_>) {
@@ -564,10 +620,11 @@ fn dc_date(node: Node<'_, '_>, facts: &mut Facts, sink: &mut Sink<'_>) {
     match date::w3cdtf(&value) {
         Ok(W3cdtf::Stamp(stamp)) => facts.date(at, stamp, &format!("<dc:date> \"{value}\""), sink),
         Ok(W3cdtf::Date) => {}
+        // W3C-DTF: "a time zone designator ... is required" once there is a time.
         Ok(W3cdtf::NoZone) => sink.at(
             at,
-            Rule::DateNoZone,
-            format!("<dc:date> \"{value}\" has a time but no zone: add +07:00 or Z"),
+            Rule::DateW3cdtf,
+            format!("<dc:date> \"{value}\" has a time but no zone, which W3C-DTF requires: add +07:00 or Z"),
         ),
         Err(why) => sink.at(at, Rule::DateW3cdtf, why),
     }

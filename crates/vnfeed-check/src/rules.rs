@@ -75,10 +75,14 @@ rules! {
         "an item needs a title or a description";
     RssGuidPermalink = "rss-guid-permalink", Error, "InvalidPermalink, InvalidHttpGUID, InvalidBooleanAttribute",
         "a guid is a full URL unless isPermaLink=\"false\"; isPermaLink is true or false";
-    RssEnclosure = "rss-enclosure", Error, "MissingAttribute, InvalidIntegerAttribute",
-        "<enclosure> needs url, length (an integer) and type";
-    RssInteger = "rss-integer", Error, "InvalidInteger, InvalidPositiveInteger, InvalidWidth, InvalidHeight",
-        "<ttl> is a positive whole number of minutes; image width 1 to 144, height 1 to 400";
+    RssEnclosure = "rss-enclosure", Error, "MissingAttribute, InvalidIntegerAttribute, InvalidNonNegativeInteger, InvalidMIMEAttribute",
+        "<enclosure> needs url, length (a whole number) and type (a media type)";
+    RssSource = "rss-source", Error, "MissingAttribute (url)",
+        "an item's <source> has a url attribute";
+    RssTextInputName = "rss-text-input-name", Error, "InvalidFormComponentName",
+        "the textInput <name> is a form field name, starting with a letter";
+    RssInteger = "rss-integer", Error, "InvalidInteger, InvalidPositiveInteger, InvalidWidth, InvalidHeight, InvalidCommaSeparatedIntegers",
+        "<ttl> is a positive whole number of minutes; image width 1 to 144, height 1 to 400; slash:hit_parade whole numbers separated by commas";
     RssCloud = "rss-cloud", Error, "MissingAttribute, InvalidIntegerAttribute",
         "<cloud> has domain, port, path, registerProcedure and protocol; the port is 1 to 65535";
     RssEmail = "rss-email", Error, "InvalidContact",
@@ -87,8 +91,12 @@ rules! {
         "skipHours holds hours 0 to 23, skipDays English day names, each once, seven days at most";
     RssSyndication = "rss-syndication", Error, "InvalidUpdatePeriod",
         "sy:updatePeriod is hourly, daily, weekly, monthly or yearly (sy:updateFrequency is rss-integer, sy:updateBase date-w3cdtf)";
-    UnknownElement = "unknown-element", Error, "UndefinedElement",
-        "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace)";
+    UnexpectedAttribute = "unexpected-attribute", Error, "UnexpectedAttribute",
+        "an attribute in no namespace that the RSS 2.0 or Atom spec does not give the element (`isPermalink`, Atom 0.3's `mode`)";
+    UnexpectedText = "unexpected-text", Error, "UnexpectedText",
+        "text beside the elements of an element that holds elements only (rss, channel, item, image, textInput, feed, entry, source, person), in content with src, or beside the root of XML content";
+    UnknownElement = "unknown-element", Error, "UndefinedElement, MissingNamespace (in XHTML)",
+        "an element the RSS 2.0 or Atom spec does not define where it stands (extensions need a namespace), in Atom text or non-XML content, or in no namespace or a feed vocabulary inside inline XHTML";
     DuplicateEnclosure = "duplicate-enclosure", Warning, "DuplicateEnclosure",
         "an RSS item with more than one enclosure, which RSS 2.0 leaves unclear";
     DuplicateElement = "duplicate-element", Error, "DuplicateElement",
@@ -97,8 +105,10 @@ rules! {
         "RSS dates are RFC 822: English day and month names, a real date, a valid zone, a matching weekday";
     DateRfc822Form = "date-rfc822-form", Warning, "ProblematicalRFC822Date",
         "an RFC 822 date in a form many readers misread (two-digit year, lower-case names, comments, no space after the comma, an offset with odd minutes)";
+    GeoCoordinate = "geo-coordinate", Error, "InvalidLatitude, InvalidLongitude",
+        "a latitude (geo:lat, geourl:latitude, icbm:latitude) is -90 to 90 degrees, a longitude -180 to 180";
     DateW3cdtf = "date-w3cdtf", Error, "InvalidW3CDTFDate",
-        "dc:date is a W3C-DTF date";
+        "dc:date is a W3C-DTF date (with a zone when it has a time)";
     // Atom 1.0.
     AtomNamespace = "atom-namespace", Error, "NotInANamespace, InvalidNamespace, ObsoleteNamespace",
         "<feed> is in the Atom 1.0 namespace http://www.w3.org/2005/Atom";
@@ -116,18 +126,20 @@ rules! {
         "no whitespace around an Atom id, date, icon, logo or person uri";
     AtomContentOrAlternate = "atom-content-or-alternate", Error, "MissingContentOrAlternate",
         "an entry without content has a rel=\"alternate\" link";
-    AtomText = "atom-text", Error, "InvalidTextType, MissingXhtmlDiv, NotEscaped",
+    AtomText = "atom-text", Error, "InvalidTextType, InvalidMIMEType, MissingXhtmlDiv, NotEscaped",
         "text constructs: type text, html or xhtml; xhtml in one div; no child elements otherwise";
-    AtomContent = "atom-content", Error, "InvalidMIMEType, MissingSummary, MissingXhtmlDiv, NotEscaped",
-        "content: a valid type; empty when it has src; a summary when it has src or is binary";
+    AtomContent = "atom-content", Error, "InvalidMIMEType, MissingSummary, MissingXhtmlDiv, NotEscaped, NotBase64",
+        "content: a valid type; empty when it has src; a summary when it has src or is binary; binary content is base64";
+    AtomMisplacedMetadata = "atom-misplaced-metadata", Error, "MisplacedMetadata",
+        "a feed's own elements (id, title, link, ...) come before its first entry";
     DateRfc3339 = "date-rfc3339", Error, "InvalidRFC3339Date",
         "Atom and JSON Feed dates are RFC 3339 date-times (upper-case T and Z, seconds, an offset)";
     InvalidUrl = "invalid-url", Error, "InvalidFullLink, InvalidURLAttribute, InvalidIRI, InvalidURI, InvalidUriChar, UriNotIri, InvalidTAG, InvalidURN, InvalidUUID",
         "URLs that must be absolute are; IRIs and IRI references are well-formed";
     InvalidLanguage = "invalid-language", Error, "InvalidLanguage",
         "a language is an ISO 639 code with optional subtags (`vi`, `vi-VN`; not `vn`)";
-    DuplicateId = "duplicate-id", Error, "DuplicateValue (guid)",
-        "RSS items and JSON Feed items do not share a guid / id";
+    DuplicateId = "duplicate-id", Error, "DuplicateValue (guid), DuplicateIds",
+        "RSS items and JSON Feed items do not share a guid / id; more than 9 Atom entries do not all share one id";
     // JSON Feed 1.1.
     JsonVersion = "json-version", Error, "",
         "version is https://jsonfeed.org/version/1.1 (or /1)";
@@ -144,8 +156,8 @@ rules! {
         "the self URL is the URL the feed was fetched from";
     UnstableGuid = "unstable-guid", Warning, "NotSufficientlyUnique, MissingGuid",
         "an item id that will not stay the same: missing, a small number, the title, or with session or tracking parameters";
-    DateNoZone = "date-no-zone", Warning, "W3DTFDateNoTimezone",
-        "a date whose zone is unknown: no zone (dc:date), -0000, -00:00 or a military letter";
+    DateNoZone = "date-no-zone", Warning, "",
+        "a date whose zone is unknown: -0000, -00:00 or a military letter";
     DateFuture = "date-future", Warning, "ImplausibleDate",
         "a date more than 10 minutes in the future";
     MissingLanguage = "missing-language", Warning, "",
@@ -176,6 +188,8 @@ rules! {
         "a `<` before a letter or `/` in plain-text RSS (titles, names) written as `&lt;` or in CDATA instead of `&#x3C;`, as the RSS Best Practices Profile asks";
     AtomSourceIncomplete = "atom-source-incomplete", Warning, "MissingSourceElement",
         "an Atom entry's source lacks the original feed's id, title or updated (RFC 4287 SHOULD)";
+    BadCharacters = "bad-characters", Warning, "BadCharacters",
+        "text damaged by a wrong decoding: C1 control characters (Windows-1252 read as Latin-1), U+FFFD, or UTF-8 read twice (`Ã©` for `é`)";
     LocalTimeAsGmt = "local-time-as-gmt", Warning, "",
         "a Vietnamese local time labelled GMT/UTC (see the heuristic in docs/check-rules.md)";
     // HTTP, when the input is a URL.
@@ -185,9 +199,9 @@ rules! {
         "a permanent redirect (301, 308): subscribers should update the URL";
     HttpStatus = "http-status", Error, "HttpError",
         "the feed answers 200 OK";
-    HttpContentType = "http-content-type", Error, "UnexpectedContentType",
+    HttpContentType = "http-content-type", Warning, "UnexpectedContentType",
         "Content-Type is present and a type readers accept for this format";
-    HttpCharset = "http-charset", Error, "EncodingMismatch",
+    HttpCharset = "http-charset", Warning, "EncodingMismatch",
         "the Content-Type charset agrees with the document's own encoding";
     HttpNoCharset = "http-no-charset", Warning, "TextXml",
         "an XML feed's Content-Type names its charset";

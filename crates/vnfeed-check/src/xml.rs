@@ -7,7 +7,8 @@ use encoding_rs::Encoding;
 use roxmltree::{Document, Node, ParsingOptions};
 
 use super::{
-    Checked, FeedFormat, Finding, LineIndex, Options, Rule, Sink, atom, blank, feed, language, rss,
+    Checked, FeedFormat, Finding, LineIndex, Options, Rule, Sink, atom, blank, characters, feed,
+    iri, language, rss,
 };
 
 pub const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -50,6 +51,14 @@ pub fn check(bytes: &[u8], options: &Options) -> Checked {
             };
         }
     };
+    if let Some(finding) = namespace_with_whitespace(&doc, &text) {
+        // As fatal as any well-formedness error: every element name in it is unreadable.
+        return Checked {
+            format: None,
+            encoding: Some(encoding),
+            findings: vec![finding],
+        };
+    }
     let mut sink = Sink::new(&text);
     let root = doc.root_element();
     let name = root.tag_name();
@@ -103,6 +112,31 @@ pub fn check(bytes: &[u8], options: &Options) -> Checked {
     }
 }
 
+/// A namespace name is a URI reference, which holds no whitespace (roxmltree takes any
+/// string); a line break inside `xmlns:x="…"` is the usual way it happens.
+fn namespace_with_whitespace(doc: &Document<'_>, text: &str) -> Option<Finding> {
+    let element = doc.descendants().filter(Node::is_element).find(|e| {
+        e.namespaces()
+            .any(|ns| ns.uri().contains(char::is_whitespace))
+    })?;
+    let ns = element
+        .namespaces()
+        .find(|ns| ns.uri().contains(char::is_whitespace))?;
+    let (line, column) = LineIndex::new(text).position(element.range().start);
+    let prefix = ns
+        .name()
+        .map_or("xmlns".to_string(), |p| format!("xmlns:{p}"));
+    Some(Finding::new(
+        Rule::NotWellFormed,
+        line,
+        column,
+        format!(
+            "the namespace name of {prefix} holds whitespace, so it is no URI: {:?}",
+            ns.uri()
+        ),
+    ))
+}
+
 fn finish(doc: &Document<'_>, facts: feed::Facts, options: &Options, sink: &mut Sink<'_>) {
     // xml:lang may stand on any element; each one must be a language tag.
     for node in doc.descendants().filter(Node::is_element) {
@@ -112,7 +146,18 @@ fn finish(doc: &Document<'_>, facts: feed::Facts, options: &Options, sink: &mut 
         {
             sink.at(attr.range_value().start, Rule::InvalidLanguage, why);
         }
+        // xml:base is an IRI reference, read as written: no whitespace is trimmed.
+        if let Some(attr) = node.attribute_node((XML_NS, "base"))
+            && let Err(why) = iri::reference(attr.value())
+        {
+            sink.at(
+                attr.range_value().start,
+                Rule::InvalidUrl,
+                format!("xml:base is not a valid IRI reference: {why}"),
+            );
+        }
     }
+    characters::check(doc, sink);
     blank::check(doc.root_element(), sink);
     feed::check(&facts, options, sink);
 }
