@@ -17,9 +17,8 @@ use crate::config::{
 };
 use crate::documents::Documents;
 use crate::feeds::{FeedDefError, FeedSet, Lookup};
-use crate::http::AppState;
-use crate::http::api::ApiConfig;
 use crate::http::auth::{TokenFileError, Tokens};
+use crate::http::{ApiConfig, AppState};
 use crate::import::{self, Report};
 use crate::media::{MediaDir, MediaError};
 use crate::render::Site;

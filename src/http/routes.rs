@@ -12,7 +12,8 @@ use super::api::BoxError;
 use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::representation::Rendered;
 use super::response::{Body, Resp, json, redirect, strip_body, text, unavailable};
-use super::{AppState, media, older};
+use super::state::AppState;
+use super::{media, older};
 use crate::feeds::Lookup;
 use crate::metrics::RouteLabel;
 use crate::model::Format;
@@ -322,6 +323,7 @@ fn is_name(s: &str) -> bool {
 }
 
 async fn health(state: &AppState) -> Resp {
-    let (status, body) = super::health::report(state).await;
+    let revision = state.cache.revision();
+    let (status, body) = super::health::report(state.store.as_ref(), &state.health, revision).await;
     json(status, body.to_string())
 }
