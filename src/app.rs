@@ -21,6 +21,7 @@ use crate::http::auth::{TokenFileError, Tokens};
 use crate::http::{ApiConfig, AppState};
 use crate::import::{self, Report};
 use crate::media::{MediaDir, MediaError};
+use crate::metrics::Metrics;
 use crate::render::Site;
 use crate::store::{PostgresStore, SqliteStore, Store, StoreError};
 use crate::websub::{Publisher, Retry};
@@ -124,14 +125,12 @@ impl Server {
             Site::new(&args.site.base_url_or(local), &args.site.site_title)
                 .with_hub(args.site.hub.clone()),
         );
-        let mut cache = FeedCache::new(
-            Arc::clone(&opened.store),
-            Arc::clone(&opened.feeds),
-            Arc::clone(&site),
-            args.site.limit,
-        )
-        .with_media(media_dir(&args.site)?)
-        .with_bounds(args.limits.documents());
+        let docs = documents(&opened, Arc::clone(&site), &args.site)?;
+        // Made here and handed to both: the cache counts renders, the server requests.
+        let metrics = Arc::new(Metrics::new());
+        let media = docs.media.clone();
+        let mut cache =
+            FeedCache::new(docs, Arc::clone(&metrics)).with_bounds(args.limits.documents());
         let mut hub = None;
         if let Some(url) = &args.site.hub {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -145,7 +144,7 @@ impl Server {
         let cache = Arc::new(cache);
         forget_tombstones(opened.store.as_ref(), args.tombstone_days).await?;
         cache.refresh().await?;
-        let mut state = AppState::new(opened.store, opened.feeds, site, cache)
+        let mut state = AppState::new(opened.store, opened.feeds, site, cache, metrics, media)
             .with_limits(args.limits.limits());
         state.api = ApiConfig {
             tokens: Tokens::new(

@@ -24,14 +24,12 @@ use chrono::Utc;
 use tokio::sync::watch;
 
 use crate::documents::{Doc, Documents};
-use crate::feeds::{FeedDef, FeedSet};
+use crate::feeds::FeedDef;
 use crate::http::representation::Rendered;
-use crate::media::MediaDir;
 use crate::metrics::{DocumentCacheSize, Metrics};
 use crate::model::Format;
-use crate::render::Site;
 use crate::render::html::{self, Html};
-use crate::store::{ChangeNotices, Store, StoreError};
+use crate::store::{ChangeNotices, StoreError};
 
 type Key = (String, Format);
 
@@ -102,15 +100,9 @@ pub struct FeedCache {
 }
 
 impl FeedCache {
-    pub fn new(store: Arc<dyn Store>, feeds: Arc<FeedSet>, site: Arc<Site>, limit: usize) -> Self {
-        let docs = Documents {
-            store,
-            feeds,
-            site,
-            limit,
-            media: None,
-        };
-        let metrics = Arc::new(Metrics::new());
+    /// A cache of the documents `docs` reads, counting its renders and lookups in the
+    /// server's `metrics`; empty until the first [`FeedCache::refresh`].
+    pub fn new(docs: Documents, metrics: Arc<Metrics>) -> Self {
         let bounds = Bounds::default();
         FeedCache {
             older: older_docs(&docs, bounds, &metrics),
@@ -133,27 +125,10 @@ impl FeedCache {
         self
     }
 
-    /// The server's metrics; renders are counted here.
-    pub fn metrics(&self) -> &Arc<Metrics> {
-        &self.metrics
-    }
-
-    /// Completes image types and lengths from this media directory before rendering.
-    pub fn with_media(mut self, media: Option<Arc<MediaDir>>) -> Self {
-        self.docs.media = media;
-        self.older = older_docs(&self.docs, self.bounds, &self.metrics);
-        self
-    }
-
     /// Sends the list of changed feeds to `tx` after every refresh that changed any.
     pub fn notify(mut self, tx: tokio::sync::mpsc::UnboundedSender<Changed>) -> Self {
         self.on_change = Some(tx);
         self
-    }
-
-    /// How this cache reads documents: for the ones rendered per request.
-    pub fn documents(&self) -> &Documents {
-        &self.docs
     }
 
     pub fn get(&self, slug: &str, format: Format) -> Option<Arc<Rendered>> {
@@ -180,12 +155,12 @@ impl FeedCache {
         self.older.get(feed, doc, format).await
     }
 
-    /// Sets the document cache's gauges in the metrics, for a scrape.
-    pub fn report_size(&self) {
-        self.metrics.document_cache(DocumentCacheSize {
+    /// What the cache holds now, for the metrics' gauges.
+    pub fn size(&self) -> DocumentCacheSize {
+        DocumentCacheSize {
             pinned: self.pinned.load(Ordering::Relaxed),
             ..self.older.size()
-        });
+        }
     }
 
     pub fn revision(&self) -> i64 {

@@ -32,7 +32,7 @@ pub async fn serve(
     path: &str,
 ) -> Response<Body> {
     let whole = |resp: Resp| resp.map(Either::Left);
-    let Some(media) = &state.cache.documents().media else {
+    let Some(media) = &state.media else {
         return whole(text(StatusCode::NOT_FOUND, "no media directory\n"));
     };
     let image = match media.image(path).await {

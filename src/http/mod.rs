@@ -99,7 +99,7 @@ pub async fn serve(
                         async move {
                             let (route, resp) = routes::handle(&state, peer.ip(), req).await;
                             drop(busy);
-                            state.cache.metrics().request(route, resp.status().as_u16());
+                            state.metrics.request(route, resp.status().as_u16());
                             Ok::<_, std::convert::Infallible>(resp)
                         }
                     })

@@ -303,10 +303,9 @@ fn metrics(state: &AppState, headers: &http::HeaderMap) -> Resp {
     } else {
         "text/plain; version=0.0.4; charset=utf-8"
     };
-    state.cache.report_size();
+    state.metrics.document_cache(state.cache.size());
     let body = state
-        .cache
-        .metrics()
+        .metrics
         .encode(state.store.as_ref(), state.cache.revision());
     Response::builder()
         .status(StatusCode::OK)

@@ -1,5 +1,5 @@
 //! What every request handler shares: the store, the feeds, the document cache, the
-//! limits, and the publishing API's settings. The handlers (`routes`, `api`,
+//! metrics, the media directory, the limits, and the publishing API's settings. The handlers (`routes`, `api`,
 //! `older`, `media`) use it; it uses none of them, so the server's modules form no circle.
 
 use std::sync::Arc;
@@ -9,6 +9,8 @@ use super::representation::Rendered;
 use super::{health, limits, rate};
 use crate::cache::FeedCache;
 use crate::feeds::FeedSet;
+use crate::media::MediaDir;
+use crate::metrics::Metrics;
 use crate::render::Site;
 use crate::store::Store;
 
@@ -18,6 +20,10 @@ pub struct AppState {
     pub feeds: Arc<FeedSet>,
     pub site: Arc<Site>,
     pub cache: Arc<FeedCache>,
+    /// The server's counters and gauges, shared with the cache (which counts its renders).
+    pub metrics: Arc<Metrics>,
+    /// The images served at `/media/`, with `--media-dir`.
+    pub media: Option<Arc<MediaDir>>,
     /// The OPML subscription list never changes while the server runs: rendered once.
     pub opml: Rendered,
     /// The publishing API's tokens and limits; off until configured.
@@ -37,6 +43,8 @@ impl AppState {
         feeds: Arc<FeedSet>,
         site: Arc<Site>,
         cache: Arc<FeedCache>,
+        metrics: Arc<Metrics>,
+        media: Option<Arc<MediaDir>>,
     ) -> AppState {
         let opml = Rendered::new(
             crate::render::opml::CONTENT_TYPE,
@@ -48,6 +56,8 @@ impl AppState {
             feeds,
             site,
             cache,
+            metrics,
+            media,
             opml,
             api: ApiConfig::default(),
             limits: limits::Limits::default(),
