@@ -42,8 +42,10 @@ struct Renders {
     /// The subscription document (page 1) of every feed (by slug) in every format; keyed by
     /// slug first so that a request finds its bytes with the &str it has, making no String.
     feeds: HashMap<String, Formats>,
-    /// The HTML index (key `None`) and the page of every feed (key: its slug).
-    pages: HashMap<Option<String>, Arc<Rendered>>,
+    /// The HTML page of every feed, by slug, found with a &str like `feeds`.
+    html: HashMap<String, Arc<Rendered>>,
+    /// The HTML index page (rendered with the `all` feed).
+    index: Option<Arc<Rendered>>,
 }
 
 /// `--cache-bytes`' default: room for page 1 of a few hundred feeds and some thousand
@@ -135,13 +137,14 @@ impl FeedCache {
         self.renders.load().feeds.get(slug)?.get(&format).cloned()
     }
 
-    /// The HTML page of a feed (`Some(slug)`) or the index (`None`).
-    pub fn page(&self, slug: Option<&str>) -> Option<Arc<Rendered>> {
-        self.renders
-            .load()
-            .pages
-            .get(&slug.map(str::to_string))
-            .cloned()
+    /// The HTML page of a feed.
+    pub fn html(&self, slug: &str) -> Option<Arc<Rendered>> {
+        self.renders.load().html.get(slug).cloned()
+    }
+
+    /// The HTML index page.
+    pub fn index(&self) -> Option<Arc<Rendered>> {
+        self.renders.load().index.clone()
     }
 
     /// An older page or archive page: from the cache, or rendered now on the render pool
@@ -213,18 +216,16 @@ impl FeedCache {
                 feed: feed.clone(),
                 doc,
             };
-            jobs.spawn_blocking(move || {
-                let start = Instant::now();
-                let done = job.run();
-                (done, start.elapsed())
-            });
+            jobs.spawn_blocking(move || job.run());
         }
         while let Some(done) = jobs.join_next().await {
-            let (((slug, formats), pages), took) =
-                done.map_err(|e| StoreError::Task(e.to_string()))?;
-            self.metrics.rendered(took);
-            renders.feeds.insert(slug, formats);
-            renders.pages.extend(pages);
+            let done = done.map_err(|e| StoreError::Task(e.to_string()))?;
+            self.metrics.rendered(done.took);
+            renders.html.insert(done.slug.clone(), done.html);
+            renders.feeds.insert(done.slug, done.formats);
+            if let Some(index) = done.index {
+                renders.index = Some(index);
+            }
         }
         let changed = changed(&current, &renders);
         let pinned = renders.weight();
@@ -287,7 +288,8 @@ impl Renders {
     fn weight(&self) -> u64 {
         let feeds = self.feeds.values().flat_map(|formats| formats.values());
         feeds
-            .chain(self.pages.values())
+            .chain(self.html.values())
+            .chain(&self.index)
             .map(|rendered| rendered.weight() as u64)
             .sum()
     }
@@ -328,13 +330,22 @@ struct RenderJob {
     doc: Doc,
 }
 
-type JobOutput = ((String, Formats), Vec<(Option<String>, Arc<Rendered>)>);
+/// What a [`RenderJob`] made, and the time it took.
+struct JobOutput {
+    slug: String,
+    formats: Formats,
+    html: Arc<Rendered>,
+    /// With the `all` feed only.
+    index: Option<Arc<Rendered>>,
+    took: Duration,
+}
 
 impl RenderJob {
     fn run(self) -> JobOutput {
+        let start = Instant::now();
         let docs = &self.docs;
         let last_modified = self.doc.last_modified;
-        let feeds = Format::ALL
+        let formats = Format::ALL
             .into_iter()
             .map(|format| {
                 let body = docs.render(&self.feed, &self.doc, format);
@@ -342,19 +353,22 @@ impl RenderJob {
                 (format, Arc::new(rendered))
             })
             .collect();
-        let feeds = (self.feed.slug.clone(), feeds);
-        let html = Html {
+        let renderer = Html {
             site: &docs.site,
             feeds: &docs.feeds,
         };
-        let page_of = |body| Arc::new(Rendered::new(html::CONTENT_TYPE, body, last_modified));
-        let mut pages = vec![(
-            Some(self.feed.slug.clone()),
-            page_of(html.category(&self.feed, &self.doc.articles)),
-        )];
-        if self.feed.is_all() {
-            pages.push((None, page_of(html.index(&self.doc.articles))));
+        let as_html = |body| Arc::new(Rendered::new(html::CONTENT_TYPE, body, last_modified));
+        let html = as_html(renderer.category(&self.feed, &self.doc.articles));
+        let index = self
+            .feed
+            .is_all()
+            .then(|| as_html(renderer.index(&self.doc.articles)));
+        JobOutput {
+            slug: self.feed.slug,
+            formats,
+            html,
+            index,
+            took: start.elapsed(),
         }
-        (feeds, pages)
     }
 }

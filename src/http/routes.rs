@@ -101,11 +101,11 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
     }
     let headers = req.headers();
     let resp = match route {
-        Route::Index => cached(headers, head, state.cache.page(None)),
+        Route::Index => cached(headers, head, state.cache.index()),
         Route::Health => health(state).await,
         Route::Opml => respond(headers, head, &state.opml, FEED_CACHE_CONTROL),
         Route::Category(name) => match state.feeds.lookup(name) {
-            Some(Lookup::Feed(feed)) => cached(headers, head, state.cache.page(Some(&feed.slug))),
+            Some(Lookup::Feed(feed)) => cached(headers, head, state.cache.html(&feed.slug)),
             Some(Lookup::Alias(feed)) => redirect(&format!("/categories/{}", feed.slug)),
             None => text(StatusCode::NOT_FOUND, "no such category\n"),
         },
