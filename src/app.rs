@@ -330,7 +330,7 @@ pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
         .site
         .base_url
         .clone()
-        .unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
+        .unwrap_or_else(|| format!("http://{}", crate::config::DEFAULT_ADDR));
     let site = Arc::new(Site::new(&base, &args.site.site_title).with_hub(args.site.hub.clone()));
     let docs = documents(&opened, site, &args.site)?;
     let doc = docs

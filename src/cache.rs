@@ -54,8 +54,13 @@ pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
 /// `--render-queue`'s default: renders waiting for a worker before requests get 503.
 pub const DEFAULT_RENDER_QUEUE: usize = 64;
 
+/// `--render-workers`' default (asked for with 0): half the CPU cores, at least one.
+pub fn default_render_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
 /// What the document cache and its render pool may use (see `config::LimitArgs`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bounds {
     /// Every document kept, every coding counted, page 1 of every feed first.
     pub cache_bytes: u64,
@@ -69,8 +74,7 @@ impl Default for Bounds {
     fn default() -> Bounds {
         Bounds {
             cache_bytes: DEFAULT_CACHE_BYTES,
-            render_workers: std::thread::available_parallelism()
-                .map_or(1, |n| (n.get() / 2).max(1)),
+            render_workers: default_render_workers(),
             render_queue: DEFAULT_RENDER_QUEUE,
         }
     }

@@ -32,7 +32,7 @@ use limits::{Activity, Watched};
 use linger::Lingering;
 
 pub use conditional::{accepts, accepts_gzip, choose_coding, not_modified};
-pub use state::{ApiConfig, AppState};
+pub use state::{ApiConfig, AppState, DEFAULT_MAX_BODY};
 
 /// Connections over `--max-connections` being answered with a 503 (which waits a moment for
 /// the client to read it); past it a further one gets the 503 written without waiting and
