@@ -31,7 +31,6 @@ use tokio::sync::Semaphore;
 use limits::{Activity, Watched};
 use linger::Lingering;
 
-pub use conditional::{accepts, accepts_gzip, choose_coding, not_modified};
 pub use state::{ApiConfig, AppState, DEFAULT_MAX_BODY};
 
 /// Connections over `--max-connections` being answered with a 503 (which waits a moment for

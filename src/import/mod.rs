@@ -19,9 +19,10 @@ use crate::store::{Outcome, Store, StoreError};
 use crate::vietnamese::encoding::{SourceEncoding, decode};
 use crate::vietnamese::slug::slugify;
 
-pub use json::JsonError;
-pub use size::{ArticleTooLarge, Caps};
-pub use text::TextError;
+use json::JsonError;
+use size::ArticleTooLarge;
+pub use size::Caps;
+use text::TextError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
