@@ -17,11 +17,11 @@ use crate::config::{
 };
 use crate::documents::Documents;
 use crate::feeds::{FeedDefError, FeedSet, Lookup};
-use crate::http::AppState;
-use crate::http::api::ApiConfig;
 use crate::http::auth::{TokenFileError, Tokens};
+use crate::http::{ApiConfig, AppState};
 use crate::import::{self, Report};
 use crate::media::{MediaDir, MediaError};
+use crate::metrics::Metrics;
 use crate::render::Site;
 use crate::store::{PostgresStore, SqliteStore, Store, StoreError};
 use crate::websub::{Publisher, Retry};
@@ -125,14 +125,12 @@ impl Server {
             Site::new(&args.site.base_url_or(local), &args.site.site_title)
                 .with_hub(args.site.hub.clone()),
         );
-        let mut cache = FeedCache::new(
-            Arc::clone(&opened.store),
-            Arc::clone(&opened.feeds),
-            Arc::clone(&site),
-            args.site.limit,
-        )
-        .with_media(media_dir(&args.site)?)
-        .with_bounds(args.limits.documents());
+        let docs = documents(&opened, Arc::clone(&site), &args.site)?;
+        // Made here and handed to both: the cache counts renders, the server requests.
+        let metrics = Arc::new(Metrics::new());
+        let media = docs.media.clone();
+        let mut cache =
+            FeedCache::new(docs, Arc::clone(&metrics)).with_bounds(args.limits.documents());
         let mut hub = None;
         if let Some(url) = &args.site.hub {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -146,7 +144,7 @@ impl Server {
         let cache = Arc::new(cache);
         forget_tombstones(opened.store.as_ref(), args.tombstone_days).await?;
         cache.refresh().await?;
-        let mut state = AppState::new(opened.store, opened.feeds, site, cache)
+        let mut state = AppState::new(opened.store, opened.feeds, site, cache, metrics, media)
             .with_limits(args.limits.limits());
         state.api = ApiConfig {
             tokens: Tokens::new(
@@ -332,7 +330,7 @@ pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
         .site
         .base_url
         .clone()
-        .unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
+        .unwrap_or_else(|| format!("http://{}", crate::config::DEFAULT_ADDR));
     let site = Arc::new(Site::new(&base, &args.site.site_title).with_hub(args.site.hub.clone()));
     let docs = documents(&opened, site, &args.site)?;
     let doc = docs

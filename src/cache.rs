@@ -24,14 +24,12 @@ use chrono::Utc;
 use tokio::sync::watch;
 
 use crate::documents::{Doc, Documents};
-use crate::feeds::{FeedDef, FeedSet};
+use crate::feeds::FeedDef;
 use crate::http::representation::Rendered;
-use crate::media::MediaDir;
 use crate::metrics::{DocumentCacheSize, Metrics};
 use crate::model::Format;
-use crate::render::Site;
 use crate::render::html::{self, Html};
-use crate::store::{ChangeNotices, Store, StoreError};
+use crate::store::{ChangeNotices, StoreError};
 
 type Key = (String, Format);
 
@@ -44,8 +42,10 @@ struct Renders {
     /// The subscription document (page 1) of every feed (by slug) in every format; keyed by
     /// slug first so that a request finds its bytes with the &str it has, making no String.
     feeds: HashMap<String, Formats>,
-    /// The HTML index (key `None`) and the page of every feed (key: its slug).
-    pages: HashMap<Option<String>, Arc<Rendered>>,
+    /// The HTML page of every feed, by slug, found with a &str like `feeds`.
+    html: HashMap<String, Arc<Rendered>>,
+    /// The HTML index page (rendered with the `all` feed).
+    index: Option<Arc<Rendered>>,
 }
 
 /// `--cache-bytes`' default: room for page 1 of a few hundred feeds and some thousand
@@ -54,8 +54,13 @@ pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
 /// `--render-queue`'s default: renders waiting for a worker before requests get 503.
 pub const DEFAULT_RENDER_QUEUE: usize = 64;
 
+/// `--render-workers`' default (asked for with 0): half the CPU cores, at least one.
+pub fn default_render_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
 /// What the document cache and its render pool may use (see `config::LimitArgs`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bounds {
     /// Every document kept, every coding counted, page 1 of every feed first.
     pub cache_bytes: u64,
@@ -69,8 +74,7 @@ impl Default for Bounds {
     fn default() -> Bounds {
         Bounds {
             cache_bytes: DEFAULT_CACHE_BYTES,
-            render_workers: std::thread::available_parallelism()
-                .map_or(1, |n| (n.get() / 2).max(1)),
+            render_workers: default_render_workers(),
             render_queue: DEFAULT_RENDER_QUEUE,
         }
     }
@@ -102,15 +106,9 @@ pub struct FeedCache {
 }
 
 impl FeedCache {
-    pub fn new(store: Arc<dyn Store>, feeds: Arc<FeedSet>, site: Arc<Site>, limit: usize) -> Self {
-        let docs = Documents {
-            store,
-            feeds,
-            site,
-            limit,
-            media: None,
-        };
-        let metrics = Arc::new(Metrics::new());
+    /// A cache of the documents `docs` reads, counting its renders and lookups in the
+    /// server's `metrics`; empty until the first [`FeedCache::refresh`].
+    pub fn new(docs: Documents, metrics: Arc<Metrics>) -> Self {
         let bounds = Bounds::default();
         FeedCache {
             older: older_docs(&docs, bounds, &metrics),
@@ -133,40 +131,24 @@ impl FeedCache {
         self
     }
 
-    /// The server's metrics; renders are counted here.
-    pub fn metrics(&self) -> &Arc<Metrics> {
-        &self.metrics
-    }
-
-    /// Completes image types and lengths from this media directory before rendering.
-    pub fn with_media(mut self, media: Option<Arc<MediaDir>>) -> Self {
-        self.docs.media = media;
-        self.older = older_docs(&self.docs, self.bounds, &self.metrics);
-        self
-    }
-
     /// Sends the list of changed feeds to `tx` after every refresh that changed any.
     pub fn notify(mut self, tx: tokio::sync::mpsc::UnboundedSender<Changed>) -> Self {
         self.on_change = Some(tx);
         self
     }
 
-    /// How this cache reads documents: for the ones rendered per request.
-    pub fn documents(&self) -> &Documents {
-        &self.docs
-    }
-
     pub fn get(&self, slug: &str, format: Format) -> Option<Arc<Rendered>> {
         self.renders.load().feeds.get(slug)?.get(&format).cloned()
     }
 
-    /// The HTML page of a feed (`Some(slug)`) or the index (`None`).
-    pub fn page(&self, slug: Option<&str>) -> Option<Arc<Rendered>> {
-        self.renders
-            .load()
-            .pages
-            .get(&slug.map(str::to_string))
-            .cloned()
+    /// The HTML page of a feed.
+    pub fn html(&self, slug: &str) -> Option<Arc<Rendered>> {
+        self.renders.load().html.get(slug).cloned()
+    }
+
+    /// The HTML index page.
+    pub fn index(&self) -> Option<Arc<Rendered>> {
+        self.renders.load().index.clone()
     }
 
     /// An older page or archive page: from the cache, or rendered now on the render pool
@@ -180,12 +162,12 @@ impl FeedCache {
         self.older.get(feed, doc, format).await
     }
 
-    /// Sets the document cache's gauges in the metrics, for a scrape.
-    pub fn report_size(&self) {
-        self.metrics.document_cache(DocumentCacheSize {
+    /// What the cache holds now, for the metrics' gauges.
+    pub fn size(&self) -> DocumentCacheSize {
+        DocumentCacheSize {
             pinned: self.pinned.load(Ordering::Relaxed),
             ..self.older.size()
-        });
+        }
     }
 
     pub fn revision(&self) -> i64 {
@@ -238,18 +220,16 @@ impl FeedCache {
                 feed: feed.clone(),
                 doc,
             };
-            jobs.spawn_blocking(move || {
-                let start = Instant::now();
-                let done = job.run();
-                (done, start.elapsed())
-            });
+            jobs.spawn_blocking(move || job.run());
         }
         while let Some(done) = jobs.join_next().await {
-            let (((slug, formats), pages), took) =
-                done.map_err(|e| StoreError::Task(e.to_string()))?;
-            self.metrics.rendered(took);
-            renders.feeds.insert(slug, formats);
-            renders.pages.extend(pages);
+            let done = done.map_err(|e| StoreError::Task(e.to_string()))?;
+            self.metrics.rendered(done.took);
+            renders.html.insert(done.slug.clone(), done.html);
+            renders.feeds.insert(done.slug, done.formats);
+            if let Some(index) = done.index {
+                renders.index = Some(index);
+            }
         }
         let changed = changed(&current, &renders);
         let pinned = renders.weight();
@@ -312,7 +292,8 @@ impl Renders {
     fn weight(&self) -> u64 {
         let feeds = self.feeds.values().flat_map(|formats| formats.values());
         feeds
-            .chain(self.pages.values())
+            .chain(self.html.values())
+            .chain(&self.index)
             .map(|rendered| rendered.weight() as u64)
             .sum()
     }
@@ -353,13 +334,22 @@ struct RenderJob {
     doc: Doc,
 }
 
-type JobOutput = ((String, Formats), Vec<(Option<String>, Arc<Rendered>)>);
+/// What a [`RenderJob`] made, and the time it took.
+struct JobOutput {
+    slug: String,
+    formats: Formats,
+    html: Arc<Rendered>,
+    /// With the `all` feed only.
+    index: Option<Arc<Rendered>>,
+    took: Duration,
+}
 
 impl RenderJob {
     fn run(self) -> JobOutput {
+        let start = Instant::now();
         let docs = &self.docs;
         let last_modified = self.doc.last_modified;
-        let feeds = Format::ALL
+        let formats = Format::ALL
             .into_iter()
             .map(|format| {
                 let body = docs.render(&self.feed, &self.doc, format);
@@ -367,19 +357,22 @@ impl RenderJob {
                 (format, Arc::new(rendered))
             })
             .collect();
-        let feeds = (self.feed.slug.clone(), feeds);
-        let html = Html {
+        let renderer = Html {
             site: &docs.site,
             feeds: &docs.feeds,
         };
-        let page_of = |body| Arc::new(Rendered::new(html::CONTENT_TYPE, body, last_modified));
-        let mut pages = vec![(
-            Some(self.feed.slug.clone()),
-            page_of(html.category(&self.feed, &self.doc.articles)),
-        )];
-        if self.feed.is_all() {
-            pages.push((None, page_of(html.index(&self.doc.articles))));
+        let as_html = |body| Arc::new(Rendered::new(html::CONTENT_TYPE, body, last_modified));
+        let html = as_html(renderer.category(&self.feed, &self.doc.articles));
+        let index = self
+            .feed
+            .is_all()
+            .then(|| as_html(renderer.index(&self.doc.articles)));
+        JobOutput {
+            slug: self.feed.slug,
+            formats,
+            html,
+            index,
+            took: start.elapsed(),
         }
-        (feeds, pages)
     }
 }

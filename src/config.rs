@@ -8,7 +8,21 @@ use clap::{Args, Parser, Subcommand};
 
 use vnfeed_store::redact;
 
+use crate::cache::{Bounds, DEFAULT_CACHE_BYTES, DEFAULT_RENDER_QUEUE};
+use crate::http::DEFAULT_MAX_BODY;
+use crate::http::limits::Limits;
+use crate::http::rate::{DEFAULT_CLIENT_RATE, RateSettings};
+use crate::import::size::{DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_FILE_BYTES};
 use crate::model::Format;
+
+// Every default below that the code also needs is written once, in the module that uses
+// it (`Limits::DEFAULT`, `DEFAULT_CACHE_BYTES`, ...); a flag's default points there, and
+// sizes and durations are shown in --help as `size_text` and `duration_text` write them.
+
+/// `--addr`'s default, also the base URL `vnfeed render` assumes without `--base-url`.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// `--feeds`' default: the directory of feed definitions.
+pub const DEFAULT_FEEDS_DIR: &str = "feeds";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -55,7 +69,7 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ClassifyArgs {
     /// The directory of feed definitions whose rules decide.
-    #[arg(long, env = "VNFEED_FEEDS", default_value = "feeds")]
+    #[arg(long, env = "VNFEED_FEEDS", default_value = DEFAULT_FEEDS_DIR)]
     pub feeds: PathBuf,
     /// Print every category's score and the terms behind it.
     #[arg(long)]
@@ -89,7 +103,7 @@ pub struct StoreArgs {
     #[arg(long, env = "VNFEED_STORE", default_value = "vnfeed.db", value_parser = StoreLocation::parse)]
     pub store: StoreLocation,
     /// The directory of feed definitions (one TOML file per category feed).
-    #[arg(long, env = "VNFEED_FEEDS", default_value = "feeds")]
+    #[arg(long, env = "VNFEED_FEEDS", default_value = DEFAULT_FEEDS_DIR)]
     pub feeds: PathBuf,
 }
 
@@ -116,7 +130,7 @@ pub struct SiteArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// The address to listen on.
-    #[arg(long, env = "VNFEED_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "VNFEED_ADDR", default_value = DEFAULT_ADDR)]
     pub addr: SocketAddr,
     #[command(flatten)]
     pub store: StoreArgs,
@@ -151,7 +165,7 @@ pub struct ArticleArgs {
     /// The largest stored text of one article (title, summary, author, body and links
     /// together), in bytes or with a KiB or MiB suffix. The API answers 413 naming the
     /// heaviest field; `vnfeed import` reports the file and imports the others.
-    #[arg(long, env = "VNFEED_MAX_ARTICLE_BYTES", default_value = "1MiB", value_parser = parse_size)]
+    #[arg(long, env = "VNFEED_MAX_ARTICLE_BYTES", default_value = size_text(DEFAULT_MAX_ARTICLE_BYTES as u64), value_parser = parse_size)]
     pub max_article_bytes: u64,
 }
 
@@ -165,43 +179,43 @@ impl ArticleArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
     /// Time from a request's first byte to its complete head (slowloris defence).
-    #[arg(long, env = "VNFEED_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, env = "VNFEED_HEADER_TIMEOUT", default_value = duration_text(Limits::DEFAULT.header_timeout), value_parser = parse_duration)]
     pub header_timeout: Duration,
     /// Time a keep-alive connection may sit with nothing read or written.
-    #[arg(long, env = "VNFEED_IDLE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    #[arg(long, env = "VNFEED_IDLE_TIMEOUT", default_value = duration_text(Limits::DEFAULT.idle_timeout), value_parser = parse_duration)]
     pub idle_timeout: Duration,
     /// Connections served at once; the next gets 503 and is closed.
-    #[arg(long, env = "VNFEED_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, env = "VNFEED_MAX_CONNECTIONS", default_value_t = Limits::DEFAULT.max_connections as u32, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
     /// Request line and headers together (431 past it); at least 1KiB.
-    #[arg(long, env = "VNFEED_MAX_HEADER_BYTES", default_value = "16KiB", value_parser = parse_size)]
+    #[arg(long, env = "VNFEED_MAX_HEADER_BYTES", default_value = size_text(Limits::DEFAULT.max_header_bytes as u64), value_parser = parse_size)]
     pub max_header_bytes: u64,
     /// The request target, path and query (414 past it).
-    #[arg(long, env = "VNFEED_MAX_TARGET_BYTES", default_value = "8KiB", value_parser = parse_size)]
+    #[arg(long, env = "VNFEED_MAX_TARGET_BYTES", default_value = size_text(Limits::DEFAULT.max_target_bytes as u64), value_parser = parse_size)]
     pub max_target_bytes: u64,
     /// How long a connection the server closes (after an early 413, say) is still read, and
     /// what arrives dropped, so that a client still sending its body reads the answer.
-    #[arg(long, env = "VNFEED_LINGER_TIME", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, env = "VNFEED_LINGER_TIME", default_value = duration_text(Limits::DEFAULT.linger.time), value_parser = parse_duration)]
     pub linger_time: Duration,
     /// How much is read and dropped from such a connection at most.
-    #[arg(long, env = "VNFEED_LINGER_BYTES", default_value = "64MiB", value_parser = parse_size)]
+    #[arg(long, env = "VNFEED_LINGER_BYTES", default_value = size_text(Limits::DEFAULT.linger.bytes), value_parser = parse_size)]
     pub linger_bytes: u64,
     /// How long a shutdown (SIGTERM) may take: requests in flight get all of it but the last
     /// second, which blocking work gets; the process exits by then, even if a blocking read
     /// is stuck.
-    #[arg(long, env = "VNFEED_SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, env = "VNFEED_SHUTDOWN_GRACE", default_value = duration_text(Limits::DEFAULT.shutdown_grace), value_parser = parse_duration)]
     pub shutdown_grace: Duration,
     /// Requests a second one client (an IPv4 address, an IPv6 /64) may make, sustained, for
     /// what the cache does not hold: older feed pages, archive pages, media, article pages.
     /// Past it: 429 with Retry-After. 0 turns the limit off.
-    #[arg(long, env = "VNFEED_CLIENT_RATE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    #[arg(long, env = "VNFEED_CLIENT_RATE", default_value_t = DEFAULT_CLIENT_RATE, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub client_rate: u32,
     /// Requests one client may make at once on those routes, after a quiet spell.
-    #[arg(long, env = "VNFEED_CLIENT_BURST", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, env = "VNFEED_CLIENT_BURST", default_value_t = RateSettings::DEFAULT.burst.get(), value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub client_burst: u32,
     /// Clients whose rate is tracked at once (about 40 bytes each); past it, newcomers share
     /// one bucket.
-    #[arg(long, env = "VNFEED_RATE_CLIENTS", default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    #[arg(long, env = "VNFEED_RATE_CLIENTS", default_value_t = RateSettings::DEFAULT.max_clients as u32, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub rate_clients: u32,
     /// Limit loopback clients too (they are not by default: local use, tests, and a reverse
     /// proxy on the same host, whose clients would all share its address).
@@ -210,7 +224,7 @@ pub struct LimitArgs {
     /// Memory for rendered documents, every coding counted: page 1 of every feed and the
     /// HTML pages (always kept), then the older pages and archive pages asked for most
     /// recently. At least 1MiB.
-    #[arg(long, env = "VNFEED_CACHE_BYTES", default_value = "64MiB", value_parser = parse_size)]
+    #[arg(long, env = "VNFEED_CACHE_BYTES", default_value = size_text(DEFAULT_CACHE_BYTES), value_parser = parse_size)]
     pub cache_bytes: u64,
     /// Older pages and archive pages rendered at once, off the threads that answer
     /// requests; 0 means half the CPU cores (at least one).
@@ -218,14 +232,14 @@ pub struct LimitArgs {
     pub render_workers: u32,
     /// Renders that may wait for a worker; past them a request for a document not in the
     /// cache gets 503 with Retry-After.
-    #[arg(long, env = "VNFEED_RENDER_QUEUE", default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    #[arg(long, env = "VNFEED_RENDER_QUEUE", default_value_t = DEFAULT_RENDER_QUEUE as u32, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub render_queue: u32,
 }
 
 impl LimitArgs {
-    pub fn limits(&self) -> crate::http::limits::Limits {
+    pub fn limits(&self) -> Limits {
         let bytes = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        crate::http::limits::Limits {
+        Limits {
             header_timeout: self.header_timeout,
             idle_timeout: self.idle_timeout,
             max_connections: self.max_connections as usize,
@@ -236,7 +250,7 @@ impl LimitArgs {
                 bytes: self.linger_bytes,
             },
             shutdown_grace: self.shutdown_grace,
-            rate: crate::http::rate::RateSettings {
+            rate: RateSettings {
                 every: (self.client_rate > 0).then(|| Duration::from_secs(1) / self.client_rate),
                 burst: std::num::NonZeroU32::new(self.client_burst)
                     .unwrap_or(std::num::NonZeroU32::MIN),
@@ -247,12 +261,12 @@ impl LimitArgs {
     }
 
     /// The document cache's byte bound and the render pool's size.
-    pub fn documents(&self) -> crate::cache::Bounds {
+    pub fn documents(&self) -> Bounds {
         let workers = match self.render_workers {
-            0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            0 => crate::cache::default_render_workers(),
             n => n as usize,
         };
-        crate::cache::Bounds {
+        Bounds {
             cache_bytes: self.cache_bytes.max(1 << 20),
             render_workers: workers,
             render_queue: self.render_queue as usize,
@@ -292,7 +306,7 @@ pub struct ApiArgs {
     #[arg(long, env = "VNFEED_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
     /// The largest request body accepted, in bytes, or with a KiB or MiB suffix.
-    #[arg(long, env = "VNFEED_MAX_BODY", default_value = "2MiB", value_parser = parse_size)]
+    #[arg(long, env = "VNFEED_MAX_BODY", default_value = size_text(DEFAULT_MAX_BODY), value_parser = parse_size)]
     pub max_body: u64,
 }
 
@@ -307,7 +321,7 @@ pub struct ImportArgs {
     pub article: ArticleArgs,
     /// The largest file read, in bytes or with a KiB or MiB suffix. A larger file is
     /// reported (before it is read) and the others are imported.
-    #[arg(long, env = "VNFEED_MAX_FILE_BYTES", default_value = "64MiB", value_parser = parse_size)]
+    #[arg(long, env = "VNFEED_MAX_FILE_BYTES", default_value = size_text(DEFAULT_MAX_FILE_BYTES), value_parser = parse_size)]
     pub max_file_bytes: u64,
 }
 
@@ -398,7 +412,7 @@ pub struct CheckArgs {
     pub timeout: u64,
     /// The largest body one fetch downloads (`1048576`, `512KiB`, `16MiB`); a larger one is
     /// an `http-fetch` error.
-    #[arg(long, default_value = "16MiB", value_parser = parse_size)]
+    #[arg(long, default_value = size_text(vnfeed_check::client::Limits::DEFAULT.max_body as u64), value_parser = parse_size)]
     pub max_bytes: u64,
 }
 
@@ -442,6 +456,26 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .and_then(|n| n.checked_mul(scale))
         .filter(|&n| n > 0)
         .ok_or_else(|| format!("`{s}` is not a positive size"))
+}
+
+/// A size as `parse_size` reads it, in the largest unit that divides it (`16KiB`, `2MiB`).
+pub fn size_text(n: u64) -> String {
+    match n {
+        0 => "0".to_string(),
+        n if n % (1 << 30) == 0 => format!("{}GiB", n >> 30),
+        n if n % (1 << 20) == 0 => format!("{}MiB", n >> 20),
+        n if n % (1 << 10) == 0 => format!("{}KiB", n >> 10),
+        n => n.to_string(),
+    }
+}
+
+/// A duration as `parse_duration` reads it: whole seconds as `10s`, anything else in `ms`.
+pub fn duration_text(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -503,6 +537,77 @@ mod tests {
         assert!(bad.contains("not a PostgreSQL URL"), "{bad}");
         assert!(!bad.contains("secret"), "{bad}");
         assert!(StoreLocation::parse("sqlite:").is_err());
+    }
+
+    /// The value of a flag given no value, as `--help` shows it.
+    fn shown_default(command: &clap::Command, id: &str) -> String {
+        let arg = command
+            .get_arguments()
+            .find(|a| a.get_id() == id)
+            .unwrap_or_else(|| panic!("no argument {id}"));
+        arg.get_default_values()[0].to_string_lossy().into_owned()
+    }
+
+    fn parse(args: &[&str]) -> Command {
+        Cli::try_parse_from(args)
+            .expect("the arguments parse")
+            .command
+    }
+
+    /// The flags' defaults are the code's: with no flag given, every bound the command line
+    /// builds equals the one the code uses by default (`VNFEED_*` variables must be unset).
+    #[test]
+    fn with_no_flags_every_bound_is_the_code_default() {
+        let Command::Serve(serve) = parse(&["vnfeed", "serve"]) else {
+            panic!("serve parses as serve")
+        };
+        assert_eq!(serve.limits.limits(), Limits::default());
+        assert_eq!(serve.limits.documents(), Bounds::default());
+        assert_eq!(serve.api.max_body, DEFAULT_MAX_BODY);
+        assert_eq!(serve.article.max_article_bytes(), DEFAULT_MAX_ARTICLE_BYTES);
+        assert_eq!(serve.site.limit, crate::render::DEFAULT_LIMIT);
+        assert_eq!(serve.addr, DEFAULT_ADDR.parse::<SocketAddr>().unwrap());
+        assert_eq!(serve.store.feeds, PathBuf::from(DEFAULT_FEEDS_DIR));
+
+        let Command::Import(import) = parse(&["vnfeed", "import", "articles"]) else {
+            panic!("import parses as import")
+        };
+        assert_eq!(import.caps(), crate::import::Caps::default());
+
+        let Command::Check(check) = parse(&["vnfeed", "check", "feed.xml"]) else {
+            panic!("check parses as check")
+        };
+        let client = vnfeed_check::client::Limits::DEFAULT;
+        assert_eq!(check.max_bytes, client.max_body as u64);
+        assert_eq!(check.timeout, client.timeout.as_secs());
+    }
+
+    /// `--help` shows sizes and durations as people write them, not as byte counts.
+    #[test]
+    fn defaults_are_shown_in_units() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let serve = cli.find_subcommand("serve").unwrap();
+        let shown = |id: &str| shown_default(serve, id);
+        assert_eq!(shown("header_timeout"), "10s");
+        assert_eq!(shown("idle_timeout"), "60s");
+        assert_eq!(shown("max_header_bytes"), "16KiB");
+        assert_eq!(shown("max_target_bytes"), "8KiB");
+        assert_eq!(shown("linger_bytes"), "64MiB");
+        assert_eq!(shown("cache_bytes"), "64MiB");
+        assert_eq!(shown("max_body"), "2MiB");
+        assert_eq!(shown("max_article_bytes"), "1MiB");
+        assert_eq!(shown("client_rate"), "10");
+        for n in [1, 1000, 1 << 10, 3 << 10, 1 << 20, 1 << 30, (1 << 30) + 1] {
+            assert_eq!(parse_size(&size_text(n)), Ok(n), "{n}");
+        }
+        for d in [
+            Duration::from_secs(1),
+            Duration::from_secs(90),
+            Duration::from_millis(1500),
+        ] {
+            assert_eq!(parse_duration(&duration_text(d)), Ok(d), "{d:?}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::classify::{ArticleText, Classifier, Explanation};
 use crate::vietnamese::keywords::KeywordSet;
 
 /// The combined feed that holds every article.
-pub use vnfeed_store::ALL_SLUG;
+use vnfeed_store::ALL_SLUG;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{}{}: {message}", file.display(), location(*line, field.as_deref()))]

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use common::*;
 use vnfeed::cache::FeedCache;
+use vnfeed::documents::Documents;
+use vnfeed::metrics::Metrics;
 use vnfeed::model::{Draft, Format};
 use vnfeed::render::Site;
 use vnfeed::store::{Store, StoreError};
@@ -139,12 +141,14 @@ async fn a_write_renders_again_only_the_feeds_it_touched(backend: Backend) {
     )
     .await
     .unwrap();
-    let cache = FeedCache::new(
-        Arc::clone(&store),
-        arc(feeds()),
-        arc(Site::new("http://127.0.0.1:8080", "vnfeed")),
-        50,
-    );
+    let docs = Documents {
+        store: Arc::clone(&store),
+        feeds: arc(feeds()),
+        site: arc(Site::new("http://127.0.0.1:8080", "vnfeed")),
+        limit: 50,
+        media: None,
+    };
+    let cache = FeedCache::new(docs, Arc::new(Metrics::new()));
     assert!(cache.refresh().await.unwrap());
     assert!(!cache.refresh().await.unwrap(), "nothing changed");
     let before: Vec<_> = ["all", "security", "party-affairs", "borders"]

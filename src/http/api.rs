@@ -12,8 +12,8 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Body;
 use serde_json::{Map, Value, json};
 
-use super::AppState;
 use super::auth::{Tokens, Verdict};
+use super::state::AppState;
 use crate::import::json::{self, JsonError, JsonErrorKind};
 use crate::model::{Article, Block};
 use crate::store::{Outcome, StoreError};
@@ -22,31 +22,9 @@ use crate::vietnamese::dateline::rfc3339;
 use super::response::{Resp, json, strip_body};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Request bodies larger than this are refused unless configured otherwise.
-pub const DEFAULT_MAX_BODY: u64 = 2 << 20;
-
 /// How many articles a list returns unless `limit` says otherwise, and at most.
 const DEFAULT_LIST: usize = 50;
 const MAX_LIST: usize = 1000;
-
-/// The API's own settings.
-#[derive(Debug)]
-pub struct ApiConfig {
-    pub tokens: Tokens,
-    pub max_body: u64,
-    /// The cap on one article's stored text (`--max-article-bytes`).
-    pub max_article_bytes: usize,
-}
-
-impl Default for ApiConfig {
-    fn default() -> Self {
-        ApiConfig {
-            tokens: Tokens::default(),
-            max_body: DEFAULT_MAX_BODY,
-            max_article_bytes: crate::import::size::DEFAULT_MAX_ARTICLE_BYTES,
-        }
-    }
-}
 
 /// An answer other than success: always JSON `{"error": ..., "field": ...}`.
 #[derive(Debug)]

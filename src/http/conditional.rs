@@ -64,17 +64,6 @@ impl Acceptable {
     }
 }
 
-/// Whether the client accepts `coding` (by name, or `*`, with a non-zero q). Identity is
-/// always acceptable here: we never answer 406.
-pub fn accepts(headers: &HeaderMap, coding: Coding) -> bool {
-    Acceptable::of(headers).allows(coding)
-}
-
-/// Whether the client accepts gzip (`gzip`, `x-gzip` or `*` with a non-zero q).
-pub fn accepts_gzip(headers: &HeaderMap) -> bool {
-    accepts(headers, Coding::Gzip)
-}
-
 /// The coding to send: brotli when accepted and kept (smallest), then gzip, then identity.
 pub fn choose_coding(headers: &HeaderMap, rendered: &Rendered) -> Coding {
     let acceptable = Acceptable::of(headers);
@@ -173,6 +162,11 @@ mod tests {
             map.append(*k, HeaderValue::from_static(v));
         }
         map
+    }
+
+    /// Whether the client accepts gzip (`gzip`, `x-gzip` or `*` with a non-zero q).
+    fn accepts_gzip(headers: &HeaderMap) -> bool {
+        Acceptable::of(headers).allows(Coding::Gzip)
     }
 
     #[test]

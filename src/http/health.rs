@@ -9,8 +9,7 @@ use chrono::{DateTime, Utc};
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::AppState;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 use crate::vietnamese::dateline::rfc3339;
 
 /// Shared by the write paths (which report) and `/healthz` (which reads and clears).
@@ -42,8 +41,8 @@ impl StoreHealth {
 /// and stays in the load balancer's rotation (every replica of a shared database degrades
 /// together; taking them all out would turn a store outage into a site outage). 503 only
 /// while it has nothing to serve yet.
-pub async fn report(state: &AppState) -> (StatusCode, Value) {
-    let revision = state.cache.revision();
+/// `revision` is the one the cache serves (-1 before the first render).
+pub async fn report(store: &dyn Store, health: &StoreHealth, revision: i64) -> (StatusCode, Value) {
     let serving = revision >= 0;
     let degraded = |mut body: Value| {
         body["status"] = json!("degraded");
@@ -60,18 +59,18 @@ pub async fn report(state: &AppState) -> (StatusCode, Value) {
         };
         (status, body)
     };
-    let articles = match state.store.count().await {
+    let articles = match store.count().await {
         Ok(n) => n,
         Err(e) => {
             return degraded(json!({"store": "unavailable", "reads": "failing",
                 "error": e.to_string()}));
         }
     };
-    if let Some(since) = state.health.failing_since() {
-        match state.store.probe_write().await {
-            Ok(()) => state.health.write_ok(),
+    if let Some(since) = health.failing_since() {
+        match store.probe_write().await {
+            Ok(()) => health.write_ok(),
             Err(e) => {
-                state.health.write_failed(&e);
+                health.write_failed(&e);
                 return degraded(json!({"store": "not writable", "writes": "failing",
                     "since": rfc3339(since), "error": e.to_string(), "articles": articles}));
             }

@@ -23,7 +23,7 @@ use super::rate::RateSettings;
 pub const BLOCKING_GRACE: Duration = Duration::from_secs(1);
 
 /// The limits a server enforces on its clients.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// From a request's first byte to its complete head.
     pub header_timeout: Duration,
@@ -44,21 +44,27 @@ pub struct Limits {
     pub rate: RateSettings,
 }
 
+impl Limits {
+    /// The defaults: what the server enforces unless told otherwise, and what the command
+    /// line's flags (`--header-timeout` and the others, `config::LimitArgs`) default to.
+    pub const DEFAULT: Limits = Limits {
+        header_timeout: Duration::from_secs(10),
+        idle_timeout: Duration::from_secs(60),
+        max_connections: 1024,
+        max_header_bytes: 16 << 10,
+        max_target_bytes: 8 << 10,
+        linger: Linger {
+            time: Duration::from_secs(10),
+            bytes: 64 << 20,
+        },
+        shutdown_grace: Duration::from_secs(30),
+        rate: RateSettings::DEFAULT,
+    };
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            header_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(60),
-            max_connections: 1024,
-            max_header_bytes: 16 << 10,
-            max_target_bytes: 8 << 10,
-            linger: Linger {
-                time: Duration::from_secs(10),
-                bytes: 64 << 20,
-            },
-            shutdown_grace: Duration::from_secs(30),
-            rate: RateSettings::default(),
-        }
+        Limits::DEFAULT
     }
 }
 

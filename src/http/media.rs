@@ -11,10 +11,10 @@ use http::header::{
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use http_body_util::{Either, Full};
 
-use super::AppState;
 use super::conditional::not_modified;
 use super::range::{self, Part};
 use super::response::{Body, Resp, text};
+use super::state::AppState;
 use crate::media::Refused;
 
 /// Images change rarely and get a new name when they do.
@@ -32,7 +32,7 @@ pub async fn serve(
     path: &str,
 ) -> Response<Body> {
     let whole = |resp: Resp| resp.map(Either::Left);
-    let Some(media) = &state.cache.documents().media else {
+    let Some(media) = &state.media else {
         return whole(text(StatusCode::NOT_FOUND, "no media directory\n"));
     };
     let image = match media.image(path).await {

@@ -15,6 +15,7 @@ pub mod rate;
 pub mod representation;
 mod response;
 mod routes;
+mod state;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -30,73 +31,13 @@ use tokio::sync::Semaphore;
 use limits::{Activity, Watched};
 use linger::Lingering;
 
-pub use conditional::{accepts, accepts_gzip, choose_coding, not_modified};
-
-use crate::cache::FeedCache;
-use crate::feeds::FeedSet;
-use crate::render::Site;
-use crate::store::Store;
-use representation::Rendered;
-
-/// What every request handler shares. Cloning the `Arc`s is cheap.
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub feeds: Arc<FeedSet>,
-    pub site: Arc<Site>,
-    pub cache: Arc<FeedCache>,
-    /// The OPML subscription list never changes while the server runs: rendered once.
-    pub opml: Rendered,
-    /// The publishing API's tokens and limits; off until configured.
-    pub api: api::ApiConfig,
-    /// What a client may cost the server: connections, timeouts, head sizes, request rates.
-    /// Set with [`AppState::with_limits`], which also sizes `rate`.
-    pub limits: limits::Limits,
-    /// Each client's requests on the routes the cache does not answer.
-    pub rate: rate::ClientRate,
-    /// Whether writes are failing, for `/healthz`.
-    pub health: health::StoreHealth,
-}
-
-impl AppState {
-    pub fn new(
-        store: Arc<dyn Store>,
-        feeds: Arc<FeedSet>,
-        site: Arc<Site>,
-        cache: Arc<FeedCache>,
-    ) -> AppState {
-        let opml = Rendered::new(
-            crate::render::opml::CONTENT_TYPE,
-            crate::render::opml::render(&site, &feeds),
-            None,
-        );
-        AppState {
-            store,
-            feeds,
-            site,
-            cache,
-            opml,
-            api: api::ApiConfig::default(),
-            limits: limits::Limits::default(),
-            rate: rate::ClientRate::default(),
-            health: health::StoreHealth::default(),
-        }
-    }
-}
+pub use state::{ApiConfig, AppState, DEFAULT_MAX_BODY};
 
 /// Connections over `--max-connections` being answered with a 503 (which waits a moment for
 /// the client to read it); past it a further one gets the 503 written without waiting and
 /// is closed at once, so a flood cannot turn refusals into a descriptor leak. Part of the
 /// descriptor reserve ([`crate::descriptors::RESERVED`]).
 pub const REFUSING: usize = 32;
-
-impl AppState {
-    /// The limits to enforce, the rate limit's table and buckets made to match.
-    pub fn with_limits(mut self, limits: limits::Limits) -> AppState {
-        self.rate = rate::ClientRate::new(limits.rate.clone());
-        self.limits = limits;
-        self
-    }
-}
 
 /// Serves connections from `listener` until `shutdown` completes, then stops accepting and
 /// waits for requests in flight (at most [`limits::Limits::shutdown_grace`]).
@@ -157,7 +98,7 @@ pub async fn serve(
                         async move {
                             let (route, resp) = routes::handle(&state, peer.ip(), req).await;
                             drop(busy);
-                            state.cache.metrics().request(route, resp.status().as_u16());
+                            state.metrics.request(route, resp.status().as_u16());
                             Ok::<_, std::convert::Infallible>(resp)
                         }
                     })

@@ -4,9 +4,9 @@
 use http::header::RETRY_AFTER;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
-use super::AppState;
 use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::response::{Resp, text, unavailable};
+use super::state::AppState;
 use crate::cache::{DocId, Found, OlderError};
 use crate::feeds::FeedDef;
 use crate::model::Format;

@@ -22,8 +22,11 @@ use governor::state::keyed::ShrinkableKeyedStateStore;
 use governor::state::{RateLimiter, StateStore};
 use governor::{NotUntil, Quota};
 
+/// `--client-rate`'s default: requests a second one client may make, sustained.
+pub const DEFAULT_CLIENT_RATE: u32 = 10;
+
 /// How fast one client may ask for what the cache does not hold.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateSettings {
     /// The time one request's token takes to come back (a tenth of a second is 10
     /// requests a second, sustained); `None` turns the limit off.
@@ -36,14 +39,21 @@ pub struct RateSettings {
     pub loopback: bool,
 }
 
+impl RateSettings {
+    /// The defaults, which `config::LimitArgs`' flags start from too.
+    pub const DEFAULT: RateSettings = RateSettings {
+        every: Some(Duration::from_nanos(
+            1_000_000_000 / DEFAULT_CLIENT_RATE as u64,
+        )),
+        burst: NonZeroU32::new(60).expect("not zero"),
+        max_clients: 65_536,
+        loopback: false,
+    };
+}
+
 impl Default for RateSettings {
     fn default() -> Self {
-        RateSettings {
-            every: Some(Duration::from_millis(100)),
-            burst: NonZeroU32::new(60).expect("not zero"),
-            max_clients: 65_536,
-            loopback: false,
-        }
+        RateSettings::DEFAULT
     }
 }
 

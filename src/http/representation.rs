@@ -65,17 +65,14 @@ pub struct Rendered {
 
 /// gzip level 9 and brotli quality 5 for a body kept for many requests: a feed is compressed
 /// once per change and sent many thousand times, but a write waits for its feeds to be
-/// compressed before it is served. Measured on a 50-item feed (benches/, the `render` bench):
-/// gzip 9 and brotli 5 take under a millisecond each, and brotli 5 is a tenth smaller than
-/// gzip 9; brotli 9 is 6% smaller still but takes ten times as long, brotli 11 over a
-/// hundred times.
+/// compressed before it is served: brotli 5 is smaller than gzip 9 for about the same time,
+/// higher qualities cost many times more (docs/benchmarks.md, "Latest figures", Micro).
 const GZIP_LEVEL: u32 = 9;
 /// gzip level 6 (zlib's default) for a body compressed on a request's behalf: an older
 /// page or archive page on a cache miss, an article page on every request. A client that
 /// asks for documents nobody asked for before makes the server compress at its pace, so
-/// time matters more than the last bytes: level 9 saves under 1% over level 6 and took up
-/// to a third longer in the benchmark; level 4 is faster still but 6-7% larger, level 1 75%
-/// larger (docs/benchmarks.md, "Older pages and archives").
+/// time matters more than the last bytes (the levels compared: docs/benchmarks.md, "Older
+/// pages and archives").
 pub const GZIP_ON_DEMAND_LEVEL: u32 = 6;
 pub const BROTLI_QUALITY: u32 = 5;
 const BROTLI_WINDOW: u32 = 22;

@@ -12,7 +12,8 @@ use super::api::BoxError;
 use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::representation::Rendered;
 use super::response::{Body, Resp, json, redirect, strip_body, text, unavailable};
-use super::{AppState, media, older};
+use super::state::AppState;
+use super::{media, older};
 use crate::feeds::Lookup;
 use crate::metrics::RouteLabel;
 use crate::model::Format;
@@ -100,11 +101,11 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
     }
     let headers = req.headers();
     let resp = match route {
-        Route::Index => cached(headers, head, state.cache.page(None)),
+        Route::Index => cached(headers, head, state.cache.index()),
         Route::Health => health(state).await,
         Route::Opml => respond(headers, head, &state.opml, FEED_CACHE_CONTROL),
         Route::Category(name) => match state.feeds.lookup(name) {
-            Some(Lookup::Feed(feed)) => cached(headers, head, state.cache.page(Some(&feed.slug))),
+            Some(Lookup::Feed(feed)) => cached(headers, head, state.cache.html(&feed.slug)),
             Some(Lookup::Alias(feed)) => redirect(&format!("/categories/{}", feed.slug)),
             None => text(StatusCode::NOT_FOUND, "no such category\n"),
         },
@@ -302,10 +303,9 @@ fn metrics(state: &AppState, headers: &http::HeaderMap) -> Resp {
     } else {
         "text/plain; version=0.0.4; charset=utf-8"
     };
-    state.cache.report_size();
+    state.metrics.document_cache(state.cache.size());
     let body = state
-        .cache
-        .metrics()
+        .metrics
         .encode(state.store.as_ref(), state.cache.revision());
     Response::builder()
         .status(StatusCode::OK)
@@ -322,6 +322,7 @@ fn is_name(s: &str) -> bool {
 }
 
 async fn health(state: &AppState) -> Resp {
-    let (status, body) = super::health::report(state).await;
+    let revision = state.cache.revision();
+    let (status, body) = super::health::report(state.store.as_ref(), &state.health, revision).await;
     json(status, body.to_string())
 }

@@ -19,9 +19,10 @@ use crate::store::{Outcome, Store, StoreError};
 use crate::vietnamese::encoding::{SourceEncoding, decode};
 use crate::vietnamese::slug::slugify;
 
-pub use json::JsonError;
-pub use size::{ArticleTooLarge, Caps};
-pub use text::TextError;
+use json::JsonError;
+use size::ArticleTooLarge;
+pub use size::Caps;
+use text::TextError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -110,12 +111,9 @@ impl Report {
 /// Files are read and written in batches of this many, one transaction each, so a large
 /// import neither holds everything in memory nor pays a commit per article. A commit costs
 /// more than its fsyncs: each transaction writes again every page of the random-keyed
-/// indexes it touched (slug, id) to the WAL and then to the file. Into a 350,000-article
-/// store (scale bench, 2 shared cores) the whole import path ran at 12,000 articles/s with
-/// 500 files per batch, 14,000 with 1,000, 16,500 with 2,000 and 20,000 with 5,000 (CPU
-/// per article 71, 68, 63 and 58 us). The price is memory, two batches being in flight:
-/// `vnfeed import` of 20,000 sample articles peaked at 155 MB resident, against 101 MB with
-/// 500 (64 MB of that is the bulk page cache).
+/// indexes it touched (slug, id) to the WAL and then to the file, so larger batches import
+/// faster. The price is memory, two batches being in flight. The figures behind 5,000 are
+/// in docs/benchmarks.md, "Import batch size".
 pub const BATCH_FILES: usize = 5_000;
 
 /// Expands directories (recursively, `.txt` and `.json` files) and sorts the result so an

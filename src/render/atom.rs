@@ -9,9 +9,10 @@ use atom_syndication::{
 };
 use chrono::{DateTime, Utc};
 
+use super::body;
 use super::history::Nav;
 use super::rss::FH_NAMESPACE;
-use super::{FeedView, GENERATOR, VERSION, body};
+use super::view::{FeedView, GENERATOR, VERSION};
 use crate::model::{Article, Format, Tombstone, feed_guid};
 use crate::vietnamese::dateline::{rfc3339, to_vietnam};
 

@@ -10,7 +10,7 @@
 //!   new or edited article, even a back-dated one, only ever goes to the newest page; a
 //!   closed page only loses the entries of articles edited, moved or deleted since.
 
-use super::Site;
+use super::view::Site;
 use crate::model::Format;
 
 /// Which document of a feed's history is being rendered.

@@ -6,7 +6,7 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use super::Site;
+use super::view::Site;
 use crate::feeds::{FeedDef, FeedSet};
 use crate::model::{Article, Block, Format};
 use crate::vietnamese::dateline::{human_vi, rfc3339};

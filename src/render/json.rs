@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
+use super::body;
 use super::history::Nav;
-use super::{FeedView, body};
+use super::view::FeedView;
 use crate::model::{Article, Format};
 use crate::vietnamese::dateline::rfc3339;
 

@@ -4,7 +4,7 @@
 
 use opml::{Body, Head, OPML, Outline};
 
-use super::Site;
+use super::view::Site;
 use crate::feeds::FeedSet;
 use crate::model::Format;
 

@@ -8,8 +8,9 @@ use rss::extension::dublincore::DublinCoreExtension;
 use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Enclosure, Guid, Item};
 
+use super::body;
 use super::history::Nav;
-use super::{FeedView, GENERATOR, VERSION, body};
+use super::view::{FeedView, GENERATOR, VERSION};
 use crate::model::{Article, Format};
 use crate::vietnamese::dateline::rfc822;
 
