@@ -15,6 +15,7 @@ pub mod rate;
 pub mod representation;
 mod response;
 mod routes;
+pub mod workers;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -105,9 +106,35 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let gate = Gate::new(&state.limits);
+    serve_gated(listener, state, &gate, shutdown).await
+}
+
+/// The connection slots every accept loop of a server takes from: `--max-connections` holds
+/// for the server as a whole however many loops accept (see [`workers`]).
+pub struct Gate {
+    slots: Arc<Semaphore>,
+    refusing: Arc<Semaphore>,
+}
+
+impl Gate {
+    pub fn new(limits: &limits::Limits) -> Gate {
+        Gate {
+            slots: Arc::new(Semaphore::new(limits.max_connections)),
+            refusing: Arc::new(Semaphore::new(REFUSING)),
+        }
+    }
+}
+
+/// One accept loop: serves connections from `listener`, taking slots from `gate`.
+async fn serve_gated(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    gate: &Gate,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(state.limits.max_connections));
-    let refusing = Arc::new(Semaphore::new(REFUSING));
+    let (slots, refusing) = (&gate.slots, &gate.refusing);
     let mut builder = http1::Builder::new();
     builder
         .max_header_size(state.limits.max_header_bytes)
@@ -132,8 +159,8 @@ pub async fn serve(
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
                 }
-                let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-                    match Arc::clone(&refusing).try_acquire_owned() {
+                let Ok(slot) = Arc::clone(slots).try_acquire_owned() else {
+                    match Arc::clone(refusing).try_acquire_owned() {
                         Ok(refusal) => {
                             tokio::spawn(async move {
                                 refuse(stream).await;
