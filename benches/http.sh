@@ -97,7 +97,8 @@ free_port() {
     exit 1
 }
 
-# vnfeed: one server per feed size and runtime. SERVER_URL/SERVER_PID by name.
+# vnfeed: one server per feed size and runtime, by name; one base URL, so that all send
+# the same bytes.
 declare -A URL PID
 next_port=18180
 start_vnfeed() { # name items extra-args...
@@ -106,7 +107,7 @@ start_vnfeed() { # name items extra-args...
     port=$(free_port "$next_port")
     next_port=$((port + 1))
     target/release/vnfeed serve --no-samples --store "$STORE" --feeds feeds --limit "$items" \
-        --addr "127.0.0.1:$port" "$@" 2>"$OUT/$name.log" &
+        --base-url http://feeds.example --addr "127.0.0.1:$port" "$@" 2>"$OUT/$name.log" &
     PID[$name]=$!
     pids+=("${PID[$name]}")
     URL[$name]="http://127.0.0.1:$port"
