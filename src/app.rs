@@ -91,6 +91,8 @@ pub struct Server {
     pub url: String,
     poll: Duration,
     tombstone_days: u32,
+    /// `--workers`: 0 serves on the main runtime, N on N threads of their own.
+    workers: usize,
     /// The WebSub publisher and the cache's change reports, with `--hub`.
     hub: Option<(
         Publisher,
@@ -114,12 +116,15 @@ impl Server {
                 tracing::warn!(%failure, "sample article not imported");
             }
         }
-        let listener = TcpListener::bind(args.addr)
-            .await
-            .map_err(|source| AppError::Bind {
-                addr: args.addr,
-                source,
-            })?;
+        let listener = if args.workers > 0 {
+            crate::http::workers::shared_listener(args.addr)
+        } else {
+            TcpListener::bind(args.addr).await
+        }
+        .map_err(|source| AppError::Bind {
+            addr: args.addr,
+            source,
+        })?;
         let local = listener.local_addr().map_err(AppError::Serve)?;
         let site = Arc::new(
             Site::new(&args.site.base_url_or(local), &args.site.site_title)
@@ -168,6 +173,7 @@ impl Server {
             url: format!("http://{local}"),
             poll: Duration::from_millis(args.poll_ms),
             tombstone_days: args.tombstone_days,
+            workers: args.workers,
             hub,
         })
     }
@@ -183,7 +189,11 @@ impl Server {
             self.tombstone_days,
         ));
         tracing::info!(url = %self.url, "listening on {}", self.url);
-        let result = crate::http::serve(self.listener, self.state, shutdown).await;
+        let result = if self.workers > 0 {
+            crate::http::workers::serve(self.listener, self.state, self.workers, shutdown).await
+        } else {
+            crate::http::serve(self.listener, self.state, shutdown).await
+        };
         watcher.abort();
         expiry.abort();
         if let Some(publisher) = publisher {

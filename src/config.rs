@@ -136,6 +136,11 @@ pub struct ServeArgs {
     pub store: StoreArgs,
     #[command(flatten)]
     pub site: SiteArgs,
+    /// Accept loops, one thread and one single-threaded runtime each on its own SO_REUSEPORT
+    /// listener (thread-per-core, as nginx's workers). 0: one multi-threaded runtime serves
+    /// every connection. See docs/benchmarks.md for how the two compare.
+    #[arg(long, env = "VNFEED_WORKERS", default_value_t = 0, value_parser = parse_workers)]
+    pub workers: usize,
     /// How often to look for changes made by other processes (e.g. `vnfeed import` from cron).
     #[arg(long, env = "VNFEED_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     pub poll_ms: u64,
@@ -507,6 +512,16 @@ impl SiteArgs {
         self.base_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"))
+    }
+}
+
+fn parse_workers(s: &str) -> Result<usize, String> {
+    let max = crate::http::workers::MAX_WORKERS;
+    match s.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(format!(
+            "expected a number of worker threads from 0 to {max}"
+        )),
     }
 }
 

@@ -136,8 +136,21 @@ async fn an_idle_keep_alive_connection_is_closed_but_a_busy_one_is_kept() {
 
 #[tokio::test]
 async fn connections_over_the_limit_get_503_and_a_freed_slot_is_reused() {
+    connection_limit(&[]).await;
+}
+
+/// With thread-per-core accept loops the limit is the server's, not each loop's: the kernel
+/// spreads the connections over both listeners, and the fourth is refused all the same.
+#[tokio::test]
+async fn the_connection_limit_holds_across_worker_threads() {
+    connection_limit(&["--workers", "2"]).await;
+}
+
+async fn connection_limit(extra: &[&str]) {
     let backend = Backend::sqlite();
-    let server = TestServer::start(&backend, &["--no-samples", "--max-connections", "3"]).await;
+    let mut args = vec!["--no-samples", "--max-connections", "3"];
+    args.extend_from_slice(extra);
+    let server = TestServer::start(&backend, &args).await;
     let mut held = Vec::new();
     for _ in 0..3 {
         let mut c = connect(&server).await;

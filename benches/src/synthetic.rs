@@ -136,9 +136,25 @@ const AUTHORS: &[&str] = &[
     "Thảo Vy",
 ];
 
+/// How long an article is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Length {
+    /// A lead and three to five short paragraphs: about 1.3 KB, the size the scale run's
+    /// store figures were first measured with.
+    Short,
+    /// The size of a real story (the article this project started from is about 4 KB): a
+    /// lead, four or five paragraphs of six to eight sentences, a caption and an author.
+    Seed,
+}
+
+/// Article `n` (0-based) of seed size: see [`article_of`].
+pub fn article(n: u64, seed: u64) -> Source {
+    article_of(n, seed, Length::Seed)
+}
+
 /// Makes article `n` (0-based). Articles are five minutes apart from 1 January 2016, 07:00,
 /// Vietnam time, so a million span about nine and a half years.
-pub fn article(n: u64, seed: u64) -> Source {
+pub fn article_of(n: u64, seed: u64, length: Length) -> Source {
     let mut rng = fastrand::Rng::with_seed(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let pick = |rng: &mut fastrand::Rng, list: &[&'static str]| list[rng.usize(..list.len())];
     // A template from `list` with its `{n}` filled in.
@@ -175,13 +191,16 @@ pub fn article(n: u64, seed: u64) -> Source {
         when_cap = capitalize(when),
         subject_lower = lower_first(subject),
     ));
-    let paragraphs = rng.usize(3..=5);
+    let (paragraphs, sentences, caption) = match length {
+        Length::Short => (rng.usize(3..=5), 2..=3, rng.bool()),
+        Length::Seed => (rng.usize(4..=5), 6..=8, true),
+    };
     for i in 0..paragraphs {
-        if i == 1 && rng.bool() {
+        if i == 1 && caption {
             let caption = pick(&mut rng, CAPTIONS);
             text.push_str(&format!("{caption}\n{caption}.\n\n"));
         }
-        let sentences = rng.usize(2..=3);
+        let sentences = rng.usize(sentences.clone());
         let paragraph: Vec<String> = (0..sentences)
             .map(|_| phrase(&mut rng, beat.sentences))
             .collect();
@@ -245,5 +264,22 @@ mod tests {
             categorized += usize::from(!drafts[0].categories.is_empty());
         }
         assert!((200..=380).contains(&categorized), "{categorized} of 400");
+    }
+
+    /// Seed-sized articles weigh what a real story does (about 4 KB); short ones a third.
+    #[test]
+    fn lengths_weigh_what_they_say() {
+        let mean = |length| {
+            (0..400)
+                .map(|n| article_of(n, 7, length).bytes.len())
+                .sum::<usize>()
+                / 400
+        };
+        let (seed, short) = (mean(Length::Seed), mean(Length::Short));
+        assert!(
+            (3_400..=4_600).contains(&seed),
+            "seed-sized mean {seed} bytes"
+        );
+        assert!((900..=1_800).contains(&short), "short mean {short} bytes");
     }
 }
