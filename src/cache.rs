@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::documents::{Doc, Documents};
@@ -86,9 +86,10 @@ pub struct FeedCache {
     renders: ArcSwap<Renders>,
     /// The store revision the current renders reflect; -1 before the first render.
     revision: AtomicI64,
-    /// When the next article dated in the future is due (Unix seconds; `i64::MAX`: none):
-    /// feeds change then with no write, so a refresh from then on renders them again.
-    due: AtomicI64,
+    /// When the next article dated in the future is due (`None`: none): feeds change then
+    /// with no write, so a refresh from then on renders them again. Watched by the timer
+    /// that wakes for it (`schedule`).
+    due: watch::Sender<Option<DateTime<Utc>>>,
     /// One refresh at a time: two racing ones could swap an older render over a newer one.
     refreshing: tokio::sync::Mutex<()>,
     /// Told about the feeds each refresh changed (not about the first render).
@@ -117,7 +118,7 @@ impl FeedCache {
             docs,
             renders: ArcSwap::from_pointee(Renders::default()),
             revision: AtomicI64::new(-1),
-            due: AtomicI64::new(i64::MAX),
+            due: watch::Sender::new(None),
             refreshing: tokio::sync::Mutex::new(()),
             on_change: None,
             metrics,
@@ -188,6 +189,12 @@ impl FeedCache {
         });
     }
 
+    /// When the feeds next change with no write (the next scheduled article), as of the
+    /// last refresh; the receiver sees each new value.
+    pub fn next_due(&self) -> watch::Receiver<Option<DateTime<Utc>>> {
+        self.due.subscribe()
+    }
+
     pub fn revision(&self) -> i64 {
         self.revision.load(Ordering::Acquire)
     }
@@ -200,7 +207,8 @@ impl FeedCache {
         // The changes are read before the articles: a write landing during the render moves
         // the revision on again, and the next refresh picks it up.
         let mut changes = self.docs.store.changes_since(since).await?;
-        let due = Utc::now().timestamp() >= self.due.load(Ordering::Acquire);
+        let now = self.docs.store.clock().now();
+        let due = self.due.borrow().is_some_and(|due| now >= due);
         if changes.revision == since && !due {
             return Ok(false);
         }
@@ -209,10 +217,8 @@ impl FeedCache {
             changes.categories = None;
         }
         let next_due = self.docs.store.next_due(None).await?;
-        self.due.store(
-            next_due.map_or(i64::MAX, |t| t.timestamp()),
-            Ordering::Release,
-        );
+        self.due
+            .send_if_modified(|due| std::mem::replace(due, next_due) != next_due);
         let current = self.renders.load_full();
         let mut renders = Renders::clone(&current);
         let mut jobs = tokio::task::JoinSet::new();
