@@ -144,7 +144,8 @@ impl Server {
         let local = listener.local_addr().map_err(AppError::Serve)?;
         let site = Arc::new(
             Site::new(&args.site.base_url_or(local), &args.site.site_title)
-                .with_hub(args.site.hub.clone()),
+                .with_hub(args.site.hub.clone())
+                .with_ttl(args.site.feed_ttl),
         );
         let mut cache = FeedCache::new(
             Arc::clone(&opened.store),
@@ -356,7 +357,11 @@ pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
         .base_url
         .clone()
         .unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
-    let site = Arc::new(Site::new(&base, &args.site.site_title).with_hub(args.site.hub.clone()));
+    let site = Arc::new(
+        Site::new(&base, &args.site.site_title)
+            .with_hub(args.site.hub.clone())
+            .with_ttl(args.site.feed_ttl),
+    );
     let docs = documents(&opened, site, &args.site)?;
     let doc = docs
         .page(&feed, 1)

@@ -28,6 +28,7 @@ pub mod import;
 pub mod media;
 pub mod metrics;
 pub mod migrate;
+pub mod polling;
 pub mod render;
 pub mod samples;
 pub mod sanitize;

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 mod conditional;
+mod feed_headers;
 mod headers;
 pub mod health;
 pub mod limits;
