@@ -49,9 +49,9 @@ impl Polling {
     /// frequency is a whole number of times per period); `None` otherwise.
     pub fn period(self) -> Option<Period> {
         let m = self.minutes;
-        if HOUR % m == 0 {
+        if HOUR.is_multiple_of(m) {
             Some(Period::Hourly(HOUR / m))
-        } else if DAY % m == 0 {
+        } else if DAY.is_multiple_of(m) {
             Some(Period::Daily(DAY / m))
         } else {
             None
