@@ -2,7 +2,8 @@
 //! index and feed pages, rendered once per store change and kept as identity, gzip and brotli
 //! bytes with their validators. A request only picks bytes from here: no rendering, no
 //! compression, no store access. A change re-renders only the feeds it touched (the store
-//! says which categories changed) and swaps the new set in whole, drops the touched feeds'
+//! says which categories changed; at a scheduled article's time, the store says which
+//! categories the articles that came due are in) and swaps the new set in whole, drops the touched feeds'
 //! older pages and archive pages, and says which feeds' bytes changed (for WebSub).
 //!
 //! Older pages and archive pages are rendered when first asked for, on a bounded pool, and
@@ -90,6 +91,10 @@ pub struct FeedCache {
     /// with no write, so a refresh from then on renders them again. Watched by the timer
     /// that wakes for it (`schedule`).
     due: watch::Sender<Option<DateTime<Utc>>>,
+    /// The store's clock when the last refresh began (Unix seconds): every article due by
+    /// then is in the renders, so a refresh at a due time renders only the feeds of the
+    /// articles that came due since.
+    rendered_at: AtomicI64,
     /// One refresh at a time: two racing ones could swap an older render over a newer one.
     refreshing: tokio::sync::Mutex<()>,
     /// Told about the feeds each refresh changed (not about the first render).
@@ -119,6 +124,7 @@ impl FeedCache {
             renders: ArcSwap::from_pointee(Renders::default()),
             revision: AtomicI64::new(-1),
             due: watch::Sender::new(None),
+            rendered_at: AtomicI64::new(0),
             refreshing: tokio::sync::Mutex::new(()),
             on_change: None,
             metrics,
@@ -207,16 +213,25 @@ impl FeedCache {
         // The changes are read before the articles: a write landing during the render moves
         // the revision on again, and the next refresh picks it up.
         let mut changes = self.docs.store.changes_since(since).await?;
-        let now = self.docs.store.clock().now();
+        let clock = self.docs.store.clock();
+        let now = clock.now();
         let due = self.due.borrow().is_some_and(|due| now >= due);
         if changes.revision == since && !due {
             return Ok(false);
         }
-        if due {
-            // Which feeds the due articles are in is not worth a query: render them all.
-            changes.categories = None;
+        if due && let Some(categories) = &mut changes.categories {
+            // The feeds of the articles that came due since the last refresh, and `all`.
+            let after = DateTime::from_timestamp(self.rendered_at.load(Ordering::Acquire), 0)
+                .unwrap_or_default();
+            categories.extend(self.docs.store.categories_due(after, now).await?);
         }
-        let next_due = self.docs.store.next_due(None).await?;
+        let mut next_due = self.docs.store.next_due(None).await?;
+        let later = clock.now();
+        if later.timestamp() > now.timestamp() {
+            // A second turned while asking: an article due in it may be neither in the feeds
+            // read before it nor counted as still to come. Look again at once.
+            next_due = Some(next_due.map_or(later, |d| d.min(later)));
+        }
         self.due
             .send_if_modified(|due| std::mem::replace(due, next_due) != next_due);
         let current = self.renders.load_full();
@@ -270,6 +285,7 @@ impl FeedCache {
         self.pinned.store(pinned, Ordering::Relaxed);
         self.older
             .set_capacity(self.bounds.cache_bytes.saturating_sub(pinned));
+        self.rendered_at.store(now.timestamp(), Ordering::Release);
         let first = self.revision.swap(changes.revision, Ordering::AcqRel) < 0;
         if let (Some(tx), false, false) = (&self.on_change, first, changed.is_empty()) {
             // The receiver lives as long as the server; if it is gone, nobody listens.

@@ -236,6 +236,7 @@ async fn a_scheduled_article_is_shown_nowhere_until_the_clock_reaches_it_then_ev
     assert_eq!(snapshot(&server).await, before);
 
     // Its time: it appears with no write, on the timer (the poll is a minute).
+    let renders = server.metrics().await["vnfeed_feed_renders_total"];
     clock.set(at(MORNING));
     let took = server
         .wait_until("/feeds/borders.atom", LIMIT, "the article appears", |b| {
@@ -245,6 +246,12 @@ async fn a_scheduled_article_is_shown_nowhere_until_the_clock_reaches_it_then_ev
     say(&format!(
         "appeared {took:?} after the manual clock reached its time"
     ));
+    // Only the feeds it is in were rendered again: `borders` and `all`, not `security` or
+    // `party-affairs`.
+    assert_eq!(
+        server.metrics().await["vnfeed_feed_renders_total"] - renders,
+        2.0
+    );
     let after = snapshot(&server).await;
     for ((path, _, etag_before, _, _), (_, status, etag, modified, body)) in
         before.iter().zip(&after)

@@ -199,6 +199,15 @@ pub trait Store: Send + Sync {
     /// its documents next change without a write, so a reader knows when to render again.
     async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError>;
 
+    /// The categories of the articles whose time came in (`after`, `upto`]: the feeds that
+    /// changed with no write between a render at `after` and one at `upto`. Walks the
+    /// articles' time index over that span only.
+    async fn categories_due(
+        &self,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> Result<BTreeSet<String>, StoreError>;
+
     /// The articles of a category (or of all, with `None`) whose time has not come yet, the
     /// soonest due first (ties by id): `limit` of them after the first `offset`. For editors:
     /// no feed shows these.

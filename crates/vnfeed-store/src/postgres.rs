@@ -546,6 +546,25 @@ impl Store for PostgresStore {
             .map_err(|e| self.counted(e))
     }
 
+    async fn categories_due(
+        &self,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let client = self.client().await?;
+        let (after, upto) = (after.timestamp(), upto.timestamp());
+        let rows = client
+            .query(
+                "SELECT DISTINCT c.category FROM articles a
+                 JOIN article_categories c ON c.article_id = a.id
+                 WHERE a.published > $1 AND a.published <= $2",
+                &[&after, &upto],
+            )
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     fn clock(&self) -> &Clock {
         &self.clock
     }

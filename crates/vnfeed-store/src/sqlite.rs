@@ -514,6 +514,31 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn categories_due(
+        &self,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let (after, upto) = (after.timestamp(), upto.timestamp());
+        self.read(move |conn| {
+            // The `categories` column (comma-joined) saves a lookup per article.
+            let mut stmt = conn.prepare_cached(
+                "SELECT categories FROM articles WHERE published > ?1 AND published <= ?2",
+            )?;
+            let mut due = BTreeSet::new();
+            for joined in stmt.query_map(params![after, upto], |r| r.get::<_, String>(0))? {
+                due.extend(
+                    joined?
+                        .split(',')
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string),
+                );
+            }
+            Ok(due)
+        })
+        .await
+    }
+
     fn clock(&self) -> &Clock {
         &self.clock
     }
