@@ -23,7 +23,7 @@ use crate::import::{self, Report};
 use crate::media::{MediaDir, MediaError};
 use crate::metrics::Metrics;
 use crate::render::Site;
-use crate::store::{PostgresStore, SqliteStore, Store, StoreError};
+use crate::store::{Clock, PostgresStore, SqliteStore, Store, StoreError};
 use crate::websub::{Publisher, Retry};
 
 #[derive(Debug, thiserror::Error)]
@@ -67,9 +67,14 @@ pub struct Opened {
 }
 
 pub async fn open(args: &StoreArgs) -> Result<Opened, AppError> {
+    open_at(args, Clock::system()).await
+}
+
+/// [`open`], with the store showing articles by `clock`.
+pub async fn open_at(args: &StoreArgs, clock: Clock) -> Result<Opened, AppError> {
     // Definitions first: a bad one should stop us before we touch the store.
     let feeds = FeedSet::load(&args.feeds)?;
-    let store = open_store(&args.store).await?;
+    let store = open_store_at(&args.store, clock).await?;
     Ok(Opened {
         store,
         feeds: Arc::new(feeds),
@@ -78,9 +83,19 @@ pub async fn open(args: &StoreArgs) -> Result<Opened, AppError> {
 
 /// Opens the backend `location` names, migrating its schema.
 pub async fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError> {
+    open_store_at(location, Clock::system()).await
+}
+
+/// [`open_store`], showing articles by `clock` (see `store::clock`).
+pub async fn open_store_at(
+    location: &StoreLocation,
+    clock: Clock,
+) -> Result<Arc<dyn Store>, StoreError> {
     Ok(match location {
-        StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
-        StoreLocation::Postgres(url) => Arc::new(PostgresStore::connect(url).await?),
+        StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path)?.with_clock(clock)),
+        StoreLocation::Postgres(url) => {
+            Arc::new(PostgresStore::connect(url).await?.with_clock(clock))
+        }
     })
 }
 
@@ -102,13 +117,19 @@ pub struct Server {
 
 impl Server {
     pub async fn prepare(args: &ServeArgs) -> Result<Server, AppError> {
-        let opened = open(&args.store).await?;
+        Server::prepare_at(args, Clock::system()).await
+    }
+
+    /// [`Server::prepare`] on `clock`: what "now" is for the store, the API and the timer
+    /// of scheduled articles (tests move a manual clock instead of waiting).
+    pub async fn prepare_at(args: &ServeArgs, clock: Clock) -> Result<Server, AppError> {
+        let opened = open_at(&args.store, clock.clone()).await?;
         if !args.no_samples && opened.store.count().await? == 0 {
             let report = import::import_sources(
                 opened.store.as_ref(),
                 &opened.feeds,
                 &crate::samples::sources(),
-                Utc::now(),
+                clock.now(),
             )
             .await;
             tracing::info!(summary = %report.summary(), "empty store: imported the sample articles");
@@ -128,7 +149,8 @@ impl Server {
         let local = listener.local_addr().map_err(AppError::Serve)?;
         let site = Arc::new(
             Site::new(&args.site.base_url_or(local), &args.site.site_title)
-                .with_hub(args.site.hub.clone()),
+                .with_hub(args.site.hub.clone())
+                .with_ttl(args.site.feed_ttl),
         );
         let docs = documents(&opened, Arc::clone(&site), &args.site)?;
         // Made here and handed to both: the cache counts renders, the server requests.
@@ -181,6 +203,10 @@ impl Server {
     /// Serves until `shutdown` completes.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), AppError> {
         let watcher = tokio::spawn(Arc::clone(&self.state.cache).watch(self.poll));
+        let timer = tokio::spawn(crate::schedule::run(
+            Arc::clone(&self.state.cache),
+            self.state.store.clock().clone(),
+        ));
         let publisher = self
             .hub
             .map(|(publisher, changes)| tokio::spawn(publisher.run(changes)));
@@ -195,6 +221,7 @@ impl Server {
             crate::http::serve(self.listener, self.state, shutdown).await
         };
         watcher.abort();
+        timer.abort();
         expiry.abort();
         if let Some(publisher) = publisher {
             publisher.abort();
@@ -205,7 +232,7 @@ impl Server {
 
 /// Tombstones older than this many days leave the store (and so the feeds, at the next poll).
 async fn forget_tombstones(store: &dyn Store, days: u32) -> Result<u64, StoreError> {
-    let now = Utc::now();
+    let now = store.clock().now();
     let before = now - chrono::Duration::days(i64::from(days));
     let gone = store.forget_tombstones(before, now).await?;
     if gone > 0 {
@@ -341,7 +368,11 @@ pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
         .base_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", crate::config::DEFAULT_ADDR));
-    let site = Arc::new(Site::new(&base, &args.site.site_title).with_hub(args.site.hub.clone()));
+    let site = Arc::new(
+        Site::new(&base, &args.site.site_title)
+            .with_hub(args.site.hub.clone())
+            .with_ttl(args.site.feed_ttl),
+    );
     let docs = documents(&opened, site, &args.site)?;
     let doc = docs
         .page(&feed, 1)

@@ -2,7 +2,8 @@
 //! index and feed pages, rendered once per store change and kept as identity, gzip and brotli
 //! bytes with their validators. A request only picks bytes from here: no rendering, no
 //! compression, no store access. A change re-renders only the feeds it touched (the store
-//! says which categories changed) and swaps the new set in whole, drops the touched feeds'
+//! says which categories changed; at a scheduled article's time, the store says which
+//! categories the articles that came due are in) and swaps the new set in whole, drops the touched feeds'
 //! older pages and archive pages, and says which feeds' bytes changed (for WebSub).
 //!
 //! Older pages and archive pages are rendered when first asked for, on a bounded pool, and
@@ -20,7 +21,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::documents::{Doc, Documents};
@@ -90,9 +91,14 @@ pub struct FeedCache {
     renders: ArcSwap<Renders>,
     /// The store revision the current renders reflect; -1 before the first render.
     revision: AtomicI64,
-    /// When the next article dated in the future is due (Unix seconds; `i64::MAX`: none):
-    /// feeds change then with no write, so a refresh from then on renders them again.
-    due: AtomicI64,
+    /// When the next article dated in the future is due (`None`: none): feeds change then
+    /// with no write, so a refresh from then on renders them again. Watched by the timer
+    /// that wakes for it (`schedule`).
+    due: watch::Sender<Option<DateTime<Utc>>>,
+    /// The store's clock when the last refresh began (Unix seconds): every article due by
+    /// then is in the renders, so a refresh at a due time renders only the feeds of the
+    /// articles that came due since.
+    rendered_at: AtomicI64,
     /// One refresh at a time: two racing ones could swap an older render over a newer one.
     refreshing: tokio::sync::Mutex<()>,
     /// Told about the feeds each refresh changed (not about the first render).
@@ -115,7 +121,8 @@ impl FeedCache {
             docs,
             renders: ArcSwap::from_pointee(Renders::default()),
             revision: AtomicI64::new(-1),
-            due: AtomicI64::new(i64::MAX),
+            due: watch::Sender::new(None),
+            rendered_at: AtomicI64::new(0),
             refreshing: tokio::sync::Mutex::new(()),
             on_change: None,
             metrics,
@@ -170,6 +177,12 @@ impl FeedCache {
         }
     }
 
+    /// When the feeds next change with no write (the next scheduled article), as of the
+    /// last refresh; the receiver sees each new value.
+    pub fn next_due(&self) -> watch::Receiver<Option<DateTime<Utc>>> {
+        self.due.subscribe()
+    }
+
     pub fn revision(&self) -> i64 {
         self.revision.load(Ordering::Acquire)
     }
@@ -182,19 +195,27 @@ impl FeedCache {
         // The changes are read before the articles: a write landing during the render moves
         // the revision on again, and the next refresh picks it up.
         let mut changes = self.docs.store.changes_since(since).await?;
-        let due = Utc::now().timestamp() >= self.due.load(Ordering::Acquire);
+        let clock = self.docs.store.clock();
+        let now = clock.now();
+        let due = self.due.borrow().is_some_and(|due| now >= due);
         if changes.revision == since && !due {
             return Ok(false);
         }
-        if due {
-            // Which feeds the due articles are in is not worth a query: render them all.
-            changes.categories = None;
+        if due && let Some(categories) = &mut changes.categories {
+            // The feeds of the articles that came due since the last refresh, and `all`.
+            let after = DateTime::from_timestamp(self.rendered_at.load(Ordering::Acquire), 0)
+                .unwrap_or_default();
+            categories.extend(self.docs.store.categories_due(after, now).await?);
         }
-        let next_due = self.docs.store.next_due(None).await?;
-        self.due.store(
-            next_due.map_or(i64::MAX, |t| t.timestamp()),
-            Ordering::Release,
-        );
+        let mut next_due = self.docs.store.next_due(None).await?;
+        let later = clock.now();
+        if later.timestamp() > now.timestamp() {
+            // A second turned while asking: an article due in it may be neither in the feeds
+            // read before it nor counted as still to come. Look again at once.
+            next_due = Some(next_due.map_or(later, |d| d.min(later)));
+        }
+        self.due
+            .send_if_modified(|due| std::mem::replace(due, next_due) != next_due);
         let current = self.renders.load_full();
         let mut renders = Renders::clone(&current);
         let mut jobs = tokio::task::JoinSet::new();
@@ -244,6 +265,7 @@ impl FeedCache {
         self.pinned.store(pinned, Ordering::Relaxed);
         self.older
             .set_capacity(self.bounds.cache_bytes.saturating_sub(pinned));
+        self.rendered_at.store(now.timestamp(), Ordering::Release);
         let first = self.revision.swap(changes.revision, Ordering::AcqRel) < 0;
         if let (Some(tx), false, false) = (&self.on_change, first, changed.is_empty()) {
             // The receiver lives as long as the server; if it is gone, nobody listens.

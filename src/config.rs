@@ -125,6 +125,10 @@ pub struct SiteArgs {
     /// or length the article does not give is measured from DIR/PATH.
     #[arg(long, env = "VNFEED_MEDIA_DIR")]
     pub media_dir: Option<PathBuf>,
+    /// Minutes readers may keep a feed before asking again, for feeds whose file sets no
+    /// `ttl`: the RSS `<ttl>` and `sy:` hints and `Cache-Control: max-age` all say this.
+    #[arg(long, env = "VNFEED_FEED_TTL", default_value_t = crate::polling::DEFAULT_TTL_MINUTES, value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::polling::MAX_TTL_MINUTES)))]
+    pub feed_ttl: u32,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -49,6 +49,9 @@ struct FeedFile {
     exclude: Vec<String>,
     /// Weights, threshold and phrases of the scoring (see `classify::rules`).
     classify: Option<rules::Section>,
+    /// Minutes readers may keep the feed before asking again (see `polling`); the site
+    /// default (`--feed-ttl`) when absent.
+    ttl: Option<u32>,
 }
 
 /// One feed: a category defined in TOML, or `all`.
@@ -60,6 +63,8 @@ pub struct FeedDef {
     pub title_en: String,
     pub description: String,
     pub aliases: Vec<String>,
+    /// Minutes readers may keep the feed (`ttl` in its file); `None`: the site default.
+    pub ttl: Option<u32>,
     rules: FeedRules,
     exclude: KeywordSet,
 }
@@ -153,6 +158,7 @@ impl FeedSet {
             title_en: "All articles".to_string(),
             description: "Mọi bài viết, mới nhất trước.".to_string(),
             aliases: vec!["tat-ca".to_string()],
+            ttl: None,
             rules: FeedRules {
                 threshold: rules::DEFAULT_THRESHOLD,
                 positions: rules::DEFAULT_POSITIONS,
@@ -284,6 +290,19 @@ fn parse_feed_file(file: &Path, text: &str) -> Result<FeedDef, FeedDefError> {
             format!("`{bad}` is not a slug (lowercase a-z, 0-9 and '-')"),
         ));
     }
+    if let Some(ttl) = raw
+        .ttl
+        .filter(|m| !(1..=crate::polling::MAX_TTL_MINUTES).contains(m))
+    {
+        return Err(field_error(
+            file,
+            "ttl",
+            format!(
+                "{ttl} is not a number of minutes from 1 to {}",
+                crate::polling::MAX_TTL_MINUTES
+            ),
+        ));
+    }
     let rules = rules::compile(&raw.keywords, raw.classify)
         .map_err(|e| field_error(file, &e.field, e.message))?;
     let clean = crate::vietnamese::text::clean_line;
@@ -293,6 +312,7 @@ fn parse_feed_file(file: &Path, text: &str) -> Result<FeedDef, FeedDefError> {
         title_en: clean(&raw.title_en),
         description: clean(&raw.description),
         aliases: raw.aliases,
+        ttl: raw.ttl,
         rules,
         exclude: KeywordSet::new(&raw.exclude),
     })

@@ -4,7 +4,8 @@
 //! `vnfeed-store` crate) -> `documents` (which articles and history links make up each feed
 //! document; `media` measures local images) -> `render` (RSS, Atom, JSON Feed, OPML, HTML
 //! pages) -> `cache` (finished bytes and validators) -> `http` (routes, conditional GET).
-//! `websub` tells a hub which feeds a change touched. The `vnfeed-vietnamese` crate owns
+//! `websub` tells a hub which feeds a change touched; `schedule` wakes the cache when an
+//! article dated in the future comes due. The `vnfeed-vietnamese` crate owns
 //! datelines, NFC, Windows-1258, slugs and keyword matching; `feeds` owns the feed
 //! definitions and `classify` the scoring that sorts articles into them; `model` (in
 //! `vnfeed-store`) the plain data they all share; `app` wires the commands; `descriptors`
@@ -27,9 +28,11 @@ pub mod import;
 pub mod media;
 pub mod metrics;
 pub mod migrate;
+pub mod polling;
 pub mod render;
 pub mod samples;
 pub mod sanitize;
+pub mod schedule;
 pub mod websub;
 
 pub use vnfeed_check as check;

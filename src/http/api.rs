@@ -25,6 +25,33 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// How many articles a list returns unless `limit` says otherwise, and at most.
 const DEFAULT_LIST: usize = 50;
 const MAX_LIST: usize = 1000;
+/// The deepest page a list reaches: a page costs a walk of the index up to it.
+const MAX_LIST_PAGE: u64 = 1000;
+
+/// Which articles a list shows: `published` (in the feeds now, newest first) or `scheduled`
+/// (dated in the future, soonest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Published,
+    Scheduled,
+}
+
+impl Status {
+    fn of(article: &Article, now: chrono::DateTime<Utc>) -> Status {
+        if crate::store::archive::shown(article.published.timestamp(), now.timestamp()) {
+            Status::Published
+        } else {
+            Status::Scheduled
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Published => "published",
+            Status::Scheduled => "scheduled",
+        }
+    }
+}
 
 /// An answer other than success: always JSON `{"error": ..., "field": ...}`.
 #[derive(Debug)]
@@ -194,6 +221,8 @@ fn no_such(id: &str) -> ApiError {
 async fn list(state: &AppState, query: Option<&str>) -> Result<Resp, ApiError> {
     let mut category = None;
     let mut limit = DEFAULT_LIST;
+    let mut status = Status::Published;
+    let mut page = 1;
     for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
         match key.as_ref() {
             "category" if value != "all" => {
@@ -219,19 +248,56 @@ async fn list(state: &AppState, query: Option<&str>) -> Result<Resp, ApiError> {
                         )
                     })?;
             }
+            "status" => {
+                status = match value.as_ref() {
+                    "published" => Status::Published,
+                    "scheduled" => Status::Scheduled,
+                    _ => {
+                        return Err(ApiError::field(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "status",
+                            format!("`{value}` is not `published` or `scheduled`"),
+                        ));
+                    }
+                };
+            }
+            "page" => {
+                page = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_LIST_PAGE).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::field(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "page",
+                            format!("`{value}` is not a whole number from 1 to {MAX_LIST_PAGE}"),
+                        )
+                    })?;
+            }
             _ => {}
         }
     }
-    let articles = state
-        .store
-        .latest(category.as_deref(), limit)
-        .await
-        .map_err(ApiError::store)?;
+    let offset = (page - 1) * limit as u64;
+    let category = category.as_deref();
+    let articles = match status {
+        Status::Published => state.store.page(category, offset, limit).await,
+        Status::Scheduled => state.store.scheduled(category, offset, limit).await,
+    }
+    .map_err(ApiError::store)?;
     let items: Vec<Value> = articles.iter().map(|a| article_json(state, a)).collect();
-    Ok(json(
-        StatusCode::OK,
-        json!({ "articles": items }).to_string(),
-    ))
+    let mut body = json!({ "articles": items });
+    if articles.len() == limit && page < MAX_LIST_PAGE {
+        // Only a full page may have a next one; the client follows `next` until it is absent.
+        let mut next = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(category) = category {
+            next.append_pair("category", category);
+        }
+        next.append_pair("status", status.as_str())
+            .append_pair("limit", &limit.to_string())
+            .append_pair("page", &(page + 1).to_string());
+        body["next"] = Value::String(format!("/api/articles?{}", next.finish()));
+    }
+    Ok(json(StatusCode::OK, body.to_string()))
 }
 
 /// POST (`path_id` None) and PUT: create or update one article.
@@ -266,7 +332,7 @@ where
         .map_err(|e| ApiError::field(StatusCode::PAYLOAD_TOO_LARGE, e.field, e.to_string()))?;
     let upserted = state
         .store
-        .upsert(vec![draft], Utc::now())
+        .upsert(vec![draft], state.store.clock().now())
         .await
         .map_err(|e| write_failed(state, e))?
         .pop()
@@ -288,12 +354,22 @@ where
 }
 
 async fn delete(state: &AppState, id: &str) -> Result<Resp, ApiError> {
+    // Read first only to say whether a tombstone is kept (the store decides by the same rule).
+    let published = state
+        .store
+        .by_id(id)
+        .await
+        .map_err(ApiError::store)?
+        .map(|a| a.published);
+    let now = state.store.clock().now();
     let tombstone = state
         .store
-        .delete(id, Utc::now())
+        .delete(id, now)
         .await
         .map_err(|e| write_failed(state, e))?
         .ok_or_else(|| no_such(id))?;
+    let kept = published
+        .is_none_or(|p| crate::store::archive::leaves_tombstone(p.timestamp(), now.timestamp()));
     state.health.write_ok();
     refresh_feeds(state).await?;
     let body = json!({
@@ -301,6 +377,7 @@ async fn delete(state: &AppState, id: &str) -> Result<Resp, ApiError> {
         "guid": crate::model::article_guid(&tombstone.id),
         "deleted": rfc3339(tombstone.deleted),
         "categories": tombstone.categories,
+        "tombstone": kept,
     });
     Ok(json(StatusCode::OK, body.to_string()))
 }
@@ -406,8 +483,10 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// An article as the API shows it: what the feeds show, with timestamps in Vietnam time.
 /// `guid`, `slug` and `link` are the store's; the other fields are those a client sends.
 fn article_json(state: &AppState, article: &Article) -> Value {
+    let now = state.store.clock().now();
     let mut obj = json!({
         "id": article.id,
+        "status": Status::of(article, now).as_str(),
         "guid": article.guid(),
         "slug": article.slug,
         "link": state.site.article_url(article),

@@ -13,7 +13,8 @@ use http_body_util::Full;
 
 use super::representation::{Coding, Rendered};
 
-/// How long shared caches and readers may reuse a feed without asking again (5 minutes).
+/// How long shared caches and readers may reuse an HTML page or the OPML list without
+/// asking again (5 minutes). Feed documents take their feed's own time (`polling`).
 pub const FEED_CACHE_CONTROL: &str = "public, max-age=300";
 
 /// What a request's Accept-Encoding allows, read in one pass: for brotli, gzip (or
@@ -115,7 +116,7 @@ pub fn respond(
     request: &HeaderMap,
     head: bool,
     rendered: &Rendered,
-    cache_control: &'static str,
+    cache_control: HeaderValue,
 ) -> Response<Full<Bytes>> {
     let coding = choose_coding(request, rendered);
     let chosen = rendered
@@ -132,7 +133,7 @@ pub fn respond(
     let headers = resp.headers_mut();
     headers.reserve(8);
     headers.insert(ETAG, chosen.etag_header.clone());
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    headers.insert(CACHE_CONTROL, cache_control);
     headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
     if let Some(lm) = &rendered.last_modified_header {
         headers.insert(LAST_MODIFIED, lm.clone());

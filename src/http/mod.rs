@@ -5,6 +5,7 @@ mod accept;
 pub mod api;
 pub mod auth;
 mod conditional;
+mod feed_headers;
 mod headers;
 pub mod health;
 pub mod limits;

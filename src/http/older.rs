@@ -4,7 +4,8 @@
 use http::header::RETRY_AFTER;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
-use super::conditional::{FEED_CACHE_CONTROL, respond};
+use super::conditional::respond;
+use super::feed_headers;
 use super::response::{Resp, text, unavailable};
 use super::state::AppState;
 use crate::cache::{DocId, Found, OlderError};
@@ -31,9 +32,12 @@ pub async fn page_n(
 ) -> Resp {
     match state.cache.older(feed, DocId::Page(number), format).await {
         Ok(found) => match found.as_ref() {
-            Found::Document { rendered, .. } => {
-                respond(headers, head, rendered, FEED_CACHE_CONTROL)
-            }
+            Found::Document { rendered, .. } => respond(
+                headers,
+                head,
+                rendered,
+                feed_headers::cache_control(&state.site, feed),
+            ),
             Found::Missing => text(StatusCode::NOT_FOUND, "no such page: past the last one\n"),
         },
         Err(e) => refused(&e),
@@ -56,10 +60,10 @@ pub async fn archive(
         Ok(found) => match found.as_ref() {
             Found::Document { rendered, full } => {
                 let cache_control = if *full {
-                    ARCHIVE_CACHE_CONTROL
+                    HeaderValue::from_static(ARCHIVE_CACHE_CONTROL)
                 } else {
                     // The newest archive page still grows until it is full.
-                    FEED_CACHE_CONTROL
+                    feed_headers::cache_control(&state.site, feed)
                 };
                 respond(headers, head, rendered, cache_control)
             }

@@ -13,7 +13,7 @@ use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::representation::Rendered;
 use super::response::{Body, Resp, json, redirect, strip_body, text, unavailable};
 use super::state::AppState;
-use super::{media, older};
+use super::{feed_headers, media, older};
 use crate::feeds::Lookup;
 use crate::metrics::RouteLabel;
 use crate::model::Format;
@@ -101,19 +101,36 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
     }
     let headers = req.headers();
     let resp = match route {
-        Route::Index => cached(headers, head, state.cache.index()),
+        Route::Index => cached(headers, head, state.cache.index(), page_cache_control()),
         Route::Health => health(state).await,
-        Route::Opml => respond(headers, head, &state.opml, FEED_CACHE_CONTROL),
+        Route::Opml => respond(headers, head, &state.opml, page_cache_control()),
         Route::Category(name) => match state.feeds.lookup(name) {
-            Some(Lookup::Feed(feed)) => cached(headers, head, state.cache.html(&feed.slug)),
+            Some(Lookup::Feed(feed)) => cached(
+                headers,
+                head,
+                state.cache.html(&feed.slug),
+                page_cache_control(),
+            ),
             Some(Lookup::Alias(feed)) => redirect(&format!("/categories/{}", feed.slug)),
             None => text(StatusCode::NOT_FOUND, "no such category\n"),
         },
         Route::Metrics => metrics(state, headers),
         Route::Feed(name, format) => match state.feeds.lookup(name) {
             Some(Lookup::Feed(feed)) => match page_number(query) {
-                Some(1) => cached(headers, head, state.cache.get(&feed.slug, format)),
-                Some(n) => older::page_n(state, headers, head, feed, format, n).await,
+                Some(n) => {
+                    let mut resp = match n {
+                        1 => cached(
+                            headers,
+                            head,
+                            state.cache.get(&feed.slug, format),
+                            feed_headers::cache_control(&state.site, feed),
+                        ),
+                        n => older::page_n(state, headers, head, feed, format, n).await,
+                    };
+                    let self_url = state.site.feed_page_url(&feed.slug, format, n);
+                    feed_headers::add_links(&mut resp, &state.site, &self_url);
+                    resp
+                }
                 None => text(
                     StatusCode::BAD_REQUEST,
                     "page must be a whole number from 1\n",
@@ -130,7 +147,10 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
         },
         Route::Archive(name, number, format) => match state.feeds.lookup(name) {
             Some(Lookup::Feed(feed)) => {
-                older::archive(state, headers, head, feed, format, number).await
+                let mut resp = older::archive(state, headers, head, feed, format, number).await;
+                let self_url = state.site.archive_url(&feed.slug, format, number);
+                feed_headers::add_links(&mut resp, &state.site, &self_url);
+                resp
             }
             Some(Lookup::Alias(feed)) => redirect(&format!(
                 "/feeds/{}/archive/{number}.{}",
@@ -152,7 +172,7 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
                     html.article(&article),
                     Some(article.updated),
                 );
-                respond(headers, head, &rendered, FEED_CACHE_CONTROL)
+                respond(headers, head, &rendered, page_cache_control())
             }
             Ok(None) => text(StatusCode::NOT_FOUND, "no such article\n"),
             Err(e) => unavailable(&e),
@@ -264,10 +284,20 @@ fn page_number(query: &str) -> Option<u64> {
     }
 }
 
+/// `Cache-Control` of the HTML pages and the OPML list.
+fn page_cache_control() -> http::HeaderValue {
+    http::HeaderValue::from_static(FEED_CACHE_CONTROL)
+}
+
 /// A response from the cache, or 503 before the first render.
-fn cached(headers: &http::HeaderMap, head: bool, rendered: Option<Arc<Rendered>>) -> Resp {
+fn cached(
+    headers: &http::HeaderMap,
+    head: bool,
+    rendered: Option<Arc<Rendered>>,
+    cache_control: http::HeaderValue,
+) -> Resp {
     match rendered {
-        Some(rendered) => respond(headers, head, &rendered, FEED_CACHE_CONTROL),
+        Some(rendered) => respond(headers, head, &rendered, cache_control),
         None => text(
             StatusCode::SERVICE_UNAVAILABLE,
             "feeds are not rendered yet\n",

@@ -1,10 +1,11 @@
 //! RSS 2.0 with the `rss` crate, plus the `atom` (links: self, history, hub), `content`,
-//! `dc`, `media` and `fh` (RFC 5005 archives) namespaces.
+//! `dc`, `media`, `sy` (polling hints, see `polling`) and `fh` (RFC 5005 archives) namespaces.
 
 use std::collections::BTreeMap;
 
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::syndication::{self, SyndicationExtension, UpdatePeriod};
 use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Enclosure, Guid, Item};
 
@@ -12,10 +13,11 @@ use super::body;
 use super::history::Nav;
 use super::view::{FeedView, GENERATOR, VERSION};
 use crate::model::{Article, Format};
+use crate::polling::Period;
 use crate::vietnamese::dateline::rfc822;
 
-/// Minutes a reader may cache the feed.
-const TTL_MINUTES: u32 = 15;
+/// The `sy:updateBase` every feed names: the periods are counted from a round instant.
+const UPDATE_BASE: &str = "2000-01-01T00:00+00:00";
 
 pub const FH_NAMESPACE: &str = "http://purl.org/syndication/history/1.0";
 pub const MEDIA_NAMESPACE: &str = "http://search.yahoo.com/mrss/";
@@ -46,6 +48,19 @@ pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
     if let (Some(hub), true) = (&view.site.hub, nav.is_subscription()) {
         links.push(atom_link("hub", hub.clone(), None));
     }
+    let polling = view.site.polling(view.feed);
+    let syndication_ext = polling.period().map(|period| {
+        namespaces.insert("sy".into(), syndication::NAMESPACE.into());
+        let (period, frequency) = match period {
+            Period::Hourly(n) => (UpdatePeriod::Hourly, n),
+            Period::Daily(n) => (UpdatePeriod::Daily, n),
+        };
+        SyndicationExtension {
+            period,
+            frequency,
+            base: UPDATE_BASE.into(),
+        }
+    });
     let mut extensions = ExtensionMap::default();
     if nav.is_archive() {
         namespaces.insert("fh".into(), FH_NAMESPACE.into());
@@ -59,7 +74,9 @@ pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
         language: Some("vi".into()),
         last_build_date: view.last_updated().map(rfc822),
         generator: Some(format!("{GENERATOR} {VERSION}")),
-        ttl: Some(TTL_MINUTES.to_string()),
+        // The same time as the documents' `Cache-Control: max-age` (see `polling`).
+        ttl: Some(polling.minutes().to_string()),
+        syndication_ext,
         items: view.articles.iter().map(|a| item(view, a)).collect(),
         atom_ext: Some(AtomExtension { links }),
         extensions,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::feeds::{FeedDef, FeedSet};
 use crate::model::{Article, Format, Tombstone};
+use crate::polling::Polling;
 
 /// Where the site lives and what it is called: everything links from `base_url`.
 #[derive(Debug, Clone)]
@@ -15,6 +16,8 @@ pub struct Site {
     pub title: String,
     /// The WebSub hub every subscription document names, if any.
     pub hub: Option<String>,
+    /// How long readers may keep a feed whose file sets no `ttl` (`--feed-ttl`).
+    pub polling: Polling,
 }
 
 impl Site {
@@ -23,7 +26,19 @@ impl Site {
             base_url: base_url.trim_end_matches('/').to_string(),
             title: title.to_string(),
             hub: None,
+            polling: Polling::default(),
         }
+    }
+
+    /// Sets the site default of the polling hint (minutes).
+    pub fn with_ttl(mut self, minutes: u32) -> Site {
+        self.polling = Polling::every(minutes);
+        self
+    }
+
+    /// How long readers may keep `feed`: its own `ttl`, else the site default.
+    pub fn polling(&self, feed: &FeedDef) -> Polling {
+        feed.ttl.map_or(self.polling, Polling::every)
     }
 
     pub fn with_hub(mut self, hub: Option<String>) -> Site {

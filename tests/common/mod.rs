@@ -72,6 +72,16 @@ impl TestServer {
     /// Starts `vnfeed serve` in this process on 127.0.0.1:0, on the backend's store, with
     /// the given extra arguments.
     pub async fn start(backend: &Backend, extra: &[&str]) -> TestServer {
+        TestServer::start_at(backend, extra, vnfeed::store::Clock::system()).await
+    }
+
+    /// [`TestServer::start`] on `clock`: the store, the API and the timer of scheduled
+    /// articles read "now" from it, so a test moves it instead of waiting.
+    pub async fn start_at(
+        backend: &Backend,
+        extra: &[&str],
+        clock: vnfeed::store::Clock,
+    ) -> TestServer {
         let mut argv: Vec<String> = vec![
             "vnfeed".into(),
             "serve".into(),
@@ -79,9 +89,10 @@ impl TestServer {
             "127.0.0.1:0".into(),
             "--store".into(),
             backend.location.clone(),
-            "--feeds".into(),
-            repo().join("feeds").display().to_string(),
         ];
+        if !extra.contains(&"--feeds") {
+            argv.extend(["--feeds".into(), repo().join("feeds").display().to_string()]);
+        }
         if !extra.contains(&"--poll-ms") {
             argv.extend(["--poll-ms".into(), "100".into()]);
         }
@@ -90,7 +101,9 @@ impl TestServer {
         else {
             unreachable!()
         };
-        let server = Server::prepare(&args).await.expect("server starts");
+        let server = Server::prepare_at(&args, clock)
+            .await
+            .expect("server starts");
         let url = server.url.clone();
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(async move {

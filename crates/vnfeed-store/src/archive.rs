@@ -87,6 +87,12 @@ pub fn shown(published: i64, now: i64) -> bool {
     published <= now
 }
 
+/// Whether deleting an article published at `published` leaves a tombstone at `now`: only if
+/// it was ever shown. A scheduled article was in no feed, so there is nothing to retract.
+pub fn leaves_tombstone(published: i64, now: i64) -> bool {
+    shown(published, now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +124,6 @@ mod tests {
         assert_eq!(last_modified(None, Some(7)), Some(7));
         assert_eq!(last_modified(Some(9), Some(7)), Some(9));
         assert!(shown(10, 10) && !shown(11, 10));
+        assert!(leaves_tombstone(10, 10) && !leaves_tombstone(11, 10));
     }
 }

@@ -7,6 +7,7 @@
 pub mod model;
 
 pub mod archive;
+pub mod clock;
 mod content_hash;
 pub mod postgres;
 pub mod record;
@@ -19,6 +20,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::{Article, Draft, Tombstone};
 
+pub use clock::Clock;
 pub use content_hash::content_hash;
 pub use postgres::PostgresStore;
 pub use record::{ArchivePageRow, HistoryEntry, StoredArticle};
@@ -197,6 +199,29 @@ pub trait Store: Send + Sync {
     /// its documents next change without a write, so a reader knows when to render again.
     async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError>;
 
+    /// The categories of the articles whose time came in (`after`, `upto`]: the feeds that
+    /// changed with no write between a render at `after` and one at `upto`. Walks the
+    /// articles' time index over that span only.
+    async fn categories_due(
+        &self,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> Result<BTreeSet<String>, StoreError>;
+
+    /// The articles of a category (or of all, with `None`) whose time has not come yet, the
+    /// soonest due first (ties by id): `limit` of them after the first `offset`. For editors:
+    /// no feed shows these.
+    async fn scheduled(
+        &self,
+        category: Option<&str>,
+        offset: u64,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError>;
+
+    /// The clock this store shows articles by (see [`clock`]): what "now" is for every read
+    /// here, and for anyone deciding whether an article is shown yet.
+    fn clock(&self) -> &Clock;
+
     async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError>;
 
     async fn by_id(&self, id: &str) -> Result<Option<Article>, StoreError>;
@@ -205,6 +230,9 @@ pub trait Store: Send + Sync {
 
     /// Deletes an article and leaves a [`Tombstone`] (deleted = `now`, categories as they
     /// were) in the same transaction, bumping the revision. `None` if there is no such id.
+    /// An article never shown (scheduled: `published` after `now`, see
+    /// [`archive::leaves_tombstone`]) leaves no tombstone: the value returned describes what
+    /// went, but nothing of it is kept and no feed changes.
     async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError>;
 
     /// The newest `limit` tombstones of a category (or of every category, with `None`),

@@ -31,6 +31,7 @@ use super::{
     ArchivePage, ArchivePageRow, ChangeNotices, Changes, HistoryEntry, Store, StoreError,
     StoredArticle, Upserted,
 };
+use crate::Clock;
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `vnfeed_schema` records how far a database is.
@@ -94,6 +95,8 @@ const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.pub
 #[derive(Clone)]
 pub struct PostgresStore {
     inner: std::sync::Arc<Inner>,
+    /// What "now" is for every read: which articles are shown yet.
+    clock: Clock,
 }
 
 struct Inner {
@@ -150,9 +153,16 @@ impl PostgresStore {
                 changes: OnceLock::new(),
                 errors: AtomicU64::new(0),
             }),
+            clock: Clock::system(),
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Shows articles by `clock` instead of the system clock (tests move a manual one).
+    pub fn with_clock(mut self, clock: Clock) -> PostgresStore {
+        self.clock = clock;
+        self
     }
 
     /// The URL without its password.
@@ -381,7 +391,7 @@ impl Store for PostgresStore {
     ) -> Result<Vec<Article>, StoreError> {
         let client = self.client().await?;
         let limit = limit as i64;
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let rows = async {
             match category {
                 None => {
@@ -413,7 +423,7 @@ impl Store for PostgresStore {
 
     async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError> {
         // The article's own page, like its feeds, waits for its time.
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let found = self.one("a.slug", slug).await?;
         Ok(found.filter(|a| crate::archive::shown(a.published.timestamp(), now)))
     }
@@ -438,14 +448,14 @@ impl Store for PostgresStore {
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
         let client = self.client().await?;
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let result = history::page(&client, category, offset, limit, now).await;
         result.map_err(|e| self.db_err(e))
     }
 
     async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
         let client = self.client().await?;
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let result = history::count(&client, category, now).await;
         result.map_err(|e| self.db_err(e))
     }
@@ -462,7 +472,7 @@ impl Store for PostgresStore {
         number: u64,
     ) -> Result<Option<ArchivePage>, StoreError> {
         let mut client = self.client().await?;
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let result: Result<_, DbError> = async {
             // REPEATABLE READ: the page count and the page come from one snapshot.
             let tx = client
@@ -484,18 +494,79 @@ impl Store for PostgresStore {
         category: Option<&str>,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let client = self.client().await?;
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let result = history::last_modified(&client, category, now).await;
         result.map_err(|e| self.err(e))
     }
 
     async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
         let client = self.client().await?;
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let due = history::next_due(&client, category, now)
             .await
             .map_err(|e| self.err(e))?;
         Ok(due.and_then(|secs| DateTime::from_timestamp(secs, 0)))
+    }
+
+    async fn scheduled(
+        &self,
+        category: Option<&str>,
+        offset: u64,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError> {
+        let client = self.client().await?;
+        let now = self.clock.now().timestamp();
+        let (limit, offset) = (limit as i64, i64::try_from(offset).unwrap_or(i64::MAX));
+        let rows = async {
+            match category {
+                None => {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM articles a WHERE a.published > $1 \
+                         ORDER BY a.published, a.id LIMIT $2 OFFSET $3"
+                    );
+                    let stmt = client.prepare_cached(&sql).await?;
+                    client.query(&stmt, &[&now, &limit, &offset]).await
+                }
+                Some(cat) => {
+                    let sql = format!(
+                        "SELECT {COLUMNS} FROM article_categories c JOIN articles a ON a.id = c.article_id \
+                         WHERE c.category = $4 AND c.published > $1 \
+                         ORDER BY c.published, c.article_id LIMIT $2 OFFSET $3"
+                    );
+                    let stmt = client.prepare_cached(&sql).await?;
+                    client.query(&stmt, &[&now, &limit, &offset, &cat]).await
+                }
+            }
+        }
+        .await
+        .map_err(|e| self.err(e))?;
+        rows.iter()
+            .map(|r| row_of(r).into_article())
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.counted(e))
+    }
+
+    async fn categories_due(
+        &self,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let client = self.client().await?;
+        let (after, upto) = (after.timestamp(), upto.timestamp());
+        let rows = client
+            .query(
+                "SELECT DISTINCT c.category FROM articles a
+                 JOIN article_categories c ON c.article_id = a.id
+                 WHERE a.published > $1 AND a.published <= $2",
+                &[&after, &upto],
+            )
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     async fn export(

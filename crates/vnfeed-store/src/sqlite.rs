@@ -22,6 +22,7 @@ use super::{
     ArchivePage, ArchivePageRow, Changes, HistoryEntry, Outcome, Store, StoreError, StoredArticle,
     Upserted,
 };
+use crate::Clock;
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
@@ -101,6 +102,8 @@ pub struct SqliteStore {
     readers: Arc<readers::Readers>,
     /// Failed operations, for `/metrics`.
     errors: Arc<AtomicU64>,
+    /// What "now" is for every read: which articles are shown yet.
+    clock: Clock,
 }
 
 impl SqliteStore {
@@ -129,7 +132,14 @@ impl SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             readers: Arc::new(readers),
             errors: Arc::new(AtomicU64::new(0)),
+            clock: Clock::system(),
         })
+    }
+
+    /// Shows articles by `clock` instead of the system clock (tests move a manual one).
+    pub fn with_clock(mut self, clock: Clock) -> SqliteStore {
+        self.clock = clock;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -268,18 +278,19 @@ impl Store for SqliteStore {
         let id = id.to_string();
         self.with_conn_typed(move |conn| {
             let tx = write_transaction(conn)?;
-            let categories = match tx
-                .prepare_cached("SELECT 1 FROM articles WHERE id = ?1")?
-                .exists(params![id])?
-            {
-                true => tx
-                    .prepare_cached(
-                        "SELECT category FROM article_categories WHERE article_id = ?1 ORDER BY category",
-                    )?
-                    .query_map(params![id], |r| r.get(0))?
-                    .collect::<Result<Vec<String>, _>>()?,
-                false => return Ok(None),
+            let published: Option<i64> = tx
+                .prepare_cached("SELECT published FROM articles WHERE id = ?1")?
+                .query_row(params![id], |r| r.get(0))
+                .optional()?;
+            let Some(published) = published else {
+                return Ok(None);
             };
+            let categories = tx
+                .prepare_cached(
+                    "SELECT category FROM article_categories WHERE article_id = ?1 ORDER BY category",
+                )?
+                .query_map(params![id], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
             let tombstone = Tombstone {
                 deleted: instant(&id, "deleted", now.timestamp())?,
                 categories,
@@ -291,10 +302,12 @@ impl Store for SqliteStore {
             tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
                 .execute(params![tombstone.id])?;
             history::leave(&tx, &tombstone.id, now.timestamp())?;
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO tombstones (id, deleted, categories) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![tombstone.id, now.timestamp(), categories_json])?;
+            if crate::archive::leaves_tombstone(published, now.timestamp()) {
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO tombstones (id, deleted, categories) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![tombstone.id, now.timestamp(), categories_json])?;
+            }
             let touched = tombstone.categories.iter().cloned().collect();
             record_change(&tx, &touched, now.timestamp())?;
             tx.commit()?;
@@ -373,7 +386,7 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
         let category = category.map(str::to_string);
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         self.read_typed(move |conn| {
             let limit = limit as i64;
             let mut stmt = conn.prepare_cached(&latest_sql(category.is_some()))?;
@@ -390,7 +403,7 @@ impl Store for SqliteStore {
 
     async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError> {
         // The article's own page, like its feeds, waits for its time.
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let found = self.one("a.slug", slug.to_string()).await?;
         Ok(found.filter(|a| crate::archive::shown(a.published.timestamp(), now)))
     }
@@ -413,14 +426,14 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
         let category = category.map(str::to_string);
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         self.read_typed(move |conn| history::page(conn, category.as_deref(), offset, limit, now))
             .await
     }
 
     async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
         let category = category.map(str::to_string);
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         self.read(move |conn| history::count(conn, category.as_deref(), now))
             .await
     }
@@ -437,7 +450,7 @@ impl Store for SqliteStore {
         number: u64,
     ) -> Result<Option<ArchivePage>, StoreError> {
         let category = category.map(str::to_string);
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         self.read_typed(move |conn| {
             // One read transaction: the page count and the page come from one snapshot.
             let tx = conn.transaction()?;
@@ -453,18 +466,81 @@ impl Store for SqliteStore {
         category: Option<&str>,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let category = category.map(str::to_string);
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         self.read(move |conn| history::last_modified(conn, category.as_deref(), now))
             .await
     }
 
     async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
         let category = category.map(str::to_string);
-        let now = Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         let due = self
             .read(move |conn| history::next_due(conn, category.as_deref(), now))
             .await?;
         Ok(due.and_then(|secs| DateTime::from_timestamp(secs, 0)))
+    }
+
+    async fn scheduled(
+        &self,
+        category: Option<&str>,
+        offset: u64,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError> {
+        let category = category.map(str::to_string);
+        let now = self.clock.now().timestamp();
+        let (limit, offset) = (limit as i64, i64::try_from(offset).unwrap_or(i64::MAX));
+        self.read_typed(move |conn| {
+            let sql = match category {
+                None => format!(
+                    "SELECT {COLUMNS} FROM articles a WHERE a.published > ?1 \
+                     ORDER BY a.published, a.id LIMIT ?2 OFFSET ?3"
+                ),
+                Some(_) => format!(
+                    "SELECT {COLUMNS} FROM article_categories c \
+                     JOIN articles a ON a.id = c.article_id \
+                     WHERE c.category = ?4 AND c.published > ?1 \
+                     ORDER BY c.published, c.article_id LIMIT ?2 OFFSET ?3"
+                ),
+            };
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = match &category {
+                None => stmt.query_map(params![now, limit, offset], raw_row)?,
+                Some(cat) => stmt.query_map(params![now, limit, offset, cat], raw_row)?,
+            }
+            .collect::<Result<Vec<_>, _>>()?;
+            drop(stmt);
+            rows.into_iter().map(finish).collect()
+        })
+        .await
+    }
+
+    async fn categories_due(
+        &self,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let (after, upto) = (after.timestamp(), upto.timestamp());
+        self.read(move |conn| {
+            // The `categories` column (comma-joined) saves a lookup per article.
+            let mut stmt = conn.prepare_cached(
+                "SELECT categories FROM articles WHERE published > ?1 AND published <= ?2",
+            )?;
+            let mut due = BTreeSet::new();
+            for joined in stmt.query_map(params![after, upto], |r| r.get::<_, String>(0))? {
+                due.extend(
+                    joined?
+                        .split(',')
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string),
+                );
+            }
+            Ok(due)
+        })
+        .await
+    }
+
+    fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     fn error_count(&self) -> u64 {

@@ -51,7 +51,8 @@ pub(super) async fn delete(
     let row = tx
         .query_opt(
             "DELETE FROM articles a WHERE a.id = $1 RETURNING ARRAY(SELECT ac.category \
-             FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category)",
+             FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category), \
+             a.published",
             &[&id],
         )
         .await?;
@@ -59,13 +60,16 @@ pub(super) async fn delete(
         return Ok(None);
     };
     let categories: Vec<String> = row.get(0);
+    let published: i64 = row.get(1);
     super::history::leave(&tx, id, now.timestamp()).await?;
-    tx.execute(
-        "INSERT INTO tombstones (id, deleted, categories) VALUES ($1, $2, $3) \
-         ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, categories = excluded.categories",
-        &[&id, &now.timestamp(), &categories],
-    )
-    .await?;
+    if crate::archive::leaves_tombstone(published, now.timestamp()) {
+        tx.execute(
+            "INSERT INTO tombstones (id, deleted, categories) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, categories = excluded.categories",
+            &[&id, &now.timestamp(), &categories],
+        )
+        .await?;
+    }
     let touched = categories.iter().cloned().collect();
     record_change(&tx, &touched, now.timestamp()).await?;
     tx.commit().await?;
