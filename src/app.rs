@@ -23,7 +23,7 @@ use crate::http::auth::{TokenFileError, Tokens};
 use crate::import::{self, Report};
 use crate::media::{MediaDir, MediaError};
 use crate::render::Site;
-use crate::store::{PostgresStore, SqliteStore, Store, StoreError};
+use crate::store::{MigrateStore, PostgresStore, SqliteStore, Store, StoreError};
 use crate::websub::{Publisher, Retry};
 
 #[derive(Debug, thiserror::Error)]
@@ -78,10 +78,20 @@ pub async fn open(args: &StoreArgs) -> Result<Opened, AppError> {
 
 /// Opens the backend `location` names, migrating its schema.
 pub async fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(open_for_copy(location).await?)
+}
+
+/// [`open_store`] with the verbatim copy `vnfeed migrate` needs.
+pub async fn open_for_copy(location: &StoreLocation) -> Result<Arc<dyn MigrateStore>, StoreError> {
     Ok(match location {
         StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
         StoreLocation::Postgres(url) => Arc::new(PostgresStore::connect(url).await?),
     })
+}
+
+/// True when the store holds no article at all: none shown now and none scheduled.
+async fn is_empty(store: &dyn Store) -> Result<bool, StoreError> {
+    Ok(store.count_in(None).await? == 0 && store.next_due(None).await?.is_none())
 }
 
 /// A server ready to run: listening, feeds rendered, samples imported if the store was empty.
@@ -101,7 +111,7 @@ pub struct Server {
 impl Server {
     pub async fn prepare(args: &ServeArgs) -> Result<Server, AppError> {
         let opened = open(&args.store).await?;
-        if !args.no_samples && opened.store.count().await? == 0 {
+        if !args.no_samples && is_empty(opened.store.as_ref()).await? {
             let report = import::import_sources(
                 opened.store.as_ref(),
                 &opened.feeds,
@@ -393,8 +403,8 @@ pub async fn migrate(args: MigrateArgs) -> Result<crate::migrate::Migrated, AppE
     if args.from == args.to {
         return Err(crate::migrate::MigrateError::SameStore.into());
     }
-    let from = open_store(&args.from).await?;
-    let to = open_store(&args.to).await?;
+    let from = open_for_copy(&args.from).await?;
+    let to = open_for_copy(&args.to).await?;
     eprintln!("migrating {} -> {}", args.from, args.to);
     let progress = indicatif::ProgressBar::new(0);
     if let Ok(style) =

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use indicatif::ProgressBar;
 
-use crate::store::{Store, StoreError};
+use crate::store::{MigrateStore, StoreError};
 
 /// Articles per read and per write transaction.
 const PAGE: usize = 500;
@@ -56,11 +56,11 @@ pub struct Migrated {
 
 /// Copies everything in `from` into `to`, advancing `progress` by articles copied.
 pub async fn copy(
-    from: &dyn Store,
-    to: &dyn Store,
+    from: &dyn MigrateStore,
+    to: &dyn MigrateStore,
     progress: &ProgressBar,
 ) -> Result<Migrated, MigrateError> {
-    progress.set_length(from.count().await?);
+    progress.set_length(from.count_stored().await?);
     let mut after: Option<String> = None;
     loop {
         let page = from.export(after.as_deref(), PAGE).await?;
@@ -93,8 +93,8 @@ pub async fn copy(
 /// so archive pages keep their boundaries and contents. Returns each feed's number of
 /// archive pages in the source, and how many entries were copied.
 async fn copy_history(
-    from: &dyn Store,
-    to: &dyn Store,
+    from: &dyn MigrateStore,
+    to: &dyn MigrateStore,
 ) -> Result<(BTreeMap<String, u64>, u64), MigrateError> {
     // Restoring articles recorded them in copy order: start from nothing.
     to.restore_history(true, Vec::new(), Vec::new()).await?;
@@ -127,9 +127,9 @@ async fn copy_history(
 }
 
 /// The counts on both sides, and the newest articles read back the same from both.
-async fn check(from: &dyn Store, to: &dyn Store) -> Result<Migrated, MigrateError> {
-    let source_articles = from.count().await?;
-    let target_articles = to.count().await?;
+async fn check(from: &dyn MigrateStore, to: &dyn MigrateStore) -> Result<Migrated, MigrateError> {
+    let source_articles = from.count_stored().await?;
+    let target_articles = to.count_stored().await?;
     let source_tombstones = from.tombstones(None, ALL).await?.len() as u64;
     let target_tombstones = to.tombstones(None, ALL).await?.len() as u64;
     if (source_articles, source_tombstones) != (target_articles, target_tombstones) {

@@ -96,7 +96,7 @@ async fn text_layout_fields_are_stored_as_written(backend: Backend) {
 
 async fn reimport_is_idempotent_and_an_edit_updates_the_same_article(backend: Backend) {
     let src = write_files(backend.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
-    let store = backend.open().await;
+    let store = backend.open_for_copy().await;
     let f = feeds();
     import::import_paths(store.as_ref(), &f, std::slice::from_ref(&src), now()).await;
     let first = store.by_id("bp-0001").await.unwrap().unwrap();
@@ -117,7 +117,7 @@ async fn reimport_is_idempotent_and_an_edit_updates_the_same_article(backend: Ba
     let edit = import::import_paths(store.as_ref(), &f, std::slice::from_ref(&src), later).await;
     assert_eq!((edit.created, edit.updated, edit.unchanged), (0, 1, 0));
     assert_eq!(
-        store.count().await.unwrap(),
+        store.count_stored().await.unwrap(),
         1,
         "an edit never makes a second article"
     );
@@ -202,7 +202,7 @@ async fn categories_keep_diacritics_and_ignore_tone_placement(backend: Backend) 
 }
 
 async fn bad_files_are_reported_with_path_and_line_and_the_rest_imported(backend: Backend) {
-    let store = backend.open().await;
+    let store = backend.open_for_copy().await;
     let f = feeds();
     let mut paths: Vec<_> = [
         "impossible-date.txt",
@@ -241,7 +241,11 @@ async fn bad_files_are_reported_with_path_and_line_and_the_rest_imported(backend
     for e in &report.failed {
         assert!(matches!(e, ImportError::Text { .. }), "{e}");
     }
-    assert_eq!(store.count().await.unwrap(), 1, "nothing half-written");
+    assert_eq!(
+        store.count_stored().await.unwrap(),
+        1,
+        "nothing half-written"
+    );
 }
 
 async fn json_articles_with_explicit_categories_aliases_and_errors(backend: Backend) {

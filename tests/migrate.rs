@@ -9,9 +9,9 @@ use chrono::{DateTime, Utc};
 use common::*;
 use vnfeed::import;
 use vnfeed::model::Format;
-use vnfeed::store::{Store, StoredArticle};
+use vnfeed::store::{MigrateStore, StoredArticle};
 
-async fn everything(store: &dyn Store) -> Vec<StoredArticle> {
+async fn everything(store: &dyn MigrateStore) -> Vec<StoredArticle> {
     let mut all = Vec::new();
     loop {
         let after = all.last().map(|a: &StoredArticle| a.row.id.clone());
@@ -50,7 +50,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         return;
     };
     let lite = Backend::sqlite();
-    let source = lite.open().await;
+    let source = lite.open_for_copy().await;
     let feeds = feeds();
     let first: DateTime<Utc> = "2026-11-20T03:00:00Z".parse().unwrap();
     let samples = repo().join("samples");
@@ -87,7 +87,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         .id
         .clone();
     source.delete(&gone, later).await.unwrap().unwrap();
-    let articles = source.count().await.unwrap();
+    let articles = source.count_stored().await.unwrap();
     drop(source);
 
     let from = format!("sqlite:{}", lite.location);
@@ -103,7 +103,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         "{said}"
     );
 
-    let (source, target) = (lite.open().await, pg.open().await);
+    let (source, target) = (lite.open_for_copy().await, pg.open_for_copy().await);
     assert_eq!(
         everything(source.as_ref()).await,
         everything(target.as_ref()).await,
@@ -153,7 +153,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
     let to = format!("sqlite:{}", back.location);
     let run = vnfeed(&["migrate", "--from", &pg.location, "--to", &to]);
     assert!(run.status.success(), "{}", stderr(&run));
-    let back_store = back.open().await;
+    let back_store = back.open_for_copy().await;
     assert_eq!(
         everything(target.as_ref()).await,
         everything(back_store.as_ref()).await
@@ -163,7 +163,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
 
 /// Every feed's history has the same archive pages, each with the same entries in the same
 /// order and the same Last-Modified, and the stored pages and entries are the same.
-async fn assert_same_history(a: &dyn Store, b: &dyn Store) {
+async fn assert_same_history(a: &dyn MigrateStore, b: &dyn MigrateStore) {
     for feed in [
         None,
         Some("security"),
@@ -197,7 +197,7 @@ async fn the_count_check_fails_when_the_target_held_other_articles() {
     let now: DateTime<Utc> = "2026-11-20T03:00:00Z".parse().unwrap();
     let feeds = feeds();
     import::import_sources(
-        lite.open().await.as_ref(),
+        lite.open_for_copy().await.as_ref(),
         &feeds,
         &vnfeed::samples::sources(),
         now,
@@ -211,7 +211,8 @@ async fn the_count_check_fails_when_the_target_held_other_articles() {
             "Bài chỉ có ở kho đích\n\n07:00 01/11/2026\n\nMột đoạn văn.\n".as_bytes(),
         )],
     );
-    let report = import::import_paths(pg.open().await.as_ref(), &feeds, &[extra], now).await;
+    let report =
+        import::import_paths(pg.open_for_copy().await.as_ref(), &feeds, &[extra], now).await;
     assert_eq!(report.created, 1);
 
     let run = vnfeed(&["migrate", "--from", &lite.location, "--to", &pg.location]);

@@ -81,7 +81,7 @@ async fn slugs_are_unique_and_fixed_at_first_insert(backend: Backend) {
 }
 
 async fn a_draft_is_matched_by_id_then_by_url(backend: Backend) {
-    let store = backend.open().await;
+    let store = backend.open_for_copy().await;
     let mut original = draft(
         "cms-1",
         "Chợ biên giới Tà Lùng mở lại",
@@ -99,7 +99,7 @@ async fn a_draft_is_matched_by_id_then_by_url(backend: Backend) {
     assert_eq!(done[0].outcome, Outcome::Updated);
     assert_eq!(done[0].article.id, "cms-1", "the stored id is kept");
     assert_eq!(done[0].article.updated, later);
-    assert_eq!(store.count().await.unwrap(), 1);
+    assert_eq!(store.count_stored().await.unwrap(), 1);
 
     // An edit whose clock is behind the stored `updated` still moves it forward.
     let mut stale = original.clone();
@@ -177,7 +177,7 @@ async fn the_revision_moves_only_when_something_changed(backend: Backend) {
 async fn concurrent_writers_from_two_handles_agree(backend: Backend) {
     // Two replicas writing at once: the same new articles (same title, so the same slug
     // candidates) from both sides. Neither may fail, and the result is one article per id.
-    let a = backend.open().await;
+    let a = backend.open_for_copy().await;
     let b = backend.open().await;
     let batch: Vec<Draft> = (0..20)
         .map(|i| {
@@ -199,7 +199,7 @@ async fn concurrent_writers_from_two_handles_agree(backend: Backend) {
         .filter(|u| u.outcome == Outcome::Created)
         .count();
     assert_eq!(created, 20, "each article created once");
-    assert_eq!(a.count().await.unwrap(), 20);
+    assert_eq!(a.count_stored().await.unwrap(), 20);
     let mut slugs: Vec<String> = a
         .latest(None, 50)
         .await
@@ -213,7 +213,7 @@ async fn concurrent_writers_from_two_handles_agree(backend: Backend) {
 }
 
 async fn a_batch_that_fails_writes_nothing_and_the_next_continues_the_history(backend: Backend) {
-    let store = backend.open().await;
+    let store = backend.open_for_copy().await;
     let mut owner = draft("chu-url", "Bài giữ địa chỉ", "2025-03-01T00:00:00Z");
     owner.url = Some("https://bao.example/giu".to_string());
     store.upsert(vec![owner], at(NOW)).await.unwrap();
@@ -250,7 +250,11 @@ async fn a_batch_that_fails_writes_nothing_and_the_next_continues_the_history(ba
         matches!(failed, Err(StoreError::Conflict { field: "url", .. })),
         "{failed:?}"
     );
-    assert_eq!(store.count().await.unwrap(), 2, "nothing half-written");
+    assert_eq!(
+        store.count_stored().await.unwrap(),
+        2,
+        "nothing half-written"
+    );
     assert!(store.by_id("moi-1").await.unwrap().is_none());
     assert_eq!(store.revision().await.unwrap(), revision);
     for feed in [None, Some("borders")] {

@@ -60,7 +60,7 @@ pub async fn report(state: &AppState) -> (StatusCode, Value) {
         };
         (status, body)
     };
-    let articles = match state.store.count().await {
+    let articles = match state.store.count_in(None).await {
         Ok(n) => n,
         Err(e) => {
             return degraded(json!({"store": "unavailable", "reads": "failing",

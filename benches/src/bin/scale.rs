@@ -19,7 +19,7 @@ use vnfeed::http::representation::Rendered;
 use vnfeed::import;
 use vnfeed::model::{Block, Draft, Format};
 use vnfeed::render::{self, FeedView, Site};
-use vnfeed::store::Store;
+use vnfeed::store::{MigrateStore, Store};
 use vnfeed::vietnamese::dateline::rfc3339;
 use vnfeed_bench::probe;
 use vnfeed_bench::report::{Goal, line, ms, summarize};
@@ -95,7 +95,7 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
         StoreLocation::Postgres(_) => true,
     };
     if args.reuse && exists {
-        let count = open(args).await?.count().await?;
+        let count = open_for_copy(args).await?.count_stored().await?;
         if count >= args.articles {
             println!("store write     reusing the store: {count} articles (no bulk write timed)");
             return more_into_the_full_store(args, feeds, count).await;
@@ -108,7 +108,7 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
             }
         }
         StoreLocation::Postgres(_) => {
-            let count = open(args).await?.count().await?;
+            let count = open_for_copy(args).await?.count_stored().await?;
             if count > 0 {
                 return Err(format!(
                     "{} already holds {count} articles: give an empty database (or --reuse)",
@@ -279,6 +279,10 @@ async fn import_path(
 
 async fn open(args: &Args) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>> {
     Ok(vnfeed::app::open_store(&args.store).await?)
+}
+
+async fn open_for_copy(args: &Args) -> Result<Arc<dyn MigrateStore>, Box<dyn std::error::Error>> {
+    Ok(vnfeed::app::open_for_copy(&args.store).await?)
 }
 
 /// A 50-item feed from a store nobody has read yet: a new connection, and the file's pages

@@ -201,8 +201,6 @@ pub trait Store: Send + Sync {
 
     async fn by_id(&self, id: &str) -> Result<Option<Article>, StoreError>;
 
-    async fn count(&self) -> Result<u64, StoreError>;
-
     /// Deletes an article and leaves a [`Tombstone`] (deleted = `now`, categories as they
     /// were) in the same transaction, bumping the revision. `None` if there is no such id.
     async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError>;
@@ -249,6 +247,29 @@ pub trait Store: Send + Sync {
         })
     }
 
+    /// How many operations through this handle have failed since it was opened (an
+    /// unreachable database, I/O, corrupt rows), for `/metrics`.
+    fn error_count(&self) -> u64 {
+        0
+    }
+
+    /// Pushed word of changes committed by any process, for backends that have it
+    /// (PostgreSQL's LISTEN/NOTIFY). The value changes on each notification and on each
+    /// reconnection (changes may have been missed while away). `None`: poll `revision`.
+    fn change_notices(&self) -> Option<tokio::sync::watch::Receiver<ChangeNotices>> {
+        None
+    }
+}
+
+/// What only `vnfeed migrate` needs: every article, tombstone and history row exactly as
+/// stored, out of one store and into another. Kept apart from [`Store`] so the server, the
+/// importer and the renderers see only what they use.
+#[async_trait]
+pub trait MigrateStore: Store {
+    /// How many articles are stored, those still scheduled (dated in the future) included:
+    /// what a copy must carry over. [`Store::count_in`] counts only what readers see now.
+    async fn count_stored(&self) -> Result<u64, StoreError>;
+
     /// Up to `limit` articles exactly as stored, in byte order of id, after `after` (from the
     /// first with `None`): a full copy for `vnfeed migrate`, a page at a time.
     async fn export(
@@ -291,19 +312,6 @@ pub trait Store: Send + Sync {
         pages: Vec<ArchivePageRow>,
         entries: Vec<HistoryEntry>,
     ) -> Result<(), StoreError>;
-
-    /// How many operations through this handle have failed since it was opened (an
-    /// unreachable database, I/O, corrupt rows), for `/metrics`.
-    fn error_count(&self) -> u64 {
-        0
-    }
-
-    /// Pushed word of changes committed by any process, for backends that have it
-    /// (PostgreSQL's LISTEN/NOTIFY). The value changes on each notification and on each
-    /// reconnection (changes may have been missed while away). `None`: poll `revision`.
-    fn change_notices(&self) -> Option<tokio::sync::watch::Receiver<ChangeNotices>> {
-        None
-    }
 }
 
 /// The history key of a feed: its category slug, or `all`.

@@ -27,10 +27,7 @@ use tokio_postgres::{IsolationLevel, NoTls};
 use crate::redact;
 
 use super::record::{self, Row};
-use super::{
-    ArchivePage, ArchivePageRow, ChangeNotices, Changes, HistoryEntry, Store, StoreError,
-    StoredArticle, Upserted,
-};
+use super::{ArchivePage, ChangeNotices, Changes, Store, StoreError, Upserted};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `vnfeed_schema` records how far a database is.
@@ -422,15 +419,6 @@ impl Store for PostgresStore {
         self.one("a.id", id).await
     }
 
-    async fn count(&self) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        let row = client
-            .query_one("SELECT count(*) FROM articles", &[])
-            .await
-            .map_err(|e| self.err(e))?;
-        Ok(row.get::<_, i64>(0).max(0) as u64)
-    }
-
     async fn page(
         &self,
         category: Option<&str>,
@@ -496,64 +484,6 @@ impl Store for PostgresStore {
             .await
             .map_err(|e| self.err(e))?;
         Ok(due.and_then(|secs| DateTime::from_timestamp(secs, 0)))
-    }
-
-    async fn export(
-        &self,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<StoredArticle>, StoreError> {
-        let client = self.client().await?;
-        // Every id sorts after the empty string.
-        copy::export(&client, after.unwrap_or(""), limit)
-            .await
-            .map_err(|e| self.err(e))
-    }
-
-    async fn export_history(
-        &self,
-        after: Option<(&str, i64, i64)>,
-        limit: usize,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let client = self.client().await?;
-        // Every entry sorts after ("", 0, -1).
-        copy::export_history(&client, after.unwrap_or(("", 0, -1)), limit)
-            .await
-            .map_err(|e| self.err(e))
-    }
-
-    async fn export_pages(
-        &self,
-        after: Option<(&str, i64)>,
-        limit: usize,
-    ) -> Result<Vec<ArchivePageRow>, StoreError> {
-        let client = self.client().await?;
-        copy::export_pages(&client, after.unwrap_or(("", -1)), limit)
-            .await
-            .map_err(|e| self.err(e))
-    }
-
-    async fn restore_history(
-        &self,
-        clear: bool,
-        pages: Vec<ArchivePageRow>,
-        entries: Vec<HistoryEntry>,
-    ) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        copy::restore_history(&mut client, clear, &pages, &entries)
-            .await
-            .map_err(|e| self.err(e))
-    }
-
-    async fn restore(
-        &self,
-        articles: Vec<StoredArticle>,
-        tombstones: Vec<Tombstone>,
-    ) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        copy::restore(&mut client, &articles, &tombstones)
-            .await
-            .map_err(|e| self.err(e))
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {

@@ -18,10 +18,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::record::{self, Existing, Plan, Row as RawRow};
-use super::{
-    ArchivePage, ArchivePageRow, Changes, HistoryEntry, Outcome, Store, StoreError, StoredArticle,
-    Upserted,
-};
+use super::{ArchivePage, Changes, Outcome, Store, StoreError, StoredArticle, Upserted};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
@@ -399,13 +396,6 @@ impl Store for SqliteStore {
         self.one("a.id", id.to_string()).await
     }
 
-    async fn count(&self) -> Result<u64, StoreError> {
-        let n: i64 = self
-            .read(|conn| conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0)))
-            .await?;
-        Ok(n.max(0) as u64)
-    }
-
     async fn page(
         &self,
         category: Option<&str>,
@@ -469,59 +459,6 @@ impl Store for SqliteStore {
 
     fn error_count(&self) -> u64 {
         self.errors.load(Ordering::Relaxed)
-    }
-
-    async fn export(
-        &self,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<StoredArticle>, StoreError> {
-        // Every id sorts after the empty string.
-        let after = after.unwrap_or("").to_string();
-        self.read_typed(move |conn| copy::export(conn, &after, limit))
-            .await
-    }
-
-    async fn export_history(
-        &self,
-        after: Option<(&str, i64, i64)>,
-        limit: usize,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
-        // Every entry sorts after ("", 0, -1).
-        let (feed, page, position) = after.unwrap_or(("", 0, -1));
-        let feed = feed.to_string();
-        self.read(move |conn| copy::export_history(conn, (&feed, page, position), limit))
-            .await
-    }
-
-    async fn export_pages(
-        &self,
-        after: Option<(&str, i64)>,
-        limit: usize,
-    ) -> Result<Vec<ArchivePageRow>, StoreError> {
-        let (feed, page) = after.unwrap_or(("", -1));
-        let feed = feed.to_string();
-        self.read(move |conn| copy::export_pages(conn, (&feed, page), limit))
-            .await
-    }
-
-    async fn restore_history(
-        &self,
-        clear: bool,
-        pages: Vec<ArchivePageRow>,
-        entries: Vec<HistoryEntry>,
-    ) -> Result<(), StoreError> {
-        self.with_conn(move |conn| copy::restore_history(conn, clear, &pages, &entries))
-            .await
-    }
-
-    async fn restore(
-        &self,
-        articles: Vec<StoredArticle>,
-        tombstones: Vec<Tombstone>,
-    ) -> Result<(), StoreError> {
-        self.with_conn_typed(move |conn| copy::restore(conn, &articles, &tombstones))
-            .await
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {
@@ -970,7 +907,7 @@ mod tests {
             assert_eq!(snapshots.unwrap(), (1, 1));
         }
         release_all.await.unwrap();
-        assert_eq!(store.count().await.unwrap(), 2);
+        assert_eq!(crate::MigrateStore::count_stored(&store).await.unwrap(), 2);
     }
 
     #[test]
