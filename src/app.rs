@@ -23,7 +23,7 @@ use crate::http::auth::{TokenFileError, Tokens};
 use crate::import::{self, Report};
 use crate::media::{MediaDir, MediaError};
 use crate::render::Site;
-use crate::store::{MigrateStore, PostgresStore, SqliteStore, Store, StoreError};
+use crate::store::{FeedKey, MigrateStore, PostgresStore, SqliteStore, Store, StoreError};
 use crate::websub::{Publisher, Retry};
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +91,7 @@ pub async fn open_for_copy(location: &StoreLocation) -> Result<Arc<dyn MigrateSt
 
 /// True when the store holds no article at all: none shown now and none scheduled.
 async fn is_empty(store: &dyn Store) -> Result<bool, StoreError> {
-    Ok(store.count_in(None).await? == 0 && store.next_due(None).await?.is_none())
+    Ok(store.count_in(FeedKey::All).await? == 0 && store.next_due(FeedKey::All).await?.is_none())
 }
 
 /// A server ready to run: listening, feeds rendered, samples imported if the store was empty.

@@ -31,7 +31,7 @@ use crate::metrics::{DocumentCacheSize, Metrics};
 use crate::model::Format;
 use crate::render::Site;
 use crate::render::html::{self, Html};
-use crate::store::{ChangeNotices, Store, StoreError};
+use crate::store::{ChangeNotices, FeedKey, Store, StoreError};
 
 type Key = (String, Format);
 
@@ -208,7 +208,7 @@ impl FeedCache {
             // Which feeds the due articles are in is not worth a query: render them all.
             changes.categories = None;
         }
-        let next_due = self.docs.store.next_due(None).await?;
+        let next_due = self.docs.store.next_due(FeedKey::All).await?;
         self.due.store(
             next_due.map_or(i64::MAX, |t| t.timestamp()),
             Ordering::Release,

@@ -292,7 +292,7 @@ async fn json_articles_with_explicit_categories_aliases_and_errors(backend: Back
     assert_eq!(a.image.as_ref().map(|i| i.length), Some(Some(1234)));
     assert_eq!(a.body.len(), 2);
 
-    let all = store.latest(None, 10).await.unwrap();
+    let all = store.latest(FeedKey::All, 10).await.unwrap();
     let html = all.iter().find(|x| x.title == "Bài không có id").unwrap();
     assert_eq!(
         rfc3339(html.published),
@@ -323,7 +323,10 @@ async fn the_shipped_samples_fill_every_category(backend: Backend) {
     assert!(report.is_success(), "{:?}", report.failed);
     assert!(report.created >= 14, "{}", report.summary());
     for feed in f.categories() {
-        let items = store.latest(Some(&feed.slug), 50).await.unwrap();
+        let items = store
+            .latest(FeedKey::Category(&feed.slug), 50)
+            .await
+            .unwrap();
         assert!(
             items.len() >= 4,
             "{} has only {} items",
@@ -331,7 +334,7 @@ async fn the_shipped_samples_fill_every_category(backend: Backend) {
             items.len()
         );
     }
-    let all = store.latest(None, 100).await.unwrap();
+    let all = store.latest(FeedKey::All, 100).await.unwrap();
     let trap: Vec<_> = all
         .iter()
         .filter(|a| {

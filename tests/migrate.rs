@@ -64,7 +64,11 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
     assert!(report.is_success(), "{:?}", report.failed);
     // An edit (the slug stays the first title's, `updated` moves) and a delete (a
     // tombstone): state a fresh import could not reproduce.
-    let mut edited = source.latest(Some("borders"), 1).await.unwrap()[0].clone();
+    let mut edited = source
+        .latest(FeedKey::Category("borders"), 1)
+        .await
+        .unwrap()[0]
+        .clone();
     let (old_slug, old_title) = (edited.slug.clone(), edited.title.clone());
     let draft = vnfeed::model::Draft {
         id: edited.id.clone(),
@@ -83,7 +87,10 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         .article
         .clone();
     assert_eq!(edited.slug, old_slug);
-    let gone = source.latest(Some("security"), 1).await.unwrap()[0]
+    let gone = source
+        .latest(FeedKey::Category("security"), 1)
+        .await
+        .unwrap()[0]
         .id
         .clone();
     source.delete(&gone, later).await.unwrap().unwrap();
@@ -110,8 +117,8 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         "every row, slug, instant and content hash"
     );
     assert_eq!(
-        source.tombstones(None, 10).await.unwrap(),
-        target.tombstones(None, 10).await.unwrap()
+        source.tombstones(FeedKey::All, 10).await.unwrap(),
+        target.tombstones(FeedKey::All, 10).await.unwrap()
     );
     assert_eq!(
         target.by_slug(&old_slug).await.unwrap().unwrap().title,
@@ -121,9 +128,13 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
     assert_same_history(source.as_ref(), target.as_ref()).await;
     // The archive shows the article once, as edited (it no longer keeps a copy per edit).
     let mut titles = Vec::new();
-    for number in 1..=target.archive_count(Some("borders")).await.unwrap() {
+    for number in 1..=target
+        .archive_count(FeedKey::Category("borders"))
+        .await
+        .unwrap()
+    {
         let page = target
-            .archive(Some("borders"), number)
+            .archive(FeedKey::Category("borders"), number)
             .await
             .unwrap()
             .unwrap();
@@ -165,10 +176,10 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
 /// order and the same Last-Modified, and the stored pages and entries are the same.
 async fn assert_same_history(a: &dyn MigrateStore, b: &dyn MigrateStore) {
     for feed in [
-        None,
-        Some("security"),
-        Some("party-affairs"),
-        Some("borders"),
+        FeedKey::All,
+        FeedKey::Category("security"),
+        FeedKey::Category("party-affairs"),
+        FeedKey::Category("borders"),
     ] {
         let newest = a.archive_count(feed).await.unwrap();
         assert!(newest > 0, "{feed:?}");

@@ -16,7 +16,7 @@ use super::AppState;
 use super::auth::{Tokens, Verdict};
 use crate::import::json::{self, JsonError, JsonErrorKind};
 use crate::model::{Article, Block};
-use crate::store::{Outcome, StoreError};
+use crate::store::{FeedKey, Outcome, StoreError};
 use crate::vietnamese::dateline::rfc3339;
 
 use super::response::{Resp, json, strip_body};
@@ -246,7 +246,10 @@ async fn list(state: &AppState, query: Option<&str>) -> Result<Resp, ApiError> {
     }
     let articles = state
         .store
-        .latest(category.as_deref(), limit)
+        .latest(
+            category.as_deref().map_or(FeedKey::All, FeedKey::Category),
+            limit,
+        )
         .await
         .map_err(ApiError::store)?;
     let items: Vec<Value> = articles.iter().map(|a| article_json(state, a)).collect();

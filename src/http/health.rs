@@ -10,7 +10,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use super::AppState;
-use crate::store::StoreError;
+use crate::store::{FeedKey, StoreError};
 use crate::vietnamese::dateline::rfc3339;
 
 /// Shared by the write paths (which report) and `/healthz` (which reads and clears).
@@ -60,7 +60,7 @@ pub async fn report(state: &AppState) -> (StatusCode, Value) {
         };
         (status, body)
     };
-    let articles = match state.store.count_in(None).await {
+    let articles = match state.store.count_in(FeedKey::All).await {
         Ok(n) => n,
         Err(e) => {
             return degraded(json!({"store": "unavailable", "reads": "failing",

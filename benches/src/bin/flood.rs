@@ -25,7 +25,7 @@ use tokio::net::TcpStream;
 use vnfeed::feeds::FeedSet;
 use vnfeed::http::representation::{BROTLI_QUALITY, GZIP_ON_DEMAND_LEVEL, brotli, gzip_at};
 use vnfeed::import;
-use vnfeed::store::{MigrateStore, SqliteStore, Store};
+use vnfeed::store::{MigrateStore, SqliteStore};
 use vnfeed_bench::synthetic;
 
 const TOKEN: &str = "flood-bench-token-0123456789";

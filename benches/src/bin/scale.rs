@@ -19,7 +19,7 @@ use vnfeed::http::representation::Rendered;
 use vnfeed::import;
 use vnfeed::model::{Block, Draft, Format};
 use vnfeed::render::{self, FeedView, Site};
-use vnfeed::store::{MigrateStore, Store};
+use vnfeed::store::{FeedKey, MigrateStore, Store};
 use vnfeed::vietnamese::dateline::rfc3339;
 use vnfeed_bench::probe;
 use vnfeed_bench::report::{Goal, line, ms, summarize};
@@ -293,14 +293,18 @@ async fn cold_render(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn st
     // running server; only the store is cold below.
     {
         let store = open(args).await?;
-        let articles = store.latest(None, 1).await?;
+        let articles = store.latest(FeedKey::All, 1).await?;
         let all = feeds.all();
         let view = view_of(&site, all, feeds, &articles);
         let _ = render::feed(&view, Format::Rss);
     }
     for slug in ["security", "party-affairs", "borders", "all"] {
         let feed = feeds.category(slug).unwrap_or(feeds.all()).clone();
-        let category = (!feed.is_all()).then_some(slug);
+        let category = if feed.is_all() {
+            FeedKey::All
+        } else {
+            FeedKey::Category(slug)
+        };
         let mut queries = Vec::new();
         let mut renders = Vec::new();
         let mut totals = Vec::new();
@@ -468,7 +472,7 @@ async fn write_to_served(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let store = open(args).await?;
     let newest = store
-        .latest(None, 1)
+        .latest(FeedKey::All, 1)
         .await?
         .first()
         .map_or_else(Utc::now, |a| a.published)

@@ -88,6 +88,56 @@ impl StoreError {
     }
 }
 
+/// Which feed a read is about: every article (`all`), or one category's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeedKey<'a> {
+    All,
+    /// A category slug.
+    Category(&'a str),
+}
+
+impl<'a> FeedKey<'a> {
+    /// The feed whose history is kept under `key` ([`FeedKey::history_key`]).
+    pub fn of_history_key(key: &'a str) -> FeedKey<'a> {
+        if key == ALL_SLUG {
+            FeedKey::All
+        } else {
+            FeedKey::Category(key)
+        }
+    }
+
+    /// The category slug, or `None` for `all`.
+    pub fn category(self) -> Option<&'a str> {
+        match self {
+            FeedKey::All => None,
+            FeedKey::Category(slug) => Some(slug),
+        }
+    }
+
+    /// The key of the feed's history and change marks: its category slug, or `all`.
+    pub fn history_key(self) -> &'a str {
+        self.category().unwrap_or(ALL_SLUG)
+    }
+
+    /// The same key owning its slug, for work moved to another thread.
+    pub fn owned(self) -> OwnedFeedKey {
+        OwnedFeedKey(self.category().map(str::to_string))
+    }
+}
+
+/// A [`FeedKey`] that owns its category slug.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OwnedFeedKey(Option<String>);
+
+impl OwnedFeedKey {
+    pub fn as_key(&self) -> FeedKey<'_> {
+        match &self.0 {
+            None => FeedKey::All,
+            Some(slug) => FeedKey::Category(slug),
+        }
+    }
+}
+
 /// What a change listener has seen: how many change notifications arrived, when the last
 /// one did, and whether it is connected right now.
 #[derive(Debug, Clone, Copy, Default)]
@@ -145,57 +195,50 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Vec<Upserted>, StoreError>;
 
-    /// The newest `limit` articles of a category (or of all, with `None`), newest first,
+    /// The newest `limit` articles of a feed, newest first,
     /// ties broken by id so the order is the same on every call.
     ///
     /// Like every read that feeds a document ([`Store::page`], [`Store::count_in`],
     /// [`Store::archive`], [`Store::by_slug`]), it shows only articles whose time has come by
     /// the store's clock (`published` <= now, see [`archive::shown`]): an article dated in the
     /// future is stored but shown nowhere until then ([`Store::next_due`] says when).
-    async fn latest(
-        &self,
-        category: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<Article>, StoreError>;
+    async fn latest(&self, feed: FeedKey<'_>, limit: usize) -> Result<Vec<Article>, StoreError>;
 
     /// Page `offset / limit + 1` of the paged feed: the `limit` articles after the newest
-    /// `offset` of a category (or of all), in the order of [`Store::latest`]. Reads the
+    /// `offset` of a feed, in the order of [`Store::latest`]. Reads the
     /// category's index up to `offset + limit` entries and only the page's articles.
     async fn page(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         offset: u64,
         limit: usize,
     ) -> Result<Vec<Article>, StoreError>;
 
-    /// How many articles a category (or all, with `None`) shows now.
-    async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError>;
+    /// How many articles a feed shows now.
+    async fn count_in(&self, feed: FeedKey<'_>) -> Result<u64, StoreError>;
 
-    /// How many archive pages a feed's history has (a category, or all with `None`): the
+    /// How many archive pages a feed's history has: the
     /// number of its newest. See [`archive`] for what a history holds: one entry per article,
     /// showing it as it is now, moved to the end whenever the article is written; pages close
     /// at [`archive::ARCHIVE_PAGE_ENTRIES`] entries or [`archive::ARCHIVE_PAGE_BYTES`].
-    async fn archive_count(&self, category: Option<&str>) -> Result<u64, StoreError>;
+    async fn archive_count(&self, feed: FeedKey<'_>) -> Result<u64, StoreError>;
 
     /// Archive page `number` (1-based, from the oldest) of a feed's history, with its
     /// `Last-Modified`; `None` if there is no such page. Reads only that page's entries.
     async fn archive(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         number: u64,
     ) -> Result<Option<ArchivePage>, StoreError>;
 
     /// The `Last-Modified` of a feed's paged documents (see [`archive::last_modified`]): its
     /// last change as the store recorded it, in the transaction of the write that made it,
     /// or the newest article shown if that came later. `None` for a feed never written to.
-    async fn last_modified(
-        &self,
-        category: Option<&str>,
-    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    async fn last_modified(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError>;
 
-    /// The earliest `published` still in the future in a feed (or any, with `None`): when
+    /// The earliest `published` still in the future in a feed: when
     /// its documents next change without a write, so a reader knows when to render again.
-    async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError>;
+    async fn next_due(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     async fn by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError>;
 
@@ -205,11 +248,11 @@ pub trait Store: Send + Sync {
     /// were) in the same transaction, bumping the revision. `None` if there is no such id.
     async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError>;
 
-    /// The newest `limit` tombstones of a category (or of every category, with `None`),
+    /// The newest `limit` tombstones of a feed (of every category, for [`FeedKey::All`]),
     /// newest first, ties broken by id.
     async fn tombstones(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         limit: usize,
     ) -> Result<Vec<Tombstone>, StoreError>;
 
@@ -312,11 +355,6 @@ pub trait MigrateStore: Store {
         pages: Vec<ArchivePageRow>,
         entries: Vec<HistoryEntry>,
     ) -> Result<(), StoreError>;
-}
-
-/// The history key of a feed: its category slug, or `all`.
-pub fn history_feed(category: Option<&str>) -> &str {
-    category.unwrap_or(ALL_SLUG)
 }
 
 /// A store URL fit for logs and errors: its password (in the user info or a `password` query

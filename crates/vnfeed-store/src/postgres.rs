@@ -27,7 +27,7 @@ use tokio_postgres::{IsolationLevel, NoTls};
 use crate::redact;
 
 use super::record::{self, Row};
-use super::{ArchivePage, ChangeNotices, Changes, Store, StoreError, Upserted};
+use super::{ArchivePage, ChangeNotices, Changes, FeedKey, Store, StoreError, Upserted};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `vnfeed_schema` records how far a database is.
@@ -342,7 +342,7 @@ impl Store for PostgresStore {
 
     async fn tombstones(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         limit: usize,
     ) -> Result<Vec<Tombstone>, StoreError> {
         let client = self.client().await?;
@@ -354,7 +354,9 @@ impl Store for PostgresStore {
                      ORDER BY deleted DESC, id DESC LIMIT $2",
                 )
                 .await?;
-            client.query(&stmt, &[&category, &(limit as i64)]).await
+            client
+                .query(&stmt, &[&feed.category(), &(limit as i64)])
+                .await
         }
         .await
         .map_err(|e| self.err(e))?;
@@ -371,17 +373,13 @@ impl Store for PostgresStore {
             .map_err(|e| self.counted(e))
     }
 
-    async fn latest(
-        &self,
-        category: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<Article>, StoreError> {
+    async fn latest(&self, feed: FeedKey<'_>, limit: usize) -> Result<Vec<Article>, StoreError> {
         let client = self.client().await?;
         let limit = limit as i64;
         let now = Utc::now().timestamp();
         let rows = async {
-            match category {
-                None => {
+            match feed {
+                FeedKey::All => {
                     let sql = format!(
                         "SELECT {COLUMNS} FROM articles a WHERE a.published <= $2 \
                          ORDER BY a.published DESC, a.id DESC LIMIT $1"
@@ -389,7 +387,7 @@ impl Store for PostgresStore {
                     let stmt = client.prepare_cached(&sql).await?;
                     client.query(&stmt, &[&limit, &now]).await
                 }
-                Some(cat) => {
+                FeedKey::Category(cat) => {
                     let sql = format!(
                         "SELECT {COLUMNS} FROM article_categories c JOIN articles a ON a.id = c.article_id \
                          WHERE c.category = $1 AND c.published <= $3 \
@@ -421,32 +419,32 @@ impl Store for PostgresStore {
 
     async fn page(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         offset: u64,
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
         let client = self.client().await?;
         let now = Utc::now().timestamp();
-        let result = history::page(&client, category, offset, limit, now).await;
+        let result = history::page(&client, feed, offset, limit, now).await;
         result.map_err(|e| self.db_err(e))
     }
 
-    async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
+    async fn count_in(&self, feed: FeedKey<'_>) -> Result<u64, StoreError> {
         let client = self.client().await?;
         let now = Utc::now().timestamp();
-        let result = history::count(&client, category, now).await;
+        let result = history::count(&client, feed, now).await;
         result.map_err(|e| self.db_err(e))
     }
 
-    async fn archive_count(&self, category: Option<&str>) -> Result<u64, StoreError> {
+    async fn archive_count(&self, feed: FeedKey<'_>) -> Result<u64, StoreError> {
         let client = self.client().await?;
-        let result = history::archive_count(&client, category).await;
+        let result = history::archive_count(&client, feed).await;
         result.map_err(|e| self.err(e))
     }
 
     async fn archive(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         number: u64,
     ) -> Result<Option<ArchivePage>, StoreError> {
         let mut client = self.client().await?;
@@ -459,7 +457,7 @@ impl Store for PostgresStore {
                 .read_only(true)
                 .start()
                 .await?;
-            let page = history::archive(&tx, category, number, now).await?;
+            let page = history::archive(&tx, feed, number, now).await?;
             tx.commit().await?;
             Ok(page)
         }
@@ -467,20 +465,17 @@ impl Store for PostgresStore {
         result.map_err(|e| self.db_err(e))
     }
 
-    async fn last_modified(
-        &self,
-        category: Option<&str>,
-    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+    async fn last_modified(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
         let client = self.client().await?;
         let now = Utc::now().timestamp();
-        let result = history::last_modified(&client, category, now).await;
+        let result = history::last_modified(&client, feed, now).await;
         result.map_err(|e| self.err(e))
     }
 
-    async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    async fn next_due(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
         let client = self.client().await?;
         let now = Utc::now().timestamp();
-        let due = history::next_due(&client, category, now)
+        let due = history::next_due(&client, feed, now)
             .await
             .map_err(|e| self.err(e))?;
         Ok(due.and_then(|secs| DateTime::from_timestamp(secs, 0)))

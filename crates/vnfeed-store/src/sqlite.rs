@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::record::{self, Existing, Plan, Row as RawRow};
-use super::{ArchivePage, Changes, Outcome, Store, StoreError, StoredArticle, Upserted};
+use super::{ArchivePage, Changes, FeedKey, Outcome, Store, StoreError, StoredArticle, Upserted};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
@@ -302,10 +302,10 @@ impl Store for SqliteStore {
 
     async fn tombstones(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         limit: usize,
     ) -> Result<Vec<Tombstone>, StoreError> {
-        let category = category.map(str::to_string);
+        let feed = feed.owned();
         self.read_typed(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, deleted, categories FROM tombstones t
@@ -313,7 +313,7 @@ impl Store for SqliteStore {
                  ORDER BY deleted DESC, id DESC LIMIT ?2",
             )?;
             let rows = stmt
-                .query_map(params![category, limit as i64], |r| {
+                .query_map(params![feed.as_key().category(), limit as i64], |r| {
                     Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -364,19 +364,15 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn latest(
-        &self,
-        category: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<Article>, StoreError> {
-        let category = category.map(str::to_string);
+    async fn latest(&self, feed: FeedKey<'_>, limit: usize) -> Result<Vec<Article>, StoreError> {
+        let feed = feed.owned();
         let now = Utc::now().timestamp();
         self.read_typed(move |conn| {
             let limit = limit as i64;
-            let mut stmt = conn.prepare_cached(&latest_sql(category.is_some()))?;
-            let rows = match &category {
-                None => stmt.query_map(params![limit, now], raw_row)?,
-                Some(cat) => stmt.query_map(params![limit, now, cat], raw_row)?,
+            let mut stmt = conn.prepare_cached(&latest_sql(feed.as_key() != FeedKey::All))?;
+            let rows = match feed.as_key() {
+                FeedKey::All => stmt.query_map(params![limit, now], raw_row)?,
+                FeedKey::Category(cat) => stmt.query_map(params![limit, now, cat], raw_row)?,
             }
             .collect::<Result<Vec<_>, _>>()?;
             drop(stmt);
@@ -398,61 +394,58 @@ impl Store for SqliteStore {
 
     async fn page(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         offset: u64,
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
-        let category = category.map(str::to_string);
+        let feed = feed.owned();
         let now = Utc::now().timestamp();
-        self.read_typed(move |conn| history::page(conn, category.as_deref(), offset, limit, now))
+        self.read_typed(move |conn| history::page(conn, feed.as_key(), offset, limit, now))
             .await
     }
 
-    async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
-        let category = category.map(str::to_string);
+    async fn count_in(&self, feed: FeedKey<'_>) -> Result<u64, StoreError> {
+        let feed = feed.owned();
         let now = Utc::now().timestamp();
-        self.read(move |conn| history::count(conn, category.as_deref(), now))
+        self.read(move |conn| history::count(conn, feed.as_key(), now))
             .await
     }
 
-    async fn archive_count(&self, category: Option<&str>) -> Result<u64, StoreError> {
-        let category = category.map(str::to_string);
-        self.read(move |conn| history::archive_count(conn, category.as_deref()))
+    async fn archive_count(&self, feed: FeedKey<'_>) -> Result<u64, StoreError> {
+        let feed = feed.owned();
+        self.read(move |conn| history::archive_count(conn, feed.as_key()))
             .await
     }
 
     async fn archive(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         number: u64,
     ) -> Result<Option<ArchivePage>, StoreError> {
-        let category = category.map(str::to_string);
+        let feed = feed.owned();
         let now = Utc::now().timestamp();
         self.read_typed(move |conn| {
             // One read transaction: the page count and the page come from one snapshot.
             let tx = conn.transaction()?;
-            let page = history::archive(&tx, category.as_deref(), number, now)?;
+            let page = history::archive(&tx, feed.as_key(), number, now)?;
             tx.commit()?;
             Ok(page)
         })
         .await
     }
 
-    async fn last_modified(
-        &self,
-        category: Option<&str>,
-    ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let category = category.map(str::to_string);
+    async fn last_modified(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let feed = feed.owned();
         let now = Utc::now().timestamp();
-        self.read(move |conn| history::last_modified(conn, category.as_deref(), now))
+        self.read(move |conn| history::last_modified(conn, feed.as_key(), now))
             .await
     }
 
-    async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let category = category.map(str::to_string);
+    async fn next_due(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let feed = feed.owned();
         let now = Utc::now().timestamp();
         let due = self
-            .read(move |conn| history::next_due(conn, category.as_deref(), now))
+            .read(move |conn| history::next_due(conn, feed.as_key(), now))
             .await?;
         Ok(due.and_then(|secs| DateTime::from_timestamp(secs, 0)))
     }
