@@ -8,6 +8,7 @@ pub mod model;
 
 pub mod archive;
 mod content_hash;
+pub mod plan;
 pub mod postgres;
 pub mod record;
 pub mod sqlite;

@@ -230,6 +230,20 @@ impl PostgresStore {
         }
     }
 
+    /// What an upsert of `draft` alone would do now, decided as [`Store::upsert`] decides it,
+    /// without writing: for comparing the backends' decisions.
+    pub async fn plan(
+        &self,
+        draft: &Draft,
+        now: DateTime<Utc>,
+    ) -> Result<crate::plan::Plan, StoreError> {
+        let client = self.client().await?;
+        let found = write::lookup(&client, draft)
+            .await
+            .map_err(|e| self.err(e))?;
+        crate::plan::plan(draft, found, now).map_err(|e| self.counted(e))
+    }
+
     async fn one(&self, column: &'static str, key: &str) -> Result<Option<Article>, StoreError> {
         let client = self.client().await?;
         let sql = format!("SELECT {COLUMNS} FROM articles a WHERE {column} = $1");

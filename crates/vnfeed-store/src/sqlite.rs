@@ -17,7 +17,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::record::{self, Existing, Plan, Row as RawRow};
+use super::plan::{self, Existing, Lookup, Plan};
+use super::record::{self, Row as RawRow};
 use super::{ArchivePage, Changes, FeedKey, Outcome, Store, StoreError, StoredArticle, Upserted};
 use crate::model::{Article, Draft, Tombstone};
 
@@ -131,6 +132,17 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What an upsert of `draft` alone would do now, decided as [`Store::upsert`] decides it,
+    /// without writing: for comparing the backends' decisions.
+    pub async fn plan(&self, draft: &Draft, now: DateTime<Utc>) -> Result<Plan, StoreError> {
+        let draft = draft.clone();
+        self.read_typed(move |conn| {
+            let found = lookup(conn, &draft)?;
+            plan::plan(&draft, found, now).map_err(DbError::Store)
+        })
+        .await
     }
 
     /// Runs `f` on the writer connection off the async runtime's threads.
@@ -643,17 +655,10 @@ fn finish(raw: RawRow) -> Result<Article, DbError> {
     raw.into_article().map_err(DbError::Store)
 }
 
-/// How a draft found the article it refers to.
-enum Found {
-    ById(Existing),
-    ByUrl(Existing),
-    Nothing,
-}
-
-/// The existing article a draft refers to: by id, else by URL.
-fn existing(tx: &rusqlite::Transaction<'_>, draft: &Draft) -> rusqlite::Result<Found> {
+/// What the store holds for `draft`: the article under its id and the one holding its URL.
+fn lookup(conn: &Connection, draft: &Draft) -> rusqlite::Result<Lookup> {
     let by = |sql: &str, key: &str| {
-        tx.prepare_cached(sql)?
+        conn.prepare_cached(sql)?
             .query_row(params![key], |r| {
                 Ok(Existing {
                     id: r.get(0)?,
@@ -665,20 +670,20 @@ fn existing(tx: &rusqlite::Transaction<'_>, draft: &Draft) -> rusqlite::Result<F
             .optional()
     };
     let by_id = "SELECT id, slug, content_hash, updated FROM articles WHERE id = ?1";
-    if let Some(found) = by(by_id, &draft.id)? {
-        return Ok(Found::ById(found));
-    }
     let by_url = "SELECT id, slug, content_hash, updated FROM articles WHERE url = ?1";
-    Ok(match &draft.url {
-        Some(url) => by(by_url, url)?.map_or(Found::Nothing, Found::ByUrl),
-        None => Found::Nothing,
+    Ok(Lookup {
+        by_id: by(by_id, &draft.id)?,
+        by_url: match &draft.url {
+            Some(url) => by(by_url, url)?,
+            None => None,
+        },
     })
 }
 
 /// The first of the title's slug candidates no other article has.
 fn unique_slug(tx: &rusqlite::Transaction<'_>, title: &str) -> rusqlite::Result<String> {
     let mut stmt = tx.prepare_cached("SELECT 1 FROM articles WHERE slug = ?1")?;
-    for candidate in record::slug_candidates(title) {
+    for candidate in plan::slug_candidates(title) {
         if !stmt.exists(params![candidate])? {
             return Ok(candidate);
         }
@@ -694,12 +699,8 @@ fn upsert_one(
     now: DateTime<Utc>,
     touched: &mut BTreeSet<String>,
 ) -> Result<Upserted, DbError> {
-    let (found, by_id) = match existing(tx, &draft)? {
-        Found::ById(found) => (Some(found), true),
-        Found::ByUrl(found) => (Some(found), false),
-        Found::Nothing => (None, false),
-    };
-    let write = match record::plan(&draft, found, now).map_err(DbError::Store)? {
+    let planned = plan::plan(&draft, lookup(tx, &draft)?, now).map_err(DbError::Store)?;
+    let write = match planned {
         Plan::Unchanged { id } => {
             return Ok(Upserted {
                 outcome: Outcome::Unchanged,
@@ -713,27 +714,14 @@ fn upsert_one(
         None => unique_slug(tx, &draft.title)?,
     };
     let (id, outcome) = (write.id.clone(), write.outcome);
-    // Only a draft matched by id can carry a URL another article has: matched by URL, the
-    // URL is the matched article's own; matched by nothing, the lookup by URL found no owner.
-    if by_id && let Some(url) = &draft.url {
-        let owner: Option<String> = tx
-            .prepare_cached("SELECT id FROM articles WHERE url = ?1 AND id <> ?2")?
-            .query_row(params![url, id], |r| r.get(0))
-            .optional()?;
-        if let Some(owner) = owner {
-            return Err(DbError::Store(record::url_conflict(url, owner)));
-        }
-    }
-    if outcome == Outcome::Created {
-        // Its feeds drop the tombstone, whatever categories the new article has.
+    if write.retire_tombstone {
         let retired = tx
             .prepare_cached("DELETE FROM tombstones WHERE id = ?1 RETURNING categories")?
             .query_map(params![id], |r| r.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
         touched.extend(tombstone_categories(&retired));
     }
-    if outcome == Outcome::Updated {
-        // Out of every feed's history, wherever it was; back in at the end below.
+    if write.leave_history {
         history::leave(tx, &id, now.timestamp())?;
     }
     // The row keeps the body and image as JSON (`write`); the result takes the draft's own.

@@ -9,7 +9,8 @@ use deadpool_postgres::{GenericClient, Object};
 
 use super::{CHANNEL, COLUMNS, DbError, WRITE_LOCK, row_of};
 use crate::model::{Article, Draft, Tombstone};
-use crate::record::{self, Existing, Plan};
+use crate::plan::{self, Existing, Lookup, Plan};
+use crate::record;
 use crate::{Outcome, StoredArticle, Upserted};
 
 /// A transaction holding the store's write lock until it ends, so writers from every
@@ -132,28 +133,36 @@ pub(super) async fn record_change(
     Ok(revision)
 }
 
-/// The existing article a draft refers to: by id, else by URL.
-async fn existing(
-    tx: &impl GenericClient,
+/// What the store holds for `draft`: the article under its id and the one holding its URL.
+pub(super) async fn lookup(
+    client: &impl GenericClient,
     draft: &Draft,
+) -> Result<Lookup, tokio_postgres::Error> {
+    Ok(Lookup {
+        by_id: existing(client, "id", &draft.id).await?,
+        by_url: match &draft.url {
+            Some(url) => existing(client, "url", url).await?,
+            None => None,
+        },
+    })
+}
+
+async fn existing(
+    client: &impl GenericClient,
+    column: &str,
+    key: &str,
 ) -> Result<Option<Existing>, tokio_postgres::Error> {
-    for (column, key) in [("id", Some(&draft.id)), ("url", draft.url.as_ref())] {
-        let Some(key) = key else { continue };
-        let stmt = tx
-            .prepare_cached(&format!(
-                "SELECT id, slug, content_hash, updated FROM articles WHERE {column} = $1"
-            ))
-            .await?;
-        if let Some(r) = tx.query_opt(&stmt, &[key]).await? {
-            return Ok(Some(Existing {
-                id: r.get(0),
-                slug: r.get(1),
-                content_hash: r.get(2),
-                updated: r.get(3),
-            }));
-        }
-    }
-    Ok(None)
+    let stmt = client
+        .prepare_cached(&format!(
+            "SELECT id, slug, content_hash, updated FROM articles WHERE {column} = $1"
+        ))
+        .await?;
+    Ok(client.query_opt(&stmt, &[&key]).await?.map(|r| Existing {
+        id: r.get(0),
+        slug: r.get(1),
+        content_hash: r.get(2),
+        updated: r.get(3),
+    }))
 }
 
 /// The first of the title's slug candidates no other article has.
@@ -164,7 +173,7 @@ async fn unique_slug(
     let stmt = tx
         .prepare_cached("SELECT 1 FROM articles WHERE slug = $1")
         .await?;
-    for candidate in record::slug_candidates(title) {
+    for candidate in plan::slug_candidates(title) {
         if tx.query_opt(&stmt, &[&candidate]).await?.is_none() {
             return Ok(candidate);
         }
@@ -180,8 +189,8 @@ async fn upsert_one(
     now: DateTime<Utc>,
     touched: &mut BTreeSet<String>,
 ) -> Result<Upserted, DbError> {
-    let found = existing(tx, &draft).await?;
-    let write = match record::plan(&draft, found, now)? {
+    let found = lookup(tx, &draft).await?;
+    let write = match plan::plan(&draft, found, now)? {
         Plan::Unchanged { id } => {
             return Ok(Upserted {
                 outcome: Outcome::Unchanged,
@@ -195,19 +204,7 @@ async fn upsert_one(
         None => unique_slug(tx, &draft.title).await?,
     };
     let (id, outcome) = (write.id.clone(), write.outcome);
-    if let Some(url) = &draft.url {
-        let owner = tx
-            .query_opt(
-                "SELECT id FROM articles WHERE url = $1 AND id <> $2",
-                &[url, &id],
-            )
-            .await?;
-        if let Some(owner) = owner {
-            return Err(DbError::Store(record::url_conflict(url, owner.get(0))));
-        }
-    }
-    if write.outcome == Outcome::Created {
-        // Its feeds drop the tombstone, whatever categories the new article has.
+    if write.retire_tombstone {
         let retired = tx
             .query(
                 "DELETE FROM tombstones WHERE id = $1 RETURNING categories",
@@ -216,8 +213,7 @@ async fn upsert_one(
             .await?;
         touched.extend(retired.iter().flat_map(|r| r.get::<_, Vec<String>>(0)));
     }
-    if outcome == Outcome::Updated {
-        // Out of every feed's history, wherever it was; back in at the end below.
+    if write.leave_history {
         super::history::leave(tx, &id, now.timestamp()).await?;
     }
     let categories = draft.categories.clone();
