@@ -182,6 +182,42 @@ pub struct Changes {
     pub categories: Option<BTreeSet<String>>,
 }
 
+/// How much a reader that last saw revision `since` must take as changed, before any
+/// category marks are read: the one rule of [`Store::changes_since`] for every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staleness {
+    /// Nothing was committed since: no feed changed.
+    Current,
+    /// Never rendered (`since` < 0), or a store older than what the reader saw (a restored
+    /// backup): anything may differ.
+    Unknown,
+    /// The categories marked at a revision after `since` changed.
+    Marked,
+}
+
+impl Staleness {
+    pub fn of(since: i64, revision: i64) -> Staleness {
+        if revision == since {
+            Staleness::Current
+        } else if since < 0 || since > revision {
+            Staleness::Unknown
+        } else {
+            Staleness::Marked
+        }
+    }
+}
+
+/// True when a batch's results changed anything, so its write must record a change.
+pub(crate) fn any_changed(results: &[Upserted]) -> bool {
+    results.iter().any(|r| r.outcome != Outcome::Unchanged)
+}
+
+/// Where each [`MigrateStore`] export starts when no cursor is given: before every row
+/// (every id, feed and page sorts after these).
+pub(crate) const FIRST_ARTICLE: &str = "";
+pub(crate) const FIRST_PAGE: (&str, i64) = ("", -1);
+pub(crate) const FIRST_ENTRY: (&str, i64, i64) = ("", 0, -1);
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Creates or updates each draft, all in one transaction: either every draft of the batch

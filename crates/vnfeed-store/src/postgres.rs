@@ -27,7 +27,7 @@ use tokio_postgres::{IsolationLevel, NoTls};
 use crate::redact;
 
 use super::record::{self, Row};
-use super::{ArchivePage, ChangeNotices, Changes, FeedKey, Store, StoreError, Upserted};
+use super::{ArchivePage, ChangeNotices, Changes, FeedKey, Staleness, Store, StoreError, Upserted};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `vnfeed_schema` records how far a database is.
@@ -517,20 +517,18 @@ impl Store for PostgresStore {
                 .start()
                 .await?;
             let revision: i64 = tx.query_one(REVISION_SQL, &[]).await?.get(0);
-            let categories = if revision == since {
-                Some(BTreeSet::new())
-            } else if since < 0 || since > revision {
-                // Never rendered, or a database older than what the reader saw (a restored
-                // backup): anything may differ.
-                None
-            } else {
-                let rows = tx
-                    .query(
-                        "SELECT category FROM category_revisions WHERE revision > $1",
-                        &[&since],
-                    )
-                    .await?;
-                Some(rows.iter().map(|r| r.get(0)).collect())
+            let categories = match Staleness::of(since, revision) {
+                Staleness::Current => Some(BTreeSet::new()),
+                Staleness::Unknown => None,
+                Staleness::Marked => {
+                    let rows = tx
+                        .query(
+                            "SELECT category FROM category_revisions WHERE revision > $1",
+                            &[&since],
+                        )
+                        .await?;
+                    Some(rows.iter().map(|r| r.get(0)).collect())
+                }
             };
             tx.commit().await?;
             Ok(Changes {

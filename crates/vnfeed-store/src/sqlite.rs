@@ -19,7 +19,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::plan::{self, Existing, Lookup, Plan};
 use super::record::{self, Row as RawRow};
-use super::{ArchivePage, Changes, FeedKey, Outcome, Store, StoreError, StoredArticle, Upserted};
+use super::{
+    ArchivePage, Changes, FeedKey, Outcome, Staleness, Store, StoreError, StoredArticle, Upserted,
+};
 use crate::model::{Article, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
@@ -481,20 +483,18 @@ impl Store for SqliteStore {
             let revision: i64 = tx
                 .prepare_cached(REVISION_SQL)?
                 .query_row([], |r| r.get(0))?;
-            let categories = if revision == since {
-                Some(BTreeSet::new())
-            } else if since < 0 || since > revision {
-                // Never rendered, or a store older than what the reader saw (a restored
-                // backup): anything may differ.
-                None
-            } else {
-                let mut stmt = tx.prepare_cached(
-                    "SELECT category FROM category_revisions WHERE revision > ?1",
-                )?;
-                let changed = stmt
-                    .query_map(params![since], |r| r.get(0))?
-                    .collect::<Result<BTreeSet<String>, _>>()?;
-                Some(changed)
+            let categories = match Staleness::of(since, revision) {
+                Staleness::Current => Some(BTreeSet::new()),
+                Staleness::Unknown => None,
+                Staleness::Marked => {
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT category FROM category_revisions WHERE revision > ?1",
+                    )?;
+                    let changed = stmt
+                        .query_map(params![since], |r| r.get(0))?
+                        .collect::<Result<BTreeSet<String>, _>>()?;
+                    Some(changed)
+                }
             };
             Ok(Changes {
                 revision,
@@ -524,7 +524,7 @@ fn upsert_all(
     for draft in drafts {
         results.push(upsert_one(&tx, draft, now, &mut touched)?);
     }
-    if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
+    if super::any_changed(&results) {
         record_change(&tx, &touched, now.timestamp())?;
     }
     tx.commit()?;

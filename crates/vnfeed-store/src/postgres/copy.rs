@@ -187,8 +187,7 @@ impl MigrateStore for PostgresStore {
         limit: usize,
     ) -> Result<Vec<StoredArticle>, StoreError> {
         let client = self.client().await?;
-        // Every id sorts after the empty string.
-        export(&client, after.unwrap_or(""), limit)
+        export(&client, after.unwrap_or(crate::FIRST_ARTICLE), limit)
             .await
             .map_err(|e| self.err(e))
     }
@@ -199,8 +198,7 @@ impl MigrateStore for PostgresStore {
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         let client = self.client().await?;
-        // Every entry sorts after ("", 0, -1).
-        export_history(&client, after.unwrap_or(("", 0, -1)), limit)
+        export_history(&client, after.unwrap_or(crate::FIRST_ENTRY), limit)
             .await
             .map_err(|e| self.err(e))
     }
@@ -211,7 +209,7 @@ impl MigrateStore for PostgresStore {
         limit: usize,
     ) -> Result<Vec<ArchivePageRow>, StoreError> {
         let client = self.client().await?;
-        export_pages(&client, after.unwrap_or(("", -1)), limit)
+        export_pages(&client, after.unwrap_or(crate::FIRST_PAGE), limit)
             .await
             .map_err(|e| self.err(e))
     }

@@ -35,7 +35,7 @@ pub(super) async fn upsert(
     for draft in drafts {
         results.push(upsert_one(&tx, draft, now, &mut touched).await?);
     }
-    if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
+    if crate::any_changed(&results) {
         record_change(&tx, &touched, now.timestamp()).await?;
     }
     tx.commit().await?;

@@ -161,8 +161,7 @@ impl MigrateStore for SqliteStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StoredArticle>, StoreError> {
-        // Every id sorts after the empty string.
-        let after = after.unwrap_or("").to_string();
+        let after = after.unwrap_or(crate::FIRST_ARTICLE).to_string();
         self.read_typed(move |conn| export(conn, &after, limit))
             .await
     }
@@ -172,8 +171,7 @@ impl MigrateStore for SqliteStore {
         after: Option<(&str, i64, i64)>,
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
-        // Every entry sorts after ("", 0, -1).
-        let (feed, page, position) = after.unwrap_or(("", 0, -1));
+        let (feed, page, position) = after.unwrap_or(crate::FIRST_ENTRY);
         let feed = feed.to_string();
         self.read(move |conn| export_history(conn, (&feed, page, position), limit))
             .await
@@ -184,7 +182,7 @@ impl MigrateStore for SqliteStore {
         after: Option<(&str, i64)>,
         limit: usize,
     ) -> Result<Vec<ArchivePageRow>, StoreError> {
-        let (feed, page) = after.unwrap_or(("", -1));
+        let (feed, page) = after.unwrap_or(crate::FIRST_PAGE);
         let feed = feed.to_string();
         self.read(move |conn| export_pages(conn, (&feed, page), limit))
             .await
