@@ -423,6 +423,19 @@ pub async fn migrate(args: MigrateArgs) -> Result<crate::migrate::Migrated, AppE
     Ok(migrated)
 }
 
+/// `vnfeed reclassify`: the moves to print, applied in one transaction unless `--dry-run`.
+pub async fn reclassify(args: crate::config::ReclassifyArgs) -> Result<String, AppError> {
+    use crate::classify::reclassify;
+    let feeds = FeedSet::load(&args.store.feeds)?;
+    let store = open_for_copy(&args.store.store).await?;
+    let moves = reclassify::moves(store.as_ref(), &feeds).await?;
+    let report = reclassify::report(&moves, !args.dry_run);
+    if !args.dry_run {
+        reclassify::apply(store.as_ref(), moves, Utc::now()).await?;
+    }
+    Ok(report)
+}
+
 /// `vnfeed classify`: the report to print (see `classify::command`).
 pub fn classify(args: crate::config::ClassifyArgs) -> Result<String, AppError> {
     Ok(crate::classify::command::run(&args)?)

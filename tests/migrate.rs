@@ -79,6 +79,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         published: edited.published,
         updated: None,
         categories: edited.categories.clone(),
+        categorized: vnfeed::model::Categorized::ByRules,
         url: edited.url.clone(),
         image: edited.image.clone(),
     };

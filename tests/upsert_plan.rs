@@ -8,7 +8,7 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::*;
-use vnfeed::model::{Article, Draft};
+use vnfeed::model::{Article, Categorized, Draft};
 use vnfeed::store::plan::Plan;
 use vnfeed::store::{MigrateStore, Outcome, PostgresStore, SqliteStore, Store};
 
@@ -29,7 +29,7 @@ impl Pair {
         assert_eq!(planned, planned_pg, "{label}: the backends plan alike");
         let written = self.write(label, vec![draft], now).await;
         match (&planned, &written) {
-            (Ok(Plan::Unchanged { id }), Ok(w)) => {
+            (Ok(Plan::Unchanged { id, .. }), Ok(w)) => {
                 assert_eq!((w[0].0, &w[0].1.id), (Outcome::Unchanged, id), "{label}")
             }
             (Ok(Plan::Write(plan)), Ok(w)) => {
@@ -106,7 +106,34 @@ async fn both_backends_plan_and_write_the_same_sequence_of_drafts_alike() {
     let again = pair
         .step("same again", draft("a", "Tuần tra biên giới", u1), later)
         .await;
-    assert_eq!(again, Ok(Plan::Unchanged { id: "a".into() }));
+    assert_eq!(
+        again,
+        Ok(Plan::Unchanged {
+            id: "a".into(),
+            categorized: None
+        })
+    );
+
+    // The same content, its categories now named by the source: only that flag is written.
+    let named = DraftBuilder::from(draft("a", "Tuần tra biên giới", u1))
+        .categorized(Categorized::Explicitly)
+        .build();
+    let revision = pair.lite.revision().await.unwrap();
+    let flagged = pair.step("now named by the source", named, later).await;
+    assert_eq!(
+        flagged,
+        Ok(Plan::Unchanged {
+            id: "a".into(),
+            categorized: Some(Categorized::Explicitly)
+        })
+    );
+    let stored = pair.pg.by_id("a").await.unwrap().unwrap();
+    assert_eq!(stored.categorized, Categorized::Explicitly);
+    assert_eq!(
+        pair.lite.revision().await.unwrap(),
+        revision,
+        "no feed changed"
+    );
 
     let edit = pair
         .step(

@@ -28,6 +28,7 @@ fn draft(id: &str, title: &str, published: &str) -> Draft {
         published: published.parse().unwrap(),
         updated: None,
         categories: vec!["borders".into()],
+        categorized: vnfeed::model::Categorized::ByRules,
         url: None,
         image: None,
     }

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::Draft;
+use crate::model::{Categorized, Draft};
 use crate::record::{Row, StoredArticle, corrupt};
 use crate::{Outcome, StoreError, content_hash};
 use vnfeed_vietnamese::slug::slugify;
@@ -19,6 +19,7 @@ pub struct Existing {
     pub slug: String,
     pub content_hash: String,
     pub updated: i64,
+    pub categorized: Categorized,
 }
 
 /// What the store holds that a draft may refer to, read inside the write's transaction.
@@ -33,9 +34,13 @@ pub struct Lookup {
 /// What an upsert does with one draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
-    /// Same content as stored: nothing is written; `id` is the stored article's.
+    /// Same content as stored: nothing is written; `id` is the stored article's. With
+    /// `categorized`, only who chose the categories differs (the same categories, now named
+    /// by the source, or now derived by the rules): that flag alone is written. No document
+    /// shows it, so no feed changes and the revision stays.
     Unchanged {
         id: String,
+        categorized: Option<Categorized>,
     },
     Write(Write),
 }
@@ -74,6 +79,7 @@ impl Write {
                 updated: self.updated,
                 url: draft.url,
                 image: self.image,
+                categories_explicit: draft.categorized == Categorized::Explicitly,
                 categories: draft.categories,
             },
             content_hash: self.content_hash,
@@ -99,7 +105,13 @@ pub fn plan(draft: &Draft, lookup: Lookup, now: DateTime<Utc>) -> Result<Plan, S
     }
     let hash = content_hash(draft);
     let (outcome, id, slug, updated) = match found {
-        Some(old) if old.content_hash == hash => return Ok(Plan::Unchanged { id: old.id }),
+        Some(old) if old.content_hash == hash => {
+            let categorized = (old.categorized != draft.categorized).then_some(draft.categorized);
+            return Ok(Plan::Unchanged {
+                id: old.id,
+                categorized,
+            });
+        }
         Some(old) => {
             // An edit must move `updated` forward, even if the clock or the source says
             // otherwise, or readers would not notice it.
@@ -171,6 +183,7 @@ mod tests {
             published: "2024-04-22T00:00:00Z".parse().unwrap(),
             updated: None,
             categories: vec!["borders".into()],
+            categorized: Categorized::ByRules,
             url: None,
             image: None,
         }
@@ -182,6 +195,7 @@ mod tests {
             slug: "don-bien-phong-po-hen".into(),
             content_hash: "other".into(),
             updated: 2_000_000_000,
+            categorized: Categorized::ByRules,
         }
     }
 

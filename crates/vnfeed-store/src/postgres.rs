@@ -72,6 +72,12 @@ CREATE INDEX tombstones_newest ON tombstones (deleted DESC, id DESC);
 "#,
     history::MIGRATION,
     history::ONE_ENTRY_PER_ARTICLE,
+    r#"
+-- Issue 16: whether the source named the article's categories, so `vnfeed reclassify` moves
+-- only those the feed rules derived. Rows stored before cannot tell: TRUE, so no category an
+-- editor may have chosen is moved by a guess (see sqlite.rs).
+ALTER TABLE articles ADD COLUMN categories_explicit BOOLEAN NOT NULL DEFAULT TRUE;
+"#,
 ];
 
 /// Advisory lock keys ("vnfeed" in ASCII, then a number), held for one transaction.
@@ -85,7 +91,8 @@ pub const CHANNEL: &str = "vnfeed_changes";
 
 const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, \
     a.updated, a.url, a.image, \
-    ARRAY(SELECT ac.category FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category)";
+    ARRAY(SELECT ac.category FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category), \
+    a.categories_explicit";
 
 /// Cloning is shallow: clones share the pool and the change listener.
 #[derive(Clone)]
@@ -302,6 +309,7 @@ fn row_of(r: &tokio_postgres::Row) -> Row {
         url: r.get(8),
         image: r.get(9),
         categories: r.get(10),
+        categories_explicit: r.get(11),
     }
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use crate::model::{Article, Block, Image};
+use crate::model::{Article, Block, Categorized, Image};
 
 /// An article row as stored, before its JSON columns are decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,8 @@ pub struct Row {
     pub image: Option<String>,
     /// Sorted by byte order (SQLite's BINARY, PostgreSQL's `COLLATE "C"`).
     pub categories: Vec<String>,
+    /// True when the source named the categories ([`Categorized::Explicitly`]).
+    pub categories_explicit: bool,
 }
 
 impl Row {
@@ -53,6 +55,7 @@ impl Row {
             body,
             author: self.author,
             categories: self.categories,
+            categorized: categorized(self.categories_explicit),
             url: self.url,
             image,
         })
@@ -87,6 +90,15 @@ pub struct ArchivePageRow {
     pub bytes: i64,
     pub appended: i64,
     pub changed: i64,
+}
+
+/// The model's [`Categorized`] of the stored flag.
+pub fn categorized(explicit: bool) -> Categorized {
+    if explicit {
+        Categorized::Explicitly
+    } else {
+        Categorized::ByRules
+    }
 }
 
 pub fn corrupt(id: &str, field: &'static str, message: impl ToString) -> StoreError {

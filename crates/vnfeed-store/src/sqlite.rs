@@ -22,7 +22,7 @@ use super::record::{self, Row as RawRow};
 use super::{
     ArchivePage, Changes, FeedKey, Outcome, Staleness, Store, StoreError, StoredArticle, Upserted,
 };
-use crate::model::{Article, Draft, Tombstone};
+use crate::model::{Article, Categorized, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
 const MIGRATIONS: &[&str] = &[
@@ -81,13 +81,20 @@ UPDATE articles SET categories = coalesce((
         ORDER BY category)), '');
 "#,
     history::ONE_ENTRY_PER_ARTICLE,
+    r#"
+-- Issue 16: whether the source named the article's categories (1) or the feed rules derived
+-- them (0), so `vnfeed reclassify` moves only the latter. Rows stored before cannot tell: 1,
+-- so no category an editor may have chosen is moved by a guess (re-importing a source the
+-- rules classify marks it 0 without changing anything else).
+ALTER TABLE articles ADD COLUMN categories_explicit INTEGER NOT NULL DEFAULT 1;
+"#,
 ];
 
 /// An article row, its categories included (the `categories` column, which `put_article`
 /// writes in the same statement as the rest of the row): reading N articles reads N rows and
 /// nothing else. Category slugs never contain a comma.
 const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, a.updated, a.url, a.image, \
-     a.categories";
+     a.categories, a.categories_explicit";
 
 const REVISION_SQL: &str = "SELECT value FROM meta WHERE key = 'revision'";
 
@@ -624,6 +631,7 @@ fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
         url: row.get(8)?,
         image: row.get(9)?,
         categories: split_categories(&row.get::<_, String>(10)?),
+        categories_explicit: row.get(11)?,
     })
 }
 
@@ -665,12 +673,15 @@ fn lookup(conn: &Connection, draft: &Draft) -> rusqlite::Result<Lookup> {
                     slug: r.get(1)?,
                     content_hash: r.get(2)?,
                     updated: r.get(3)?,
+                    categorized: record::categorized(r.get(4)?),
                 })
             })
             .optional()
     };
-    let by_id = "SELECT id, slug, content_hash, updated FROM articles WHERE id = ?1";
-    let by_url = "SELECT id, slug, content_hash, updated FROM articles WHERE url = ?1";
+    let by_id =
+        "SELECT id, slug, content_hash, updated, categories_explicit FROM articles WHERE id = ?1";
+    let by_url =
+        "SELECT id, slug, content_hash, updated, categories_explicit FROM articles WHERE url = ?1";
     Ok(Lookup {
         by_id: by(by_id, &draft.id)?,
         by_url: match &draft.url {
@@ -701,7 +712,11 @@ fn upsert_one(
 ) -> Result<Upserted, DbError> {
     let planned = plan::plan(&draft, lookup(tx, &draft)?, now).map_err(DbError::Store)?;
     let write = match planned {
-        Plan::Unchanged { id } => {
+        Plan::Unchanged { id, categorized } => {
+            if let Some(categorized) = categorized {
+                tx.prepare_cached("UPDATE articles SET categories_explicit = ?2 WHERE id = ?1")?
+                    .execute(params![id, categorized == Categorized::Explicitly])?;
+            }
             return Ok(Upserted {
                 outcome: Outcome::Unchanged,
                 article: load(tx, &id)?,
@@ -757,13 +772,13 @@ fn put_article(
     let row = &stored.row;
     tx.prepare_cached(
         "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image,
-             content_hash, categories)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             content_hash, categories, categories_explicit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title,
              summary = excluded.summary, body = excluded.body, author = excluded.author,
              published = excluded.published, updated = excluded.updated, url = excluded.url,
              image = excluded.image, content_hash = excluded.content_hash,
-             categories = excluded.categories",
+             categories = excluded.categories, categories_explicit = excluded.categories_explicit",
     )?
     .execute(params![
         row.id,
@@ -777,7 +792,8 @@ fn put_article(
         row.url,
         row.image,
         stored.content_hash,
-        join_categories(&row.categories)
+        join_categories(&row.categories),
+        row.categories_explicit
     ])?;
     if replacing == Replacing::SameId {
         let before = tx
@@ -833,6 +849,7 @@ mod tests {
             published: DateTime::from_timestamp(1_764_000_000, 0).unwrap(),
             updated: None,
             categories: vec!["borders".into()],
+            categorized: Categorized::ByRules,
             url: None,
             image: None,
         }

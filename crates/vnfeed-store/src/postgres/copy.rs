@@ -26,7 +26,7 @@ pub(super) async fn export(
         .iter()
         .map(|r| StoredArticle {
             row: row_of(r),
-            content_hash: r.get(11),
+            content_hash: r.get(12),
         })
         .collect())
 }

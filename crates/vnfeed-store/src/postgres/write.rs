@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Object};
 
 use super::{CHANNEL, COLUMNS, DbError, WRITE_LOCK, row_of};
-use crate::model::{Article, Draft, Tombstone};
+use crate::model::{Article, Categorized, Draft, Tombstone};
 use crate::plan::{self, Existing, Lookup, Plan};
 use crate::record;
 use crate::{Outcome, StoredArticle, Upserted};
@@ -154,7 +154,8 @@ async fn existing(
 ) -> Result<Option<Existing>, tokio_postgres::Error> {
     let stmt = client
         .prepare_cached(&format!(
-            "SELECT id, slug, content_hash, updated FROM articles WHERE {column} = $1"
+            "SELECT id, slug, content_hash, updated, categories_explicit FROM articles \
+             WHERE {column} = $1"
         ))
         .await?;
     Ok(client.query_opt(&stmt, &[&key]).await?.map(|r| Existing {
@@ -162,6 +163,7 @@ async fn existing(
         slug: r.get(1),
         content_hash: r.get(2),
         updated: r.get(3),
+        categorized: record::categorized(r.get(4)),
     }))
 }
 
@@ -191,7 +193,15 @@ async fn upsert_one(
 ) -> Result<Upserted, DbError> {
     let found = lookup(tx, &draft).await?;
     let write = match plan::plan(&draft, found, now)? {
-        Plan::Unchanged { id } => {
+        Plan::Unchanged { id, categorized } => {
+            if let Some(categorized) = categorized {
+                let explicit = categorized == Categorized::Explicitly;
+                tx.execute(
+                    "UPDATE articles SET categories_explicit = $2 WHERE id = $1",
+                    &[&id, &explicit],
+                )
+                .await?;
+            }
             return Ok(Upserted {
                 outcome: Outcome::Unchanged,
                 article: load(tx, &id).await?,
@@ -238,12 +248,14 @@ pub(super) async fn put_article(
     let row = &stored.row;
     let upsert = tx
         .prepare_cached(
-            "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image, content_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image,
+                 content_hash, categories_explicit)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title,
                  summary = excluded.summary, body = excluded.body, author = excluded.author,
                  published = excluded.published, updated = excluded.updated, url = excluded.url,
-                 image = excluded.image, content_hash = excluded.content_hash",
+                 image = excluded.image, content_hash = excluded.content_hash,
+                 categories_explicit = excluded.categories_explicit",
         )
         .await?;
     tx.execute(
@@ -260,6 +272,7 @@ pub(super) async fn put_article(
             &row.url,
             &row.image,
             &stored.content_hash,
+            &row.categories_explicit,
         ],
     )
     .await?;

@@ -27,7 +27,7 @@ pub(super) fn export(
         .query_map(params![after, limit as i64], |r| {
             Ok(StoredArticle {
                 row: raw_row(r)?,
-                content_hash: r.get(11)?,
+                content_hash: r.get(12)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
