@@ -407,7 +407,8 @@ async fn a_store_from_before_history_is_migrated_with_every_article_in_it() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE history_entries; DROP TABLE archive_pages; DROP TABLE feed_changes; \
-             ALTER TABLE articles DROP COLUMN categories; PRAGMA user_version = 3;",
+             ALTER TABLE articles DROP COLUMN categories; \
+             ALTER TABLE articles DROP COLUMN categories_explicit; PRAGMA user_version = 3;",
         )
         .unwrap();
     }

@@ -112,10 +112,18 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
     );
 
     let (source, target) = (lite.open_for_copy().await, pg.open_for_copy().await);
+    let copied = everything(target.as_ref()).await;
     assert_eq!(
         everything(source.as_ref()).await,
-        everything(target.as_ref()).await,
+        copied,
         "every row, slug, instant and content hash"
+    );
+    // Who chose the categories goes with each article (issue 16): the samples have both.
+    let explicit = copied.iter().filter(|a| a.row.categories_explicit).count();
+    assert!(
+        explicit > 0 && explicit < copied.len(),
+        "{explicit} of {}",
+        copied.len()
     );
     assert_eq!(
         source.tombstones(FeedKey::All, 10).await.unwrap(),

@@ -65,6 +65,16 @@ async fn a_store_from_before_the_categories_column_reads_the_same_categories() {
         ids_and_categories(&store.latest(FeedKey::All, 10).await.unwrap()),
         before
     );
+    // Issue 16: rows from before the flag count as named by their source, so
+    // `vnfeed reclassify` never moves what an editor may have chosen.
+    for article in store.latest(FeedKey::All, 10).await.unwrap() {
+        assert_eq!(
+            article.categorized,
+            vnfeed::model::Categorized::Explicitly,
+            "{}",
+            article.id
+        );
+    }
     assert_eq!(
         ids_and_categories(&store.page(FeedKey::All, 0, 10).await.unwrap()),
         before
@@ -150,7 +160,8 @@ fn back_to_frozen_history(conn: &rusqlite::Connection) {
          INSERT INTO feed_history (feed, position, article_id)
              SELECT feed, row_number() OVER (PARTITION BY feed ORDER BY page, position) - 1,
                     article_id FROM history_entries;
-         DROP TABLE history_entries; DROP TABLE archive_pages; DROP TABLE feed_changes;",
+         DROP TABLE history_entries; DROP TABLE archive_pages; DROP TABLE feed_changes;
+         ALTER TABLE articles DROP COLUMN categories_explicit;",
     )
     .unwrap();
 }
@@ -191,7 +202,7 @@ async fn a_store_with_frozen_copies_keeps_one_entry_per_article() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     let tables: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE name IN ('article_versions', 'feed_history')",
