@@ -139,6 +139,26 @@ impl OwnedFeedKey {
     }
 }
 
+/// An error inside a backend's transaction or blocking call, before the backend attaches
+/// where it happened (the file or the database): the driver's error `E`, or a refusal or
+/// corrupt row already typed.
+pub(crate) enum DbError<E> {
+    Sql(E),
+    Store(StoreError),
+}
+
+impl<E> From<E> for DbError<E> {
+    fn from(e: E) -> Self {
+        DbError::Sql(e)
+    }
+}
+
+impl From<StoreError> for DbError<tokio_postgres::Error> {
+    fn from(e: StoreError) -> Self {
+        DbError::Store(e)
+    }
+}
+
 /// What a change listener has seen: how many change notifications arrived, when the last
 /// one did, and whether it is connected right now.
 #[derive(Debug, Clone, Copy, Default)]

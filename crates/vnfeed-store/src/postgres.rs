@@ -314,22 +314,7 @@ fn row_of(r: &tokio_postgres::Row) -> Row {
 }
 
 /// Errors inside a transaction: SQL errors get the target attached afterwards.
-enum DbError {
-    Sql(tokio_postgres::Error),
-    Store(StoreError),
-}
-
-impl From<tokio_postgres::Error> for DbError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        DbError::Sql(e)
-    }
-}
-
-impl From<StoreError> for DbError {
-    fn from(e: StoreError) -> Self {
-        DbError::Store(e)
-    }
-}
+type DbError = crate::DbError<tokio_postgres::Error>;
 
 #[async_trait]
 impl Store for PostgresStore {

@@ -223,16 +223,7 @@ impl SqliteStore {
 }
 
 /// Errors inside a blocking closure: SQL errors get the path attached afterwards.
-enum DbError {
-    Sql(rusqlite::Error),
-    Store(StoreError),
-}
-
-impl From<rusqlite::Error> for DbError {
-    fn from(e: rusqlite::Error) -> Self {
-        DbError::Sql(e)
-    }
-}
+type DbError = crate::DbError<rusqlite::Error>;
 
 fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |source| StoreError::Sqlite {
