@@ -23,7 +23,7 @@ use crate::import::{self, Report};
 use crate::media::{MediaDir, MediaError};
 use crate::metrics::Metrics;
 use crate::render::Site;
-use crate::store::{Clock, PostgresStore, SqliteStore, Store, StoreError};
+use crate::store::{Clock, FeedKey, MigrateStore, PostgresStore, SqliteStore, Store, StoreError};
 use crate::websub::{Publisher, Retry};
 
 #[derive(Debug, thiserror::Error)]
@@ -91,12 +91,29 @@ pub async fn open_store_at(
     location: &StoreLocation,
     clock: Clock,
 ) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(open_for_copy_at(location, clock).await?)
+}
+
+/// [`open_store`] with the verbatim copy `vnfeed migrate` needs.
+pub async fn open_for_copy(location: &StoreLocation) -> Result<Arc<dyn MigrateStore>, StoreError> {
+    open_for_copy_at(location, Clock::system()).await
+}
+
+async fn open_for_copy_at(
+    location: &StoreLocation,
+    clock: Clock,
+) -> Result<Arc<dyn MigrateStore>, StoreError> {
     Ok(match location {
         StoreLocation::Sqlite(path) => Arc::new(SqliteStore::open(path)?.with_clock(clock)),
         StoreLocation::Postgres(url) => {
             Arc::new(PostgresStore::connect(url).await?.with_clock(clock))
         }
     })
+}
+
+/// True when the store holds no article at all: none shown now and none scheduled.
+async fn is_empty(store: &dyn Store) -> Result<bool, StoreError> {
+    Ok(store.count_in(FeedKey::All).await? == 0 && store.next_due(FeedKey::All).await?.is_none())
 }
 
 /// A server ready to run: listening, feeds rendered, samples imported if the store was empty.
@@ -124,7 +141,7 @@ impl Server {
     /// of scheduled articles (tests move a manual clock instead of waiting).
     pub async fn prepare_at(args: &ServeArgs, clock: Clock) -> Result<Server, AppError> {
         let opened = open_at(&args.store, clock.clone()).await?;
-        if !args.no_samples && opened.store.count().await? == 0 {
+        if !args.no_samples && is_empty(opened.store.as_ref()).await? {
             let report = import::import_sources(
                 opened.store.as_ref(),
                 &opened.feeds,
@@ -432,8 +449,8 @@ pub async fn migrate(args: MigrateArgs) -> Result<crate::migrate::Migrated, AppE
     if args.from == args.to {
         return Err(crate::migrate::MigrateError::SameStore.into());
     }
-    let from = open_store(&args.from).await?;
-    let to = open_store(&args.to).await?;
+    let from = open_for_copy(&args.from).await?;
+    let to = open_for_copy(&args.to).await?;
     eprintln!("migrating {} -> {}", args.from, args.to);
     let progress = indicatif::ProgressBar::new(0);
     if let Ok(style) =
@@ -450,6 +467,19 @@ pub async fn migrate(args: MigrateArgs) -> Result<crate::migrate::Migrated, AppE
         migrated.articles, migrated.tombstones, migrated.history
     );
     Ok(migrated)
+}
+
+/// `vnfeed reclassify`: the moves to print, applied in one transaction unless `--dry-run`.
+pub async fn reclassify(args: crate::config::ReclassifyArgs) -> Result<String, AppError> {
+    use crate::classify::reclassify;
+    let feeds = FeedSet::load(&args.store.feeds)?;
+    let store = open_for_copy(&args.store.store).await?;
+    let moves = reclassify::moves(store.as_ref(), &feeds).await?;
+    let report = reclassify::report(&moves, !args.dry_run);
+    if !args.dry_run {
+        reclassify::apply(store.as_ref(), moves, Utc::now()).await?;
+    }
+    Ok(report)
 }
 
 /// `vnfeed classify`: the report to print (see `classify::command`).

@@ -30,7 +30,7 @@ use crate::http::representation::Rendered;
 use crate::metrics::{DocumentCacheSize, Metrics};
 use crate::model::Format;
 use crate::render::html::{self, Html};
-use crate::store::{ChangeNotices, StoreError};
+use crate::store::{ChangeNotices, FeedKey, StoreError};
 
 type Key = (String, Format);
 
@@ -207,7 +207,7 @@ impl FeedCache {
                 .unwrap_or_default();
             categories.extend(self.docs.store.categories_due(after, now).await?);
         }
-        let mut next_due = self.docs.store.next_due(None).await?;
+        let mut next_due = self.docs.store.next_due(FeedKey::All).await?;
         let later = clock.now();
         if later.timestamp() > now.timestamp() {
             // A second turned while asking: an article due in it may be neither in the feeds

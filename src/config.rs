@@ -64,6 +64,19 @@ pub enum Command {
     /// Show which category feeds articles (files or directories) would go to by the feed
     /// rules, or with --eval score the rules against a labelled directory.
     Classify(ClassifyArgs),
+    /// Sort the stored articles whose categories the rules chose again, by the rules as they
+    /// are now, in one transaction; --dry-run only prints what would move and why.
+    Reclassify(ReclassifyArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReclassifyArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print what would move (id, slug, title, from -> to, and the scores behind it) and
+    /// change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -12,7 +12,7 @@ use crate::media::MediaDir;
 use crate::model::{Article, Format, Tombstone};
 use crate::render::history::{self, Nav};
 use crate::render::{self, FeedView, Site};
-use crate::store::{Store, StoreError};
+use crate::store::{FeedKey, Store, StoreError};
 
 /// One document's content: its articles and where it sits in the feed's history.
 #[derive(Debug, Clone)]
@@ -37,30 +37,34 @@ pub struct Documents {
     pub media: Option<Arc<MediaDir>>,
 }
 
-fn category(feed: &FeedDef) -> Option<&str> {
-    (!feed.is_all()).then_some(feed.slug.as_str())
+fn key(feed: &FeedDef) -> FeedKey<'_> {
+    if feed.is_all() {
+        FeedKey::All
+    } else {
+        FeedKey::Category(&feed.slug)
+    }
 }
 
 impl Documents {
     /// Page `number` (1-based) of the paged feed; `None` past the last page. Page 1 always
     /// exists, empty or not.
     pub async fn page(&self, feed: &FeedDef, number: u64) -> Result<Option<Doc>, StoreError> {
-        let category = category(feed);
-        let count = self.store.count_in(category).await?;
+        let key = key(feed);
+        let count = self.store.count_in(key).await?;
         let last = history::page_count(count, self.limit);
         if number == 0 || number > last {
             return Ok(None);
         }
         let offset = (number - 1).saturating_mul(self.limit as u64);
-        let articles = self.store.page(category, offset, self.limit).await?;
+        let articles = self.store.page(key, offset, self.limit).await?;
         let (newest_archive, tombstones) = if number == 1 {
-            let newest = Some(self.store.archive_count(category).await?).filter(|n| *n > 0);
-            (newest, self.store.tombstones(category, self.limit).await?)
+            let newest = Some(self.store.archive_count(key).await?).filter(|n| *n > 0);
+            (newest, self.store.tombstones(key, self.limit).await?)
         } else {
             (None, Vec::new())
         };
         // Any change to the feed may shift every page: they share the feed's time.
-        let last_modified = self.store.last_modified(category).await?;
+        let last_modified = self.store.last_modified(key).await?;
         Ok(Some(Doc {
             articles: self.measured(articles).await,
             tombstones,
@@ -80,9 +84,9 @@ impl Documents {
         feed: &FeedDef,
         number: u64,
     ) -> Result<Option<(Doc, bool)>, StoreError> {
-        let category = category(feed);
-        let newest = self.store.archive_count(category).await?;
-        let Some(page) = self.store.archive(category, number).await? else {
+        let key = key(feed);
+        let newest = self.store.archive_count(key).await?;
+        let Some(page) = self.store.archive(key, number).await? else {
             return Ok(None);
         };
         // A page opened between the two reads: this one is then no longer the newest.

@@ -50,6 +50,11 @@ async fn run(cli: Cli) -> ExitCode {
                 .write_all(report.as_bytes())
                 .map_err(app::AppError::Output)
         }),
+        Command::Reclassify(args) => app::reclassify(args).await.and_then(|report| {
+            std::io::stdout()
+                .write_all(report.as_bytes())
+                .map_err(app::AppError::Output)
+        }),
         Command::Render(args) => app::render(args).await.and_then(|bytes| {
             std::io::stdout()
                 .write_all(&bytes)

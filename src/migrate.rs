@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use indicatif::ProgressBar;
 
-use crate::store::{Store, StoreError};
+use crate::store::{FeedKey, MigrateStore, StoreError};
 
 /// Articles per read and per write transaction.
 const PAGE: usize = 500;
@@ -56,11 +56,11 @@ pub struct Migrated {
 
 /// Copies everything in `from` into `to`, advancing `progress` by articles copied.
 pub async fn copy(
-    from: &dyn Store,
-    to: &dyn Store,
+    from: &dyn MigrateStore,
+    to: &dyn MigrateStore,
     progress: &ProgressBar,
 ) -> Result<Migrated, MigrateError> {
-    progress.set_length(from.count().await?);
+    progress.set_length(from.count_stored().await?);
     let mut after: Option<String> = None;
     loop {
         let page = from.export(after.as_deref(), PAGE).await?;
@@ -70,13 +70,12 @@ pub async fn copy(
         to.restore(page, Vec::new()).await?;
         progress.inc(copied);
     }
-    let tombstones = from.tombstones(None, ALL).await?;
+    let tombstones = from.tombstones(FeedKey::All, ALL).await?;
     to.restore(Vec::new(), tombstones).await?;
     let (feeds, entries) = copy_history(from, to).await?;
     let mut migrated = check(from, to).await?;
     for (feed, source_len) in feeds {
-        let category = (feed != crate::store::ALL_SLUG).then_some(feed.as_str());
-        let target_len = to.archive_count(category).await?;
+        let target_len = to.archive_count(FeedKey::of_history_key(&feed)).await?;
         if source_len != target_len {
             return Err(MigrateError::History {
                 feed,
@@ -93,8 +92,8 @@ pub async fn copy(
 /// so archive pages keep their boundaries and contents. Returns each feed's number of
 /// archive pages in the source, and how many entries were copied.
 async fn copy_history(
-    from: &dyn Store,
-    to: &dyn Store,
+    from: &dyn MigrateStore,
+    to: &dyn MigrateStore,
 ) -> Result<(BTreeMap<String, u64>, u64), MigrateError> {
     // Restoring articles recorded them in copy order: start from nothing.
     to.restore_history(true, Vec::new(), Vec::new()).await?;
@@ -127,11 +126,11 @@ async fn copy_history(
 }
 
 /// The counts on both sides, and the newest articles read back the same from both.
-async fn check(from: &dyn Store, to: &dyn Store) -> Result<Migrated, MigrateError> {
-    let source_articles = from.count().await?;
-    let target_articles = to.count().await?;
-    let source_tombstones = from.tombstones(None, ALL).await?.len() as u64;
-    let target_tombstones = to.tombstones(None, ALL).await?.len() as u64;
+async fn check(from: &dyn MigrateStore, to: &dyn MigrateStore) -> Result<Migrated, MigrateError> {
+    let source_articles = from.count_stored().await?;
+    let target_articles = to.count_stored().await?;
+    let source_tombstones = from.tombstones(FeedKey::All, ALL).await?.len() as u64;
+    let target_tombstones = to.tombstones(FeedKey::All, ALL).await?.len() as u64;
     if (source_articles, source_tombstones) != (target_articles, target_tombstones) {
         return Err(MigrateError::Counts {
             source_articles,
@@ -140,7 +139,7 @@ async fn check(from: &dyn Store, to: &dyn Store) -> Result<Migrated, MigrateErro
             target_tombstones,
         });
     }
-    if from.latest(None, 100).await? != to.latest(None, 100).await? {
+    if from.latest(FeedKey::All, 100).await? != to.latest(FeedKey::All, 100).await? {
         return Err(MigrateError::Content);
     }
     Ok(Migrated {

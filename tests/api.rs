@@ -337,7 +337,7 @@ async fn rejected_requests_leave_the_store_and_the_feeds_exactly_as_they_were(ba
             .status,
         201
     );
-    let store = backend.open().await;
+    let store = backend.open_for_copy().await;
     let revision = store.revision().await.unwrap();
     let feeds_before = fetch(&server, "/feeds/all.atom").await;
 
@@ -469,7 +469,7 @@ async fn rejected_requests_leave_the_store_and_the_feeds_exactly_as_they_were(ba
         revision,
         "nothing was written"
     );
-    assert_eq!(store.count().await.unwrap(), 2);
+    assert_eq!(store.count_stored().await.unwrap(), 2);
     assert_eq!(
         store.by_id("bg-keep").await.unwrap().unwrap().title,
         "Bài giữ nguyên"

@@ -187,7 +187,7 @@ async fn chromium_reads_the_index_a_category_and_an_article() {
     assert_eq!(client.title().await.unwrap(), "Báo Biên Cương");
     let h1 = client.find(Locator::Css("h1")).await.unwrap();
     assert_eq!(h1.text().await.unwrap(), "Báo Biên Cương");
-    let newest = store.latest(None, 1).await.unwrap().remove(0);
+    let newest = store.latest(FeedKey::All, 1).await.unwrap().remove(0);
     let first_time = client.find(Locator::Css("ul.articles time")).await.unwrap();
     assert_eq!(
         first_time.text().await.unwrap(),
@@ -203,7 +203,10 @@ async fn chromium_reads_the_index_a_category_and_an_article() {
         format!("{}/categories/borders", server.url)
     );
     assert_eq!(texts(&client, "h1").await, ["Biên giới"]);
-    let borders = store.latest(Some("borders"), 50).await.unwrap();
+    let borders = store
+        .latest(FeedKey::Category("borders"), 50)
+        .await
+        .unwrap();
     let titles = texts(&client, "ul.articles h3 a").await;
     let expected: Vec<String> = borders.iter().map(|a| a.title.clone()).collect();
     assert_eq!(titles, expected, "the category's articles, newest first");

@@ -182,12 +182,15 @@ async fn tombstones_last_the_configured_number_of_days(backend: Backend) {
             let t = store.delete("cu-01", deleted_at).await.unwrap().unwrap();
             assert_eq!(t.deleted, deleted_at);
             assert_eq!(
-                store.tombstones(Some("borders"), 50).await.unwrap(),
+                store
+                    .tombstones(FeedKey::Category("borders"), 50)
+                    .await
+                    .unwrap(),
                 vec![t]
             );
             assert!(
                 store
-                    .tombstones(Some("security"), 50)
+                    .tombstones(FeedKey::Category("security"), 50)
                     .await
                     .unwrap()
                     .is_empty()
@@ -235,6 +238,6 @@ async fn forgetting_tombstones_bumps_the_revision_only_when_some_went(backend: B
         1
     );
     assert_eq!(store.revision().await.unwrap(), revision + 1);
-    assert!(store.tombstones(None, 50).await.unwrap().is_empty());
+    assert!(store.tombstones(FeedKey::All, 50).await.unwrap().is_empty());
     assert!(store.delete("a", now).await.unwrap().is_none());
 }

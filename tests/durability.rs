@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::*;
 use serde_json::json;
 use vnfeed::model::article_guid;
-use vnfeed::store::Store;
+use vnfeed::store::{MigrateStore, Store};
 
 /// A `vnfeed serve` child process on an ephemeral port.
 struct Child {
@@ -329,7 +329,7 @@ async fn a_store_that_cannot_write_keeps_feeds_served_reports_degraded_and_recov
     assert_eq!(guids, expected, "nothing half-written, nothing lost");
     let store = open_store(dir.path());
     assert!(store.by_id("trong-su-co").await.unwrap().is_none());
-    assert_eq!(store.count().await.unwrap(), 4);
+    assert_eq!(store.count_stored().await.unwrap(), 4);
 }
 
 #[cfg(not(target_os = "linux"))]

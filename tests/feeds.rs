@@ -331,7 +331,7 @@ async fn sqlite_and_postgresql_render_the_same_bytes() {
         )
         .await;
         assert!(report.created > 5, "{report:?}");
-        let gone = store.latest(None, 1).await.unwrap()[0].id.clone();
+        let gone = store.latest(FeedKey::All, 1).await.unwrap()[0].id.clone();
         store.delete(&gone, now).await.unwrap().unwrap();
         let mut bytes = Vec::new();
         for feed in feeds.feeds() {

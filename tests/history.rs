@@ -367,7 +367,7 @@ async fn closed_archive_pages_keep_their_bytes_and_lead_back_to_the_first_articl
         all_ids.extend(entry_ids(bytes));
     }
     let stored: BTreeSet<String> = store
-        .latest(Some("borders"), 1000)
+        .latest(FeedKey::Category("borders"), 1000)
         .await
         .unwrap()
         .iter()
@@ -407,31 +407,71 @@ async fn a_store_from_before_history_is_migrated_with_every_article_in_it() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE history_entries; DROP TABLE archive_pages; DROP TABLE feed_changes; \
-             ALTER TABLE articles DROP COLUMN categories; PRAGMA user_version = 3;",
+             ALTER TABLE articles DROP COLUMN categories; \
+             ALTER TABLE articles DROP COLUMN categories_explicit; PRAGMA user_version = 3;",
         )
         .unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.archive_count(None).await.unwrap(), 1);
-    assert_eq!(store.archive_count(Some("borders")).await.unwrap(), 1);
-    assert_eq!(store.archive_count(Some("security")).await.unwrap(), 0);
+    assert_eq!(store.archive_count(FeedKey::All).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .archive_count(FeedKey::Category("borders"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .archive_count(FeedKey::Category("security"))
+            .await
+            .unwrap(),
+        0
+    );
     let archive_ids = |page: vnfeed::store::ArchivePage| -> Vec<String> {
         page.articles.into_iter().map(|a| a.id).collect()
     };
-    let ids = archive_ids(store.archive(Some("borders"), 1).await.unwrap().unwrap());
+    let ids = archive_ids(
+        store
+            .archive(FeedKey::Category("borders"), 1)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
     assert_eq!(
         ids,
         ["bai-0000", "bai-0001", "bai-0002", "bai-0003", "bai-0004"]
     );
     // The next write goes to the end.
     fill(&store, 5, 1).await;
-    assert_eq!(store.archive_count(Some("borders")).await.unwrap(), 1);
-    let ids = archive_ids(store.archive(Some("borders"), 1).await.unwrap().unwrap());
+    assert_eq!(
+        store
+            .archive_count(FeedKey::Category("borders"))
+            .await
+            .unwrap(),
+        1
+    );
+    let ids = archive_ids(
+        store
+            .archive(FeedKey::Category("borders"), 1)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
     assert_eq!(ids.last().map(String::as_str), Some("bai-0005"));
     // Paging reads through the same store methods.
-    let page = store.page(Some("borders"), 2, 2).await.unwrap();
+    let page = store
+        .page(FeedKey::Category("borders"), 2, 2)
+        .await
+        .unwrap();
     let ids: Vec<&str> = page.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids, ["bai-0003", "bai-0002"]);
-    assert_eq!(store.count_in(Some("borders")).await.unwrap(), 6);
-    assert_eq!(store.count_in(Some("security")).await.unwrap(), 0);
+    assert_eq!(
+        store.count_in(FeedKey::Category("borders")).await.unwrap(),
+        6
+    );
+    assert_eq!(
+        store.count_in(FeedKey::Category("security")).await.unwrap(),
+        0
+    );
 }

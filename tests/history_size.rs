@@ -44,6 +44,7 @@ fn draft(id: &str, n: usize, body: Vec<Block>) -> Draft {
         published: published + Duration::minutes(n as i64),
         updated: None,
         categories: vec!["borders".into()],
+        categorized: vnfeed::model::Categorized::ByRules,
         url: None,
         image: None,
     }

@@ -108,7 +108,7 @@ async fn sample_server(backend: &Backend, extra: &[&str]) -> TestServer {
 async fn every_response_says_nosniff_and_pages_refuse_scripts_and_frames() {
     let backend = Backend::sqlite();
     let server = sample_server(&backend, &[]).await;
-    let slug = backend.open().await.latest(None, 1).await.unwrap()[0]
+    let slug = backend.open().await.latest(FeedKey::All, 1).await.unwrap()[0]
         .slug
         .clone();
     let page_etag = server.get("/feeds/all.rss").send().await.unwrap().headers()[ETAG].clone();
@@ -379,7 +379,7 @@ async fn a_client_looping_over_uncached_routes_gets_429_but_not_on_cached_ones()
         ],
     )
     .await;
-    let slug = backend.open().await.latest(None, 1).await.unwrap()[0]
+    let slug = backend.open().await.latest(FeedKey::All, 1).await.unwrap()[0]
         .slug
         .clone();
     let uncached = [

@@ -96,7 +96,7 @@ async fn text_layout_fields_are_stored_as_written(backend: Backend) {
 
 async fn reimport_is_idempotent_and_an_edit_updates_the_same_article(backend: Backend) {
     let src = write_files(backend.path(), "in", &[("bp-0001.txt", ARTICLE.as_bytes())]);
-    let store = backend.open().await;
+    let store = backend.open_for_copy().await;
     let f = feeds();
     import::import_paths(store.as_ref(), &f, std::slice::from_ref(&src), now()).await;
     let first = store.by_id("bp-0001").await.unwrap().unwrap();
@@ -117,7 +117,7 @@ async fn reimport_is_idempotent_and_an_edit_updates_the_same_article(backend: Ba
     let edit = import::import_paths(store.as_ref(), &f, std::slice::from_ref(&src), later).await;
     assert_eq!((edit.created, edit.updated, edit.unchanged), (0, 1, 0));
     assert_eq!(
-        store.count().await.unwrap(),
+        store.count_stored().await.unwrap(),
         1,
         "an edit never makes a second article"
     );
@@ -202,7 +202,7 @@ async fn categories_keep_diacritics_and_ignore_tone_placement(backend: Backend) 
 }
 
 async fn bad_files_are_reported_with_path_and_line_and_the_rest_imported(backend: Backend) {
-    let store = backend.open().await;
+    let store = backend.open_for_copy().await;
     let f = feeds();
     let mut paths: Vec<_> = [
         "impossible-date.txt",
@@ -241,7 +241,11 @@ async fn bad_files_are_reported_with_path_and_line_and_the_rest_imported(backend
     for e in &report.failed {
         assert!(matches!(e, ImportError::Text { .. }), "{e}");
     }
-    assert_eq!(store.count().await.unwrap(), 1, "nothing half-written");
+    assert_eq!(
+        store.count_stored().await.unwrap(),
+        1,
+        "nothing half-written"
+    );
 }
 
 async fn json_articles_with_explicit_categories_aliases_and_errors(backend: Backend) {
@@ -288,7 +292,7 @@ async fn json_articles_with_explicit_categories_aliases_and_errors(backend: Back
     assert_eq!(a.image.as_ref().map(|i| i.length), Some(Some(1234)));
     assert_eq!(a.body.len(), 2);
 
-    let all = store.latest(None, 10).await.unwrap();
+    let all = store.latest(FeedKey::All, 10).await.unwrap();
     let html = all.iter().find(|x| x.title == "Bài không có id").unwrap();
     assert_eq!(
         rfc3339(html.published),
@@ -319,7 +323,10 @@ async fn the_shipped_samples_fill_every_category(backend: Backend) {
     assert!(report.is_success(), "{:?}", report.failed);
     assert!(report.created >= 14, "{}", report.summary());
     for feed in f.categories() {
-        let items = store.latest(Some(&feed.slug), 50).await.unwrap();
+        let items = store
+            .latest(FeedKey::Category(&feed.slug), 50)
+            .await
+            .unwrap();
         assert!(
             items.len() >= 4,
             "{} has only {} items",
@@ -327,7 +334,7 @@ async fn the_shipped_samples_fill_every_category(backend: Backend) {
             items.len()
         );
     }
-    let all = store.latest(None, 100).await.unwrap();
+    let all = store.latest(FeedKey::All, 100).await.unwrap();
     let trap: Vec<_> = all
         .iter()
         .filter(|a| {

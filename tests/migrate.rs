@@ -9,9 +9,9 @@ use chrono::{DateTime, Utc};
 use common::*;
 use vnfeed::import;
 use vnfeed::model::Format;
-use vnfeed::store::{Store, StoredArticle};
+use vnfeed::store::{MigrateStore, StoredArticle};
 
-async fn everything(store: &dyn Store) -> Vec<StoredArticle> {
+async fn everything(store: &dyn MigrateStore) -> Vec<StoredArticle> {
     let mut all = Vec::new();
     loop {
         let after = all.last().map(|a: &StoredArticle| a.row.id.clone());
@@ -50,7 +50,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         return;
     };
     let lite = Backend::sqlite();
-    let source = lite.open().await;
+    let source = lite.open_for_copy().await;
     let feeds = feeds();
     let first: DateTime<Utc> = "2026-11-20T03:00:00Z".parse().unwrap();
     let samples = repo().join("samples");
@@ -64,7 +64,11 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
     assert!(report.is_success(), "{:?}", report.failed);
     // An edit (the slug stays the first title's, `updated` moves) and a delete (a
     // tombstone): state a fresh import could not reproduce.
-    let mut edited = source.latest(Some("borders"), 1).await.unwrap()[0].clone();
+    let mut edited = source
+        .latest(FeedKey::Category("borders"), 1)
+        .await
+        .unwrap()[0]
+        .clone();
     let (old_slug, old_title) = (edited.slug.clone(), edited.title.clone());
     let draft = vnfeed::model::Draft {
         id: edited.id.clone(),
@@ -75,6 +79,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         published: edited.published,
         updated: None,
         categories: edited.categories.clone(),
+        categorized: vnfeed::model::Categorized::ByRules,
         url: edited.url.clone(),
         image: edited.image.clone(),
     };
@@ -83,11 +88,14 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         .article
         .clone();
     assert_eq!(edited.slug, old_slug);
-    let gone = source.latest(Some("security"), 1).await.unwrap()[0]
+    let gone = source
+        .latest(FeedKey::Category("security"), 1)
+        .await
+        .unwrap()[0]
         .id
         .clone();
     source.delete(&gone, later).await.unwrap().unwrap();
-    let articles = source.count().await.unwrap();
+    let articles = source.count_stored().await.unwrap();
     drop(source);
 
     let from = format!("sqlite:{}", lite.location);
@@ -103,15 +111,23 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         "{said}"
     );
 
-    let (source, target) = (lite.open().await, pg.open().await);
+    let (source, target) = (lite.open_for_copy().await, pg.open_for_copy().await);
+    let copied = everything(target.as_ref()).await;
     assert_eq!(
         everything(source.as_ref()).await,
-        everything(target.as_ref()).await,
+        copied,
         "every row, slug, instant and content hash"
     );
+    // Who chose the categories goes with each article (issue 16): the samples have both.
+    let explicit = copied.iter().filter(|a| a.row.categories_explicit).count();
+    assert!(
+        explicit > 0 && explicit < copied.len(),
+        "{explicit} of {}",
+        copied.len()
+    );
     assert_eq!(
-        source.tombstones(None, 10).await.unwrap(),
-        target.tombstones(None, 10).await.unwrap()
+        source.tombstones(FeedKey::All, 10).await.unwrap(),
+        target.tombstones(FeedKey::All, 10).await.unwrap()
     );
     assert_eq!(
         target.by_slug(&old_slug).await.unwrap().unwrap().title,
@@ -121,9 +137,13 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
     assert_same_history(source.as_ref(), target.as_ref()).await;
     // The archive shows the article once, as edited (it no longer keeps a copy per edit).
     let mut titles = Vec::new();
-    for number in 1..=target.archive_count(Some("borders")).await.unwrap() {
+    for number in 1..=target
+        .archive_count(FeedKey::Category("borders"))
+        .await
+        .unwrap()
+    {
         let page = target
-            .archive(Some("borders"), number)
+            .archive(FeedKey::Category("borders"), number)
             .await
             .unwrap()
             .unwrap();
@@ -153,7 +173,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
     let to = format!("sqlite:{}", back.location);
     let run = vnfeed(&["migrate", "--from", &pg.location, "--to", &to]);
     assert!(run.status.success(), "{}", stderr(&run));
-    let back_store = back.open().await;
+    let back_store = back.open_for_copy().await;
     assert_eq!(
         everything(target.as_ref()).await,
         everything(back_store.as_ref()).await
@@ -163,12 +183,12 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
 
 /// Every feed's history has the same archive pages, each with the same entries in the same
 /// order and the same Last-Modified, and the stored pages and entries are the same.
-async fn assert_same_history(a: &dyn Store, b: &dyn Store) {
+async fn assert_same_history(a: &dyn MigrateStore, b: &dyn MigrateStore) {
     for feed in [
-        None,
-        Some("security"),
-        Some("party-affairs"),
-        Some("borders"),
+        FeedKey::All,
+        FeedKey::Category("security"),
+        FeedKey::Category("party-affairs"),
+        FeedKey::Category("borders"),
     ] {
         let newest = a.archive_count(feed).await.unwrap();
         assert!(newest > 0, "{feed:?}");
@@ -197,7 +217,7 @@ async fn the_count_check_fails_when_the_target_held_other_articles() {
     let now: DateTime<Utc> = "2026-11-20T03:00:00Z".parse().unwrap();
     let feeds = feeds();
     import::import_sources(
-        lite.open().await.as_ref(),
+        lite.open_for_copy().await.as_ref(),
         &feeds,
         &vnfeed::samples::sources(),
         now,
@@ -211,7 +231,8 @@ async fn the_count_check_fails_when_the_target_held_other_articles() {
             "Bài chỉ có ở kho đích\n\n07:00 01/11/2026\n\nMột đoạn văn.\n".as_bytes(),
         )],
     );
-    let report = import::import_paths(pg.open().await.as_ref(), &feeds, &[extra], now).await;
+    let report =
+        import::import_paths(pg.open_for_copy().await.as_ref(), &feeds, &[extra], now).await;
     assert_eq!(report.created, 1);
 
     let run = vnfeed(&["migrate", "--from", &lite.location, "--to", &pg.location]);

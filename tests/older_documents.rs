@@ -36,6 +36,7 @@ fn draft(n: usize, category: &str, paragraphs: usize) -> Draft {
         published: t0 + Duration::hours(n as i64),
         updated: None,
         categories: vec![category.to_string()],
+        categorized: vnfeed::model::Categorized::ByRules,
         url: None,
         image: None,
     }

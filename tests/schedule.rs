@@ -22,7 +22,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use reqwest::header::{ACCEPT_ENCODING, ETAG, LAST_MODIFIED};
 use serde_json::json;
-use vnfeed::store::Clock;
+use vnfeed::store::{Clock, FeedKey};
 
 /// The manual clock's start: 22:00 in Hà Nội the evening before the embargo.
 const EVENING: &str = "2026-11-26T15:00:00Z";
@@ -351,7 +351,7 @@ async fn deleting_a_scheduled_article_leaves_no_tombstone(backend: Backend) {
     assert_eq!(deleted.status, 200, "{}", deleted.json);
     assert_eq!(deleted.json["tombstone"], false);
     let store = backend.open().await;
-    assert_eq!(store.tombstones(None, 10).await.unwrap(), vec![]);
+    assert_eq!(store.tombstones(FeedKey::All, 10).await.unwrap(), vec![]);
     let after = snapshot(&server).await;
     for (b, a) in before.iter().zip(&after) {
         assert_eq!((&b.0, b.1, &b.2, &b.4), (&a.0, a.1, &a.2, &a.4), "changed");
@@ -368,7 +368,7 @@ async fn deleting_a_scheduled_article_leaves_no_tombstone(backend: Backend) {
     // A published article, deleted, does leave one.
     let deleted = server.api("DELETE", "/api/articles/da-dang", None).await;
     assert_eq!(deleted.json["tombstone"], true);
-    let kept = store.tombstones(None, 10).await.unwrap();
+    let kept = store.tombstones(FeedKey::All, 10).await.unwrap();
     assert_eq!(
         kept.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
         ["da-dang"]

@@ -41,7 +41,7 @@ async fn a_store_from_before_the_categories_column_reads_the_same_categories() {
     let before = {
         let store = SqliteStore::open(&path).unwrap();
         store.upsert(drafts, Utc::now()).await.unwrap();
-        ids_and_categories(&store.latest(None, 10).await.unwrap())
+        ids_and_categories(&store.latest(FeedKey::All, 10).await.unwrap())
     };
     assert_eq!(
         before,
@@ -62,11 +62,21 @@ async fn a_store_from_before_the_categories_column_reads_the_same_categories() {
     }
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(
-        ids_and_categories(&store.latest(None, 10).await.unwrap()),
+        ids_and_categories(&store.latest(FeedKey::All, 10).await.unwrap()),
         before
     );
+    // Issue 16: rows from before the flag count as named by their source, so
+    // `vnfeed reclassify` never moves what an editor may have chosen.
+    for article in store.latest(FeedKey::All, 10).await.unwrap() {
+        assert_eq!(
+            article.categorized,
+            vnfeed::model::Categorized::Explicitly,
+            "{}",
+            article.id
+        );
+    }
     assert_eq!(
-        ids_and_categories(&store.page(None, 0, 10).await.unwrap()),
+        ids_and_categories(&store.page(FeedKey::All, 0, 10).await.unwrap()),
         before
     );
     let in_borders: Vec<_> = before
@@ -75,16 +85,26 @@ async fn a_store_from_before_the_categories_column_reads_the_same_categories() {
         .cloned()
         .collect();
     assert_eq!(
-        ids_and_categories(&store.latest(Some("borders"), 10).await.unwrap()),
+        ids_and_categories(
+            &store
+                .latest(FeedKey::Category("borders"), 10)
+                .await
+                .unwrap()
+        ),
         in_borders
     );
     assert_eq!(
-        ids_and_categories(&store.page(Some("borders"), 0, 10).await.unwrap()),
+        ids_and_categories(
+            &store
+                .page(FeedKey::Category("borders"), 0, 10)
+                .await
+                .unwrap()
+        ),
         in_borders
     );
     let one = store.by_id("tin-03").await.unwrap().unwrap();
     assert_eq!(one.categories, before[0].1);
-    let archive = store.archive(None, 1).await.unwrap().unwrap();
+    let archive = store.archive(FeedKey::All, 1).await.unwrap().unwrap();
     let mut history = ids_and_categories(&archive.articles);
     history.reverse();
     assert_eq!(history, before);
@@ -97,7 +117,12 @@ async fn a_store_from_before_the_categories_column_reads_the_same_categories() {
         .unwrap();
     let edited = store.by_id("tin-03").await.unwrap().unwrap();
     assert_eq!(edited.categories, ["security"]);
-    let borders = ids_and_categories(&store.latest(Some("borders"), 10).await.unwrap());
+    let borders = ids_and_categories(
+        &store
+            .latest(FeedKey::Category("borders"), 10)
+            .await
+            .unwrap(),
+    );
     assert_eq!(
         borders
             .iter()
@@ -105,7 +130,10 @@ async fn a_store_from_before_the_categories_column_reads_the_same_categories() {
             .collect::<Vec<_>>(),
         ["tin-02", "tin-01"]
     );
-    let security = store.latest(Some("security"), 10).await.unwrap();
+    let security = store
+        .latest(FeedKey::Category("security"), 10)
+        .await
+        .unwrap();
     assert_eq!(
         ids_and_categories(&security),
         [
@@ -132,7 +160,8 @@ fn back_to_frozen_history(conn: &rusqlite::Connection) {
          INSERT INTO feed_history (feed, position, article_id)
              SELECT feed, row_number() OVER (PARTITION BY feed ORDER BY page, position) - 1,
                     article_id FROM history_entries;
-         DROP TABLE history_entries; DROP TABLE archive_pages; DROP TABLE feed_changes;",
+         DROP TABLE history_entries; DROP TABLE archive_pages; DROP TABLE feed_changes;
+         ALTER TABLE articles DROP COLUMN categories_explicit;",
     )
     .unwrap();
 }
@@ -173,7 +202,7 @@ async fn a_store_with_frozen_copies_keeps_one_entry_per_article() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     let tables: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE name IN ('article_versions', 'feed_history')",
@@ -182,7 +211,7 @@ async fn a_store_with_frozen_copies_keeps_one_entry_per_article() {
         )
         .unwrap();
     assert_eq!(tables, 0, "the frozen copies are gone");
-    for feed in [None, Some("borders")] {
+    for feed in [FeedKey::All, FeedKey::Category("borders")] {
         // 200 old entries made two full pages; page 3 is new and empty, so they stay closed.
         assert_eq!(store.archive_count(feed).await.unwrap(), 3, "{feed:?}");
         let mut seen = Vec::new();
@@ -200,16 +229,34 @@ async fn a_store_with_frozen_copies_keeps_one_entry_per_article() {
         .query_row("SELECT count(*) FROM history_entries", [], |r| r.get(0))
         .unwrap();
     assert_eq!(entries, 300);
-    let second = store.archive(Some("borders"), 2).await.unwrap().unwrap();
+    let second = store
+        .archive(FeedKey::Category("borders"), 2)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(second.articles.len(), 51);
     // New articles go to page 3, not to the old pages.
     let more: Vec<Draft> = (150..160).map(|n| draft(n, &["borders"])).collect();
     store.upsert(more, Utc::now()).await.unwrap();
-    assert_eq!(store.archive_count(Some("borders")).await.unwrap(), 3);
-    let third = store.archive(Some("borders"), 3).await.unwrap().unwrap();
+    assert_eq!(
+        store
+            .archive_count(FeedKey::Category("borders"))
+            .await
+            .unwrap(),
+        3
+    );
+    let third = store
+        .archive(FeedKey::Category("borders"), 3)
+        .await
+        .unwrap()
+        .unwrap();
     let ids: Vec<String> = third.articles.into_iter().map(|a| a.id).collect();
     let expected: Vec<String> = (150..160).map(|n| format!("tin-{n:03}")).collect();
     assert_eq!(ids, expected);
-    let second = store.archive(Some("borders"), 2).await.unwrap().unwrap();
+    let second = store
+        .archive(FeedKey::Category("borders"), 2)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(second.articles.len(), 51, "a closed page gains nothing");
 }

@@ -81,7 +81,7 @@ async fn slugs_are_unique_and_fixed_at_first_insert(backend: Backend) {
 }
 
 async fn a_draft_is_matched_by_id_then_by_url(backend: Backend) {
-    let store = backend.open().await;
+    let store = backend.open_for_copy().await;
     let mut original = draft(
         "cms-1",
         "Chợ biên giới Tà Lùng mở lại",
@@ -99,7 +99,7 @@ async fn a_draft_is_matched_by_id_then_by_url(backend: Backend) {
     assert_eq!(done[0].outcome, Outcome::Updated);
     assert_eq!(done[0].article.id, "cms-1", "the stored id is kept");
     assert_eq!(done[0].article.updated, later);
-    assert_eq!(store.count().await.unwrap(), 1);
+    assert_eq!(store.count_stored().await.unwrap(), 1);
 
     // An edit whose clock is behind the stored `updated` still moves it forward.
     let mut stale = original.clone();
@@ -132,7 +132,7 @@ async fn order_is_newest_first_with_a_byte_order_id_tie_break(backend: Backend) 
         .collect();
     store.upsert(drafts, at(NOW)).await.unwrap();
     let got: Vec<String> = store
-        .latest(None, 10)
+        .latest(FeedKey::All, 10)
         .await
         .unwrap()
         .into_iter()
@@ -145,14 +145,20 @@ async fn order_is_newest_first_with_a_byte_order_id_tie_break(backend: Backend) 
         ]
     );
     let in_category: Vec<String> = store
-        .latest(Some("borders"), 3)
+        .latest(FeedKey::Category("borders"), 3)
         .await
         .unwrap()
         .into_iter()
         .map(|a| a.id)
         .collect();
     assert_eq!(in_category, ["newest", "đ-tin", "b-tin"]);
-    assert!(store.latest(Some("security"), 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .latest(FeedKey::Category("security"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn the_revision_moves_only_when_something_changed(backend: Backend) {
@@ -177,7 +183,7 @@ async fn the_revision_moves_only_when_something_changed(backend: Backend) {
 async fn concurrent_writers_from_two_handles_agree(backend: Backend) {
     // Two replicas writing at once: the same new articles (same title, so the same slug
     // candidates) from both sides. Neither may fail, and the result is one article per id.
-    let a = backend.open().await;
+    let a = backend.open_for_copy().await;
     let b = backend.open().await;
     let batch: Vec<Draft> = (0..20)
         .map(|i| {
@@ -199,9 +205,9 @@ async fn concurrent_writers_from_two_handles_agree(backend: Backend) {
         .filter(|u| u.outcome == Outcome::Created)
         .count();
     assert_eq!(created, 20, "each article created once");
-    assert_eq!(a.count().await.unwrap(), 20);
+    assert_eq!(a.count_stored().await.unwrap(), 20);
     let mut slugs: Vec<String> = a
-        .latest(None, 50)
+        .latest(FeedKey::All, 50)
         .await
         .unwrap()
         .into_iter()
@@ -213,14 +219,14 @@ async fn concurrent_writers_from_two_handles_agree(backend: Backend) {
 }
 
 async fn a_batch_that_fails_writes_nothing_and_the_next_continues_the_history(backend: Backend) {
-    let store = backend.open().await;
+    let store = backend.open_for_copy().await;
     let mut owner = draft("chu-url", "Bài giữ địa chỉ", "2025-03-01T00:00:00Z");
     owner.url = Some("https://bao.example/giu".to_string());
     store.upsert(vec![owner], at(NOW)).await.unwrap();
     let revision = store.revision().await.unwrap();
-    assert_eq!(history_ids(store.as_ref(), None).await, ["chu-url"]);
+    assert_eq!(history_ids(store.as_ref(), FeedKey::All).await, ["chu-url"]);
     assert_eq!(
-        history_ids(store.as_ref(), Some("borders")).await,
+        history_ids(store.as_ref(), FeedKey::Category("borders")).await,
         ["chu-url"]
     );
 
@@ -250,10 +256,14 @@ async fn a_batch_that_fails_writes_nothing_and_the_next_continues_the_history(ba
         matches!(failed, Err(StoreError::Conflict { field: "url", .. })),
         "{failed:?}"
     );
-    assert_eq!(store.count().await.unwrap(), 2, "nothing half-written");
+    assert_eq!(
+        store.count_stored().await.unwrap(),
+        2,
+        "nothing half-written"
+    );
     assert!(store.by_id("moi-1").await.unwrap().is_none());
     assert_eq!(store.revision().await.unwrap(), revision);
-    for feed in [None, Some("borders")] {
+    for feed in [FeedKey::All, FeedKey::Category("borders")] {
         let ids = history_ids(store.as_ref(), feed).await;
         assert_eq!(ids, ["chu-url", "doi-url"], "{feed:?}");
     }
@@ -270,7 +280,7 @@ async fn a_batch_that_fails_writes_nothing_and_the_next_continues_the_history(ba
         )
         .await
         .unwrap();
-    for feed in [None, Some("borders")] {
+    for feed in [FeedKey::All, FeedKey::Category("borders")] {
         assert_eq!(store.archive_count(feed).await.unwrap(), 1);
         let ids = history_ids(store.as_ref(), feed).await;
         assert_eq!(ids, ["chu-url", "doi-url", "moi-1", "moi-2"], "{feed:?}");
@@ -278,7 +288,7 @@ async fn a_batch_that_fails_writes_nothing_and_the_next_continues_the_history(ba
 }
 
 /// The ids on a feed's first archive page, oldest entry first.
-async fn history_ids(store: &dyn vnfeed::store::Store, feed: Option<&str>) -> Vec<String> {
+async fn history_ids(store: &dyn vnfeed::store::Store, feed: FeedKey<'_>) -> Vec<String> {
     let page = store.archive(feed, 1).await.unwrap().unwrap();
     page.articles.into_iter().map(|a| a.id).collect()
 }

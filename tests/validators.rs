@@ -28,6 +28,7 @@ fn draft(id: &str, title: &str, published: &str) -> Draft {
         published: published.parse().unwrap(),
         updated: None,
         categories: vec!["borders".into()],
+        categorized: vnfeed::model::Categorized::ByRules,
         url: None,
         image: None,
     }
@@ -171,12 +172,12 @@ async fn an_article_dated_9999_is_shown_nowhere_and_pins_no_date(backend: Backen
     assert_eq!(page.unwrap().status(), StatusCode::NOT_FOUND);
     assert!(store.by_id("tin-xa").await.unwrap().is_some());
     assert_eq!(
-        store.next_due(None).await.unwrap(),
+        store.next_due(FeedKey::All).await.unwrap(),
         Some(at("9999-12-31T00:00:00Z")),
         "the store says when the feed next changes"
     );
     assert_eq!(
-        store.next_due(Some("security")).await.unwrap(),
+        store.next_due(FeedKey::Category("security")).await.unwrap(),
         None,
         "nothing due in a feed it is not in"
     );
@@ -206,7 +207,7 @@ async fn an_article_dated_soon_appears_at_its_time_with_its_time_as_last_modifie
         Utc::now() >= due || !before.contains("Tin hẹn giờ sắp đăng"),
         "shown before its time"
     );
-    assert_eq!(store.next_due(None).await.unwrap(), Some(due));
+    assert_eq!(store.next_due(FeedKey::All).await.unwrap(), Some(due));
     // No write happens: the server renders it again once it is due.
     server
         .wait_until(
@@ -232,6 +233,6 @@ async fn an_article_dated_soon_appears_at_its_time_with_its_time_as_last_modifie
             .unwrap()
             .contains("Tin hẹn giờ sắp đăng")
     );
-    assert_eq!(store.next_due(None).await.unwrap(), None);
+    assert_eq!(store.next_due(FeedKey::All).await.unwrap(), None);
     server.stop().await;
 }

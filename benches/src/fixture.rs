@@ -43,6 +43,7 @@ impl Feed {
                     author: d.author,
                     published: d.published,
                     categories: d.categories,
+                    categorized: vnfeed::model::Categorized::ByRules,
                     url: d.url,
                     image: d.image,
                 }

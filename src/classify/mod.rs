@@ -12,6 +12,7 @@
 
 pub mod command;
 pub mod eval;
+pub mod reclassify;
 pub mod rules;
 
 use std::collections::BTreeSet;

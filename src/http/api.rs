@@ -16,7 +16,7 @@ use super::auth::{Tokens, Verdict};
 use super::state::AppState;
 use crate::import::json::{self, JsonError, JsonErrorKind};
 use crate::model::{Article, Block};
-use crate::store::{Outcome, StoreError};
+use crate::store::{FeedKey, Outcome, StoreError};
 use crate::vietnamese::dateline::rfc3339;
 
 use super::response::{Resp, json, strip_body};
@@ -278,10 +278,10 @@ async fn list(state: &AppState, query: Option<&str>) -> Result<Resp, ApiError> {
         }
     }
     let offset = (page - 1) * limit as u64;
-    let category = category.as_deref();
+    let key = category.as_deref().map_or(FeedKey::All, FeedKey::Category);
     let articles = match status {
-        Status::Published => state.store.page(category, offset, limit).await,
-        Status::Scheduled => state.store.scheduled(category, offset, limit).await,
+        Status::Published => state.store.page(key, offset, limit).await,
+        Status::Scheduled => state.store.scheduled(key, offset, limit).await,
     }
     .map_err(ApiError::store)?;
     let items: Vec<Value> = articles.iter().map(|a| article_json(state, a)).collect();
@@ -289,7 +289,7 @@ async fn list(state: &AppState, query: Option<&str>) -> Result<Resp, ApiError> {
     if articles.len() == limit && page < MAX_LIST_PAGE {
         // Only a full page may have a next one; the client follows `next` until it is absent.
         let mut next = url::form_urlencoded::Serializer::new(String::new());
-        if let Some(category) = category {
+        if let Some(category) = category.as_deref() {
             next.append_pair("category", category);
         }
         next.append_pair("status", status.as_str())

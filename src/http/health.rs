@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::store::{Store, StoreError};
+use crate::store::{FeedKey, Store, StoreError};
 use crate::vietnamese::dateline::rfc3339;
 
 /// Shared by the write paths (which report) and `/healthz` (which reads and clears).
@@ -59,7 +59,7 @@ pub async fn report(store: &dyn Store, health: &StoreHealth, revision: i64) -> (
         };
         (status, body)
     };
-    let articles = match store.count().await {
+    let articles = match store.count_in(FeedKey::All).await {
         Ok(n) => n,
         Err(e) => {
             return degraded(json!({"store": "unavailable", "reads": "failing",

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::classify::ArticleText;
 use crate::feeds::FeedSet;
-use crate::model::{Block, Draft, Image};
+use crate::model::{Block, Categorized, Draft, Image};
 use crate::vietnamese::dateline;
 use crate::vietnamese::text::{clean, clean_line};
 
@@ -211,8 +211,13 @@ pub fn to_draft(value: &Value, feeds: &FeedSet) -> Result<Draft, JsonError> {
         }
         Some(_) => return Err(field_err("categories", "must be an array of feed slugs")),
     };
-    let categories =
-        categories.unwrap_or_else(|| feeds.classify(&ArticleText::of(&title, &summary, &body)));
+    let (categories, categorized) = match categories {
+        Some(named) => (named, Categorized::Explicitly),
+        None => (
+            feeds.classify(&ArticleText::of(&title, &summary, &body)),
+            Categorized::ByRules,
+        ),
+    };
     let id = match optional_str(obj, "id")? {
         Some(id) => valid_id(&id)?,
         None => derived_id(url.as_deref(), &title, published.timestamp()),
@@ -226,6 +231,7 @@ pub fn to_draft(value: &Value, feeds: &FeedSet) -> Result<Draft, JsonError> {
         published,
         updated,
         categories,
+        categorized,
         url,
         image,
     })

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::classify::ArticleText;
 use crate::feeds::FeedSet;
-use crate::model::Draft;
+use crate::model::{Categorized, Draft};
 use crate::store::{Outcome, Store, StoreError};
 use crate::vietnamese::encoding::{SourceEncoding, decode};
 use crate::vietnamese::slug::slugify;
@@ -209,6 +209,7 @@ pub fn parse_source(
                 published: parsed.published,
                 updated: None,
                 categories,
+                categorized: Categorized::ByRules,
                 url: None,
                 image: None,
             }]

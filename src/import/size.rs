@@ -128,6 +128,7 @@ mod tests {
             published: chrono::DateTime::UNIX_EPOCH,
             updated: None,
             categories: Vec::new(),
+            categorized: crate::model::Categorized::ByRules,
             url: None,
             image: None,
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use tempfile::TempDir;
 use vnfeed::config::StoreLocation;
-use vnfeed::store::Store;
+use vnfeed::store::{MigrateStore, Store};
 
 /// The admin URL of the test cluster (its `postgres` database).
 pub const PG_ENV: &str = "VNFEED_TEST_PG";
@@ -85,6 +85,15 @@ impl Backend {
     pub async fn open(&self) -> Arc<dyn Store> {
         let location = StoreLocation::parse(&self.location).unwrap();
         vnfeed::app::open_store(&location)
+            .await
+            .unwrap_or_else(|e| panic!("{:?} store opens: {e}", self.kind))
+    }
+
+    /// [`Backend::open`] with the verbatim copy of `vnfeed migrate` (and its count of every
+    /// stored article).
+    pub async fn open_for_copy(&self) -> Arc<dyn MigrateStore> {
+        let location = StoreLocation::parse(&self.location).unwrap();
+        vnfeed::app::open_for_copy(&location)
             .await
             .unwrap_or_else(|e| panic!("{:?} store opens: {e}", self.kind))
     }

@@ -4,7 +4,7 @@
 use vnfeed::feeds::{FeedDef, FeedSet};
 use vnfeed::model::{Article, Tombstone};
 use vnfeed::render::{FeedView, Site};
-use vnfeed::store::{Store, StoreError};
+use vnfeed::store::{FeedKey, Store, StoreError};
 
 /// What one feed shows, read from the store: its newest articles and its tombstones.
 pub struct FeedContent {
@@ -18,10 +18,14 @@ impl FeedContent {
         feed: &FeedDef,
         limit: usize,
     ) -> Result<FeedContent, StoreError> {
-        let category = (!feed.is_all()).then_some(feed.slug.as_str());
+        let key = if feed.is_all() {
+            FeedKey::All
+        } else {
+            FeedKey::Category(&feed.slug)
+        };
         Ok(FeedContent {
-            articles: store.latest(category, limit).await?,
-            tombstones: store.tombstones(category, limit).await?,
+            articles: store.latest(key, limit).await?,
+            tombstones: store.tombstones(key, limit).await?,
         })
     }
 

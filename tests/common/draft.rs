@@ -8,6 +8,12 @@ use vnfeed::model::{Block, Draft};
 /// [`DraftBuilder::DEFAULT_PUBLISHED`], in no category, with no author, URL or image.
 pub struct DraftBuilder(Draft);
 
+impl From<Draft> for DraftBuilder {
+    fn from(draft: Draft) -> DraftBuilder {
+        DraftBuilder(draft)
+    }
+}
+
 impl DraftBuilder {
     pub const DEFAULT_PUBLISHED: &'static str = "2025-05-02T01:30:00Z";
 
@@ -24,6 +30,7 @@ impl DraftBuilder {
             published: at(Self::DEFAULT_PUBLISHED),
             updated: None,
             categories: Vec::new(),
+            categorized: vnfeed::model::Categorized::ByRules,
             url: None,
             image: None,
         })
@@ -67,6 +74,12 @@ impl DraftBuilder {
 
     pub fn categories(mut self, categories: &[&str]) -> Self {
         self.0.categories = categories.iter().map(|c| c.to_string()).collect();
+        self
+    }
+
+    /// Who chose the categories (by default the rules, as for a text file).
+    pub fn categorized(mut self, categorized: vnfeed::model::Categorized) -> Self {
+        self.0.categorized = categorized;
         self
     }
 

@@ -15,6 +15,7 @@ pub use command::*;
 pub use content::FeedContent;
 pub use draft::*;
 pub use process::*;
+pub use vnfeed::store::FeedKey;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

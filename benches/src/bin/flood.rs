@@ -25,7 +25,7 @@ use tokio::net::TcpStream;
 use vnfeed::feeds::FeedSet;
 use vnfeed::http::representation::{BROTLI_QUALITY, GZIP_ON_DEMAND_LEVEL, brotli, gzip_at};
 use vnfeed::import;
-use vnfeed::store::{SqliteStore, Store};
+use vnfeed::store::{MigrateStore, SqliteStore};
 use vnfeed_bench::synthetic;
 
 const TOKEN: &str = "flood-bench-token-0123456789";
@@ -184,7 +184,7 @@ async fn fill(args: &Args, feeds: &FeedSet) {
     let report = import::import_sources(&store, feeds, &sources, Utc::now()).await;
     assert!(report.failed.is_empty(), "{}", report.summary());
     println!("filled {}: {}", args.store.display(), report.summary());
-    assert_eq!(store.count().await.unwrap(), args.articles);
+    assert_eq!(store.count_stored().await.unwrap(), args.articles);
 }
 
 /// Every older page and archive page of every feed in every format, found by walking the

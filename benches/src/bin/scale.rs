@@ -19,7 +19,7 @@ use vnfeed::http::representation::Rendered;
 use vnfeed::import;
 use vnfeed::model::{Block, Draft, Format};
 use vnfeed::render::{self, FeedView, Site};
-use vnfeed::store::Store;
+use vnfeed::store::{FeedKey, MigrateStore, Store};
 use vnfeed::vietnamese::dateline::rfc3339;
 use vnfeed_bench::probe;
 use vnfeed_bench::report::{Goal, line, ms, summarize};
@@ -95,7 +95,7 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
         StoreLocation::Postgres(_) => true,
     };
     if args.reuse && exists {
-        let count = open(args).await?.count().await?;
+        let count = open_for_copy(args).await?.count_stored().await?;
         if count >= args.articles {
             println!("store write     reusing the store: {count} articles (no bulk write timed)");
             return more_into_the_full_store(args, feeds, count).await;
@@ -108,7 +108,7 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
             }
         }
         StoreLocation::Postgres(_) => {
-            let count = open(args).await?.count().await?;
+            let count = open_for_copy(args).await?.count_stored().await?;
             if count > 0 {
                 return Err(format!(
                     "{} already holds {count} articles: give an empty database (or --reuse)",
@@ -281,6 +281,10 @@ async fn open(args: &Args) -> Result<Arc<dyn Store>, Box<dyn std::error::Error>>
     Ok(vnfeed::app::open_store(&args.store).await?)
 }
 
+async fn open_for_copy(args: &Args) -> Result<Arc<dyn MigrateStore>, Box<dyn std::error::Error>> {
+    Ok(vnfeed::app::open_for_copy(&args.store).await?)
+}
+
 /// A 50-item feed from a store nobody has read yet: a new connection, and the file's pages
 /// evicted from the kernel's cache first, so the index walk goes to the disk.
 async fn cold_render(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::error::Error>> {
@@ -289,14 +293,18 @@ async fn cold_render(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn st
     // running server; only the store is cold below.
     {
         let store = open(args).await?;
-        let articles = store.latest(None, 1).await?;
+        let articles = store.latest(FeedKey::All, 1).await?;
         let all = feeds.all();
         let view = view_of(&site, all, feeds, &articles);
         let _ = render::feed(&view, Format::Rss);
     }
     for slug in ["security", "party-affairs", "borders", "all"] {
         let feed = feeds.category(slug).unwrap_or(feeds.all()).clone();
-        let category = (!feed.is_all()).then_some(slug);
+        let category = if feed.is_all() {
+            FeedKey::All
+        } else {
+            FeedKey::Category(slug)
+        };
         let mut queries = Vec::new();
         let mut renders = Vec::new();
         let mut totals = Vec::new();
@@ -464,7 +472,7 @@ async fn write_to_served(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let store = open(args).await?;
     let newest = store
-        .latest(None, 1)
+        .latest(FeedKey::All, 1)
         .await?
         .first()
         .map_or_else(Utc::now, |a| a.published)

@@ -159,6 +159,7 @@ mod tests {
             published: "2024-04-22T00:00:00Z".parse().unwrap(),
             updated: Some("2024-04-23T01:02:03Z".parse().unwrap()),
             categories: vec!["borders".into(), "security".into()],
+            categorized: crate::model::Categorized::ByRules,
             url: Some("https://bao.example/tin/1".into()),
             image: Some(Image {
                 url: "https://bao.example/anh/1.jpg".into(),

@@ -9,6 +9,7 @@ pub mod model;
 pub mod archive;
 pub mod clock;
 mod content_hash;
+pub mod plan;
 pub mod postgres;
 pub mod record;
 pub mod sqlite;
@@ -90,6 +91,76 @@ impl StoreError {
     }
 }
 
+/// Which feed a read is about: every article (`all`), or one category's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeedKey<'a> {
+    All,
+    /// A category slug.
+    Category(&'a str),
+}
+
+impl<'a> FeedKey<'a> {
+    /// The feed whose history is kept under `key` ([`FeedKey::history_key`]).
+    pub fn of_history_key(key: &'a str) -> FeedKey<'a> {
+        if key == ALL_SLUG {
+            FeedKey::All
+        } else {
+            FeedKey::Category(key)
+        }
+    }
+
+    /// The category slug, or `None` for `all`.
+    pub fn category(self) -> Option<&'a str> {
+        match self {
+            FeedKey::All => None,
+            FeedKey::Category(slug) => Some(slug),
+        }
+    }
+
+    /// The key of the feed's history and change marks: its category slug, or `all`.
+    pub fn history_key(self) -> &'a str {
+        self.category().unwrap_or(ALL_SLUG)
+    }
+
+    /// The same key owning its slug, for work moved to another thread.
+    pub fn owned(self) -> OwnedFeedKey {
+        OwnedFeedKey(self.category().map(str::to_string))
+    }
+}
+
+/// A [`FeedKey`] that owns its category slug.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OwnedFeedKey(Option<String>);
+
+impl OwnedFeedKey {
+    pub fn as_key(&self) -> FeedKey<'_> {
+        match &self.0 {
+            None => FeedKey::All,
+            Some(slug) => FeedKey::Category(slug),
+        }
+    }
+}
+
+/// An error inside a backend's transaction or blocking call, before the backend attaches
+/// where it happened (the file or the database): the driver's error `E`, or a refusal or
+/// corrupt row already typed.
+pub(crate) enum DbError<E> {
+    Sql(E),
+    Store(StoreError),
+}
+
+impl<E> From<E> for DbError<E> {
+    fn from(e: E) -> Self {
+        DbError::Sql(e)
+    }
+}
+
+impl From<StoreError> for DbError<tokio_postgres::Error> {
+    fn from(e: StoreError) -> Self {
+        DbError::Store(e)
+    }
+}
+
 /// What a change listener has seen: how many change notifications arrived, when the last
 /// one did, and whether it is connected right now.
 #[derive(Debug, Clone, Copy, Default)]
@@ -133,6 +204,42 @@ pub struct Changes {
     pub categories: Option<BTreeSet<String>>,
 }
 
+/// How much a reader that last saw revision `since` must take as changed, before any
+/// category marks are read: the one rule of [`Store::changes_since`] for every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staleness {
+    /// Nothing was committed since: no feed changed.
+    Current,
+    /// Never rendered (`since` < 0), or a store older than what the reader saw (a restored
+    /// backup): anything may differ.
+    Unknown,
+    /// The categories marked at a revision after `since` changed.
+    Marked,
+}
+
+impl Staleness {
+    pub fn of(since: i64, revision: i64) -> Staleness {
+        if revision == since {
+            Staleness::Current
+        } else if since < 0 || since > revision {
+            Staleness::Unknown
+        } else {
+            Staleness::Marked
+        }
+    }
+}
+
+/// True when a batch's results changed anything, so its write must record a change.
+pub(crate) fn any_changed(results: &[Upserted]) -> bool {
+    results.iter().any(|r| r.outcome != Outcome::Unchanged)
+}
+
+/// Where each [`MigrateStore`] export starts when no cursor is given: before every row
+/// (every id, feed and page sorts after these).
+pub(crate) const FIRST_ARTICLE: &str = "";
+pub(crate) const FIRST_PAGE: (&str, i64) = ("", -1);
+pub(crate) const FIRST_ENTRY: (&str, i64, i64) = ("", 0, -1);
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Creates or updates each draft, all in one transaction: either every draft of the batch
@@ -147,57 +254,50 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Vec<Upserted>, StoreError>;
 
-    /// The newest `limit` articles of a category (or of all, with `None`), newest first,
+    /// The newest `limit` articles of a feed, newest first,
     /// ties broken by id so the order is the same on every call.
     ///
     /// Like every read that feeds a document ([`Store::page`], [`Store::count_in`],
     /// [`Store::archive`], [`Store::by_slug`]), it shows only articles whose time has come by
     /// the store's clock (`published` <= now, see [`archive::shown`]): an article dated in the
     /// future is stored but shown nowhere until then ([`Store::next_due`] says when).
-    async fn latest(
-        &self,
-        category: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<Article>, StoreError>;
+    async fn latest(&self, feed: FeedKey<'_>, limit: usize) -> Result<Vec<Article>, StoreError>;
 
     /// Page `offset / limit + 1` of the paged feed: the `limit` articles after the newest
-    /// `offset` of a category (or of all), in the order of [`Store::latest`]. Reads the
+    /// `offset` of a feed, in the order of [`Store::latest`]. Reads the
     /// category's index up to `offset + limit` entries and only the page's articles.
     async fn page(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         offset: u64,
         limit: usize,
     ) -> Result<Vec<Article>, StoreError>;
 
-    /// How many articles a category (or all, with `None`) shows now.
-    async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError>;
+    /// How many articles a feed shows now.
+    async fn count_in(&self, feed: FeedKey<'_>) -> Result<u64, StoreError>;
 
-    /// How many archive pages a feed's history has (a category, or all with `None`): the
+    /// How many archive pages a feed's history has: the
     /// number of its newest. See [`archive`] for what a history holds: one entry per article,
     /// showing it as it is now, moved to the end whenever the article is written; pages close
     /// at [`archive::ARCHIVE_PAGE_ENTRIES`] entries or [`archive::ARCHIVE_PAGE_BYTES`].
-    async fn archive_count(&self, category: Option<&str>) -> Result<u64, StoreError>;
+    async fn archive_count(&self, feed: FeedKey<'_>) -> Result<u64, StoreError>;
 
     /// Archive page `number` (1-based, from the oldest) of a feed's history, with its
     /// `Last-Modified`; `None` if there is no such page. Reads only that page's entries.
     async fn archive(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         number: u64,
     ) -> Result<Option<ArchivePage>, StoreError>;
 
     /// The `Last-Modified` of a feed's paged documents (see [`archive::last_modified`]): its
     /// last change as the store recorded it, in the transaction of the write that made it,
     /// or the newest article shown if that came later. `None` for a feed never written to.
-    async fn last_modified(
-        &self,
-        category: Option<&str>,
-    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    async fn last_modified(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError>;
 
-    /// The earliest `published` still in the future in a feed (or any, with `None`): when
+    /// The earliest `published` still in the future in a feed: when
     /// its documents next change without a write, so a reader knows when to render again.
-    async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError>;
+    async fn next_due(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// The categories of the articles whose time came in (`after`, `upto`]: the feeds that
     /// changed with no write between a render at `after` and one at `upto`. Walks the
@@ -208,12 +308,11 @@ pub trait Store: Send + Sync {
         upto: DateTime<Utc>,
     ) -> Result<BTreeSet<String>, StoreError>;
 
-    /// The articles of a category (or of all, with `None`) whose time has not come yet, the
-    /// soonest due first (ties by id): `limit` of them after the first `offset`. For editors:
-    /// no feed shows these.
+    /// The articles of a feed whose time has not come yet, the soonest due first (ties by
+    /// id): `limit` of them after the first `offset`. For editors: no feed shows these.
     async fn scheduled(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         offset: u64,
         limit: usize,
     ) -> Result<Vec<Article>, StoreError>;
@@ -226,8 +325,6 @@ pub trait Store: Send + Sync {
 
     async fn by_id(&self, id: &str) -> Result<Option<Article>, StoreError>;
 
-    async fn count(&self) -> Result<u64, StoreError>;
-
     /// Deletes an article and leaves a [`Tombstone`] (deleted = `now`, categories as they
     /// were) in the same transaction, bumping the revision. `None` if there is no such id.
     /// An article never shown (scheduled: `published` after `now`, see
@@ -235,11 +332,11 @@ pub trait Store: Send + Sync {
     /// went, but nothing of it is kept and no feed changes.
     async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError>;
 
-    /// The newest `limit` tombstones of a category (or of every category, with `None`),
+    /// The newest `limit` tombstones of a feed (of every category, for [`FeedKey::All`]),
     /// newest first, ties broken by id.
     async fn tombstones(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         limit: usize,
     ) -> Result<Vec<Tombstone>, StoreError>;
 
@@ -276,6 +373,29 @@ pub trait Store: Send + Sync {
             categories,
         })
     }
+
+    /// How many operations through this handle have failed since it was opened (an
+    /// unreachable database, I/O, corrupt rows), for `/metrics`.
+    fn error_count(&self) -> u64 {
+        0
+    }
+
+    /// Pushed word of changes committed by any process, for backends that have it
+    /// (PostgreSQL's LISTEN/NOTIFY). The value changes on each notification and on each
+    /// reconnection (changes may have been missed while away). `None`: poll `revision`.
+    fn change_notices(&self) -> Option<tokio::sync::watch::Receiver<ChangeNotices>> {
+        None
+    }
+}
+
+/// What only `vnfeed migrate` needs: every article, tombstone and history row exactly as
+/// stored, out of one store and into another. Kept apart from [`Store`] so the server, the
+/// importer and the renderers see only what they use.
+#[async_trait]
+pub trait MigrateStore: Store {
+    /// How many articles are stored, those still scheduled (dated in the future) included:
+    /// what a copy must carry over. [`Store::count_in`] counts only what readers see now.
+    async fn count_stored(&self) -> Result<u64, StoreError>;
 
     /// Up to `limit` articles exactly as stored, in byte order of id, after `after` (from the
     /// first with `None`): a full copy for `vnfeed migrate`, a page at a time.
@@ -319,24 +439,6 @@ pub trait Store: Send + Sync {
         pages: Vec<ArchivePageRow>,
         entries: Vec<HistoryEntry>,
     ) -> Result<(), StoreError>;
-
-    /// How many operations through this handle have failed since it was opened (an
-    /// unreachable database, I/O, corrupt rows), for `/metrics`.
-    fn error_count(&self) -> u64 {
-        0
-    }
-
-    /// Pushed word of changes committed by any process, for backends that have it
-    /// (PostgreSQL's LISTEN/NOTIFY). The value changes on each notification and on each
-    /// reconnection (changes may have been missed while away). `None`: poll `revision`.
-    fn change_notices(&self) -> Option<tokio::sync::watch::Receiver<ChangeNotices>> {
-        None
-    }
-}
-
-/// The history key of a feed: its category slug, or `all`.
-pub fn history_feed(category: Option<&str>) -> &str {
-    category.unwrap_or(ALL_SLUG)
 }
 
 /// A store URL fit for logs and errors: its password (in the user info or a `password` query

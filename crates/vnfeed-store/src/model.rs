@@ -32,6 +32,18 @@ pub struct Image {
     pub length: Option<u64>,
 }
 
+/// Who chose an article's categories. Stored with it, so `vnfeed reclassify` moves only what
+/// the rules chose when the rules change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Categorized {
+    /// The source named them (JSON `categories`, the API): never moved by new rules. Also
+    /// what articles stored before this was recorded are taken to be: nothing an editor may
+    /// have chosen is moved by a guess.
+    Explicitly,
+    /// The rules of the feed definitions derived them from the text.
+    ByRules,
+}
+
 /// What an importer hands to the store: everything but the store's own decisions
 /// (the unique slug, and `updated` when the source does not say).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +61,8 @@ pub struct Draft {
     pub updated: Option<DateTime<Utc>>,
     /// Feed slugs, sorted and unique.
     pub categories: Vec<String>,
+    /// Who chose `categories`.
+    pub categorized: Categorized,
     pub url: Option<String>,
     pub image: Option<Image>,
 }
@@ -68,6 +82,7 @@ impl Draft {
             author: self.author,
             published: self.published,
             categories: self.categories,
+            categorized: self.categorized,
             url: self.url,
             image: self.image,
         }
@@ -88,6 +103,8 @@ pub struct Article {
     pub published: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     pub categories: Vec<String>,
+    /// Who chose `categories`.
+    pub categorized: Categorized,
     pub url: Option<String>,
     pub image: Option<Image>,
 }

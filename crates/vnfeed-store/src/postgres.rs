@@ -27,10 +27,7 @@ use tokio_postgres::{IsolationLevel, NoTls};
 use crate::redact;
 
 use super::record::{self, Row};
-use super::{
-    ArchivePage, ArchivePageRow, ChangeNotices, Changes, HistoryEntry, Store, StoreError,
-    StoredArticle, Upserted,
-};
+use super::{ArchivePage, ChangeNotices, Changes, FeedKey, Staleness, Store, StoreError, Upserted};
 use crate::Clock;
 use crate::model::{Article, Draft, Tombstone};
 
@@ -76,6 +73,12 @@ CREATE INDEX tombstones_newest ON tombstones (deleted DESC, id DESC);
 "#,
     history::MIGRATION,
     history::ONE_ENTRY_PER_ARTICLE,
+    r#"
+-- Issue 16: whether the source named the article's categories, so `vnfeed reclassify` moves
+-- only those the feed rules derived. Rows stored before cannot tell: TRUE, so no category an
+-- editor may have chosen is moved by a guess (see sqlite.rs).
+ALTER TABLE articles ADD COLUMN categories_explicit BOOLEAN NOT NULL DEFAULT TRUE;
+"#,
 ];
 
 /// Advisory lock keys ("vnfeed" in ASCII, then a number), held for one transaction.
@@ -89,7 +92,8 @@ pub const CHANNEL: &str = "vnfeed_changes";
 
 const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, \
     a.updated, a.url, a.image, \
-    ARRAY(SELECT ac.category FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category)";
+    ARRAY(SELECT ac.category FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category), \
+    a.categories_explicit";
 
 /// Cloning is shallow: clones share the pool and the change listener.
 #[derive(Clone)]
@@ -243,6 +247,20 @@ impl PostgresStore {
         }
     }
 
+    /// What an upsert of `draft` alone would do now, decided as [`Store::upsert`] decides it,
+    /// without writing: for comparing the backends' decisions.
+    pub async fn plan(
+        &self,
+        draft: &Draft,
+        now: DateTime<Utc>,
+    ) -> Result<crate::plan::Plan, StoreError> {
+        let client = self.client().await?;
+        let found = write::lookup(&client, draft)
+            .await
+            .map_err(|e| self.err(e))?;
+        crate::plan::plan(draft, found, now).map_err(|e| self.counted(e))
+    }
+
     async fn one(&self, column: &'static str, key: &str) -> Result<Option<Article>, StoreError> {
         let client = self.client().await?;
         let sql = format!("SELECT {COLUMNS} FROM articles a WHERE {column} = $1");
@@ -301,26 +319,12 @@ fn row_of(r: &tokio_postgres::Row) -> Row {
         url: r.get(8),
         image: r.get(9),
         categories: r.get(10),
+        categories_explicit: r.get(11),
     }
 }
 
 /// Errors inside a transaction: SQL errors get the target attached afterwards.
-enum DbError {
-    Sql(tokio_postgres::Error),
-    Store(StoreError),
-}
-
-impl From<tokio_postgres::Error> for DbError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        DbError::Sql(e)
-    }
-}
-
-impl From<StoreError> for DbError {
-    fn from(e: StoreError) -> Self {
-        DbError::Store(e)
-    }
-}
+type DbError = crate::DbError<tokio_postgres::Error>;
 
 #[async_trait]
 impl Store for PostgresStore {
@@ -355,7 +359,7 @@ impl Store for PostgresStore {
 
     async fn tombstones(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         limit: usize,
     ) -> Result<Vec<Tombstone>, StoreError> {
         let client = self.client().await?;
@@ -367,7 +371,9 @@ impl Store for PostgresStore {
                      ORDER BY deleted DESC, id DESC LIMIT $2",
                 )
                 .await?;
-            client.query(&stmt, &[&category, &(limit as i64)]).await
+            client
+                .query(&stmt, &[&feed.category(), &(limit as i64)])
+                .await
         }
         .await
         .map_err(|e| self.err(e))?;
@@ -384,17 +390,13 @@ impl Store for PostgresStore {
             .map_err(|e| self.counted(e))
     }
 
-    async fn latest(
-        &self,
-        category: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<Article>, StoreError> {
+    async fn latest(&self, feed: FeedKey<'_>, limit: usize) -> Result<Vec<Article>, StoreError> {
         let client = self.client().await?;
         let limit = limit as i64;
         let now = self.clock.now().timestamp();
         let rows = async {
-            match category {
-                None => {
+            match feed {
+                FeedKey::All => {
                     let sql = format!(
                         "SELECT {COLUMNS} FROM articles a WHERE a.published <= $2 \
                          ORDER BY a.published DESC, a.id DESC LIMIT $1"
@@ -402,7 +404,7 @@ impl Store for PostgresStore {
                     let stmt = client.prepare_cached(&sql).await?;
                     client.query(&stmt, &[&limit, &now]).await
                 }
-                Some(cat) => {
+                FeedKey::Category(cat) => {
                     let sql = format!(
                         "SELECT {COLUMNS} FROM article_categories c JOIN articles a ON a.id = c.article_id \
                          WHERE c.category = $1 AND c.published <= $3 \
@@ -432,43 +434,34 @@ impl Store for PostgresStore {
         self.one("a.id", id).await
     }
 
-    async fn count(&self) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        let row = client
-            .query_one("SELECT count(*) FROM articles", &[])
-            .await
-            .map_err(|e| self.err(e))?;
-        Ok(row.get::<_, i64>(0).max(0) as u64)
-    }
-
     async fn page(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         offset: u64,
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
         let client = self.client().await?;
         let now = self.clock.now().timestamp();
-        let result = history::page(&client, category, offset, limit, now).await;
+        let result = history::page(&client, feed, offset, limit, now).await;
         result.map_err(|e| self.db_err(e))
     }
 
-    async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
+    async fn count_in(&self, feed: FeedKey<'_>) -> Result<u64, StoreError> {
         let client = self.client().await?;
         let now = self.clock.now().timestamp();
-        let result = history::count(&client, category, now).await;
+        let result = history::count(&client, feed, now).await;
         result.map_err(|e| self.db_err(e))
     }
 
-    async fn archive_count(&self, category: Option<&str>) -> Result<u64, StoreError> {
+    async fn archive_count(&self, feed: FeedKey<'_>) -> Result<u64, StoreError> {
         let client = self.client().await?;
-        let result = history::archive_count(&client, category).await;
+        let result = history::archive_count(&client, feed).await;
         result.map_err(|e| self.err(e))
     }
 
     async fn archive(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         number: u64,
     ) -> Result<Option<ArchivePage>, StoreError> {
         let mut client = self.client().await?;
@@ -481,7 +474,7 @@ impl Store for PostgresStore {
                 .read_only(true)
                 .start()
                 .await?;
-            let page = history::archive(&tx, category, number, now).await?;
+            let page = history::archive(&tx, feed, number, now).await?;
             tx.commit().await?;
             Ok(page)
         }
@@ -489,20 +482,17 @@ impl Store for PostgresStore {
         result.map_err(|e| self.db_err(e))
     }
 
-    async fn last_modified(
-        &self,
-        category: Option<&str>,
-    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+    async fn last_modified(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
         let client = self.client().await?;
         let now = self.clock.now().timestamp();
-        let result = history::last_modified(&client, category, now).await;
+        let result = history::last_modified(&client, feed, now).await;
         result.map_err(|e| self.err(e))
     }
 
-    async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    async fn next_due(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
         let client = self.client().await?;
         let now = self.clock.now().timestamp();
-        let due = history::next_due(&client, category, now)
+        let due = history::next_due(&client, feed, now)
             .await
             .map_err(|e| self.err(e))?;
         Ok(due.and_then(|secs| DateTime::from_timestamp(secs, 0)))
@@ -510,7 +500,7 @@ impl Store for PostgresStore {
 
     async fn scheduled(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         offset: u64,
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
@@ -518,8 +508,8 @@ impl Store for PostgresStore {
         let now = self.clock.now().timestamp();
         let (limit, offset) = (limit as i64, i64::try_from(offset).unwrap_or(i64::MAX));
         let rows = async {
-            match category {
-                None => {
+            match feed {
+                FeedKey::All => {
                     let sql = format!(
                         "SELECT {COLUMNS} FROM articles a WHERE a.published > $1 \
                          ORDER BY a.published, a.id LIMIT $2 OFFSET $3"
@@ -527,7 +517,7 @@ impl Store for PostgresStore {
                     let stmt = client.prepare_cached(&sql).await?;
                     client.query(&stmt, &[&now, &limit, &offset]).await
                 }
-                Some(cat) => {
+                FeedKey::Category(cat) => {
                     let sql = format!(
                         "SELECT {COLUMNS} FROM article_categories c JOIN articles a ON a.id = c.article_id \
                          WHERE c.category = $4 AND c.published > $1 \
@@ -569,64 +559,6 @@ impl Store for PostgresStore {
         &self.clock
     }
 
-    async fn export(
-        &self,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<StoredArticle>, StoreError> {
-        let client = self.client().await?;
-        // Every id sorts after the empty string.
-        copy::export(&client, after.unwrap_or(""), limit)
-            .await
-            .map_err(|e| self.err(e))
-    }
-
-    async fn export_history(
-        &self,
-        after: Option<(&str, i64, i64)>,
-        limit: usize,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let client = self.client().await?;
-        // Every entry sorts after ("", 0, -1).
-        copy::export_history(&client, after.unwrap_or(("", 0, -1)), limit)
-            .await
-            .map_err(|e| self.err(e))
-    }
-
-    async fn export_pages(
-        &self,
-        after: Option<(&str, i64)>,
-        limit: usize,
-    ) -> Result<Vec<ArchivePageRow>, StoreError> {
-        let client = self.client().await?;
-        copy::export_pages(&client, after.unwrap_or(("", -1)), limit)
-            .await
-            .map_err(|e| self.err(e))
-    }
-
-    async fn restore_history(
-        &self,
-        clear: bool,
-        pages: Vec<ArchivePageRow>,
-        entries: Vec<HistoryEntry>,
-    ) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        copy::restore_history(&mut client, clear, &pages, &entries)
-            .await
-            .map_err(|e| self.err(e))
-    }
-
-    async fn restore(
-        &self,
-        articles: Vec<StoredArticle>,
-        tombstones: Vec<Tombstone>,
-    ) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        copy::restore(&mut client, &articles, &tombstones)
-            .await
-            .map_err(|e| self.err(e))
-    }
-
     async fn revision(&self) -> Result<i64, StoreError> {
         let client = self.client().await?;
         let row = async {
@@ -649,20 +581,18 @@ impl Store for PostgresStore {
                 .start()
                 .await?;
             let revision: i64 = tx.query_one(REVISION_SQL, &[]).await?.get(0);
-            let categories = if revision == since {
-                Some(BTreeSet::new())
-            } else if since < 0 || since > revision {
-                // Never rendered, or a database older than what the reader saw (a restored
-                // backup): anything may differ.
-                None
-            } else {
-                let rows = tx
-                    .query(
-                        "SELECT category FROM category_revisions WHERE revision > $1",
-                        &[&since],
-                    )
-                    .await?;
-                Some(rows.iter().map(|r| r.get(0)).collect())
+            let categories = match Staleness::of(since, revision) {
+                Staleness::Current => Some(BTreeSet::new()),
+                Staleness::Unknown => None,
+                Staleness::Marked => {
+                    let rows = tx
+                        .query(
+                            "SELECT category FROM category_revisions WHERE revision > $1",
+                            &[&since],
+                        )
+                        .await?;
+                    Some(rows.iter().map(|r| r.get(0)).collect())
+                }
             };
             tx.commit().await?;
             Ok(Changes {

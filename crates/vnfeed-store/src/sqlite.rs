@@ -17,13 +17,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::record::{self, Existing, Plan, Row as RawRow};
+use super::plan::{self, Existing, Lookup, Plan};
+use super::record::{self, Row as RawRow};
 use super::{
-    ArchivePage, ArchivePageRow, Changes, HistoryEntry, Outcome, Store, StoreError, StoredArticle,
-    Upserted,
+    ArchivePage, Changes, FeedKey, Outcome, Staleness, Store, StoreError, StoredArticle, Upserted,
 };
 use crate::Clock;
-use crate::model::{Article, Draft, Tombstone};
+use crate::model::{Article, Categorized, Draft, Tombstone};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
 const MIGRATIONS: &[&str] = &[
@@ -82,13 +82,20 @@ UPDATE articles SET categories = coalesce((
         ORDER BY category)), '');
 "#,
     history::ONE_ENTRY_PER_ARTICLE,
+    r#"
+-- Issue 16: whether the source named the article's categories (1) or the feed rules derived
+-- them (0), so `vnfeed reclassify` moves only the latter. Rows stored before cannot tell: 1,
+-- so no category an editor may have chosen is moved by a guess (re-importing a source the
+-- rules classify marks it 0 without changing anything else).
+ALTER TABLE articles ADD COLUMN categories_explicit INTEGER NOT NULL DEFAULT 1;
+"#,
 ];
 
 /// An article row, its categories included (the `categories` column, which `put_article`
 /// writes in the same statement as the rest of the row): reading N articles reads N rows and
 /// nothing else. Category slugs never contain a comma.
 const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, a.updated, a.url, a.image, \
-     a.categories";
+     a.categories, a.categories_explicit";
 
 const REVISION_SQL: &str = "SELECT value FROM meta WHERE key = 'revision'";
 
@@ -144,6 +151,17 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What an upsert of `draft` alone would do now, decided as [`Store::upsert`] decides it,
+    /// without writing: for comparing the backends' decisions.
+    pub async fn plan(&self, draft: &Draft, now: DateTime<Utc>) -> Result<Plan, StoreError> {
+        let draft = draft.clone();
+        self.read_typed(move |conn| {
+            let found = lookup(conn, &draft)?;
+            plan::plan(&draft, found, now).map_err(DbError::Store)
+        })
+        .await
     }
 
     /// Runs `f` on the writer connection off the async runtime's threads.
@@ -215,16 +233,7 @@ impl SqliteStore {
 }
 
 /// Errors inside a blocking closure: SQL errors get the path attached afterwards.
-enum DbError {
-    Sql(rusqlite::Error),
-    Store(StoreError),
-}
-
-impl From<rusqlite::Error> for DbError {
-    fn from(e: rusqlite::Error) -> Self {
-        DbError::Sql(e)
-    }
-}
+type DbError = crate::DbError<rusqlite::Error>;
 
 fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |source| StoreError::Sqlite {
@@ -318,10 +327,10 @@ impl Store for SqliteStore {
 
     async fn tombstones(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         limit: usize,
     ) -> Result<Vec<Tombstone>, StoreError> {
-        let category = category.map(str::to_string);
+        let feed = feed.owned();
         self.read_typed(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, deleted, categories FROM tombstones t
@@ -329,7 +338,7 @@ impl Store for SqliteStore {
                  ORDER BY deleted DESC, id DESC LIMIT ?2",
             )?;
             let rows = stmt
-                .query_map(params![category, limit as i64], |r| {
+                .query_map(params![feed.as_key().category(), limit as i64], |r| {
                     Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -380,19 +389,15 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn latest(
-        &self,
-        category: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<Article>, StoreError> {
-        let category = category.map(str::to_string);
+    async fn latest(&self, feed: FeedKey<'_>, limit: usize) -> Result<Vec<Article>, StoreError> {
+        let feed = feed.owned();
         let now = self.clock.now().timestamp();
         self.read_typed(move |conn| {
             let limit = limit as i64;
-            let mut stmt = conn.prepare_cached(&latest_sql(category.is_some()))?;
-            let rows = match &category {
-                None => stmt.query_map(params![limit, now], raw_row)?,
-                Some(cat) => stmt.query_map(params![limit, now, cat], raw_row)?,
+            let mut stmt = conn.prepare_cached(&latest_sql(feed.as_key() != FeedKey::All))?;
+            let rows = match feed.as_key() {
+                FeedKey::All => stmt.query_map(params![limit, now], raw_row)?,
+                FeedKey::Category(cat) => stmt.query_map(params![limit, now, cat], raw_row)?,
             }
             .collect::<Result<Vec<_>, _>>()?;
             drop(stmt);
@@ -412,90 +417,80 @@ impl Store for SqliteStore {
         self.one("a.id", id.to_string()).await
     }
 
-    async fn count(&self) -> Result<u64, StoreError> {
-        let n: i64 = self
-            .read(|conn| conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0)))
-            .await?;
-        Ok(n.max(0) as u64)
-    }
-
     async fn page(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         offset: u64,
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
-        let category = category.map(str::to_string);
+        let feed = feed.owned();
         let now = self.clock.now().timestamp();
-        self.read_typed(move |conn| history::page(conn, category.as_deref(), offset, limit, now))
+        self.read_typed(move |conn| history::page(conn, feed.as_key(), offset, limit, now))
             .await
     }
 
-    async fn count_in(&self, category: Option<&str>) -> Result<u64, StoreError> {
-        let category = category.map(str::to_string);
+    async fn count_in(&self, feed: FeedKey<'_>) -> Result<u64, StoreError> {
+        let feed = feed.owned();
         let now = self.clock.now().timestamp();
-        self.read(move |conn| history::count(conn, category.as_deref(), now))
+        self.read(move |conn| history::count(conn, feed.as_key(), now))
             .await
     }
 
-    async fn archive_count(&self, category: Option<&str>) -> Result<u64, StoreError> {
-        let category = category.map(str::to_string);
-        self.read(move |conn| history::archive_count(conn, category.as_deref()))
+    async fn archive_count(&self, feed: FeedKey<'_>) -> Result<u64, StoreError> {
+        let feed = feed.owned();
+        self.read(move |conn| history::archive_count(conn, feed.as_key()))
             .await
     }
 
     async fn archive(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         number: u64,
     ) -> Result<Option<ArchivePage>, StoreError> {
-        let category = category.map(str::to_string);
+        let feed = feed.owned();
         let now = self.clock.now().timestamp();
         self.read_typed(move |conn| {
             // One read transaction: the page count and the page come from one snapshot.
             let tx = conn.transaction()?;
-            let page = history::archive(&tx, category.as_deref(), number, now)?;
+            let page = history::archive(&tx, feed.as_key(), number, now)?;
             tx.commit()?;
             Ok(page)
         })
         .await
     }
 
-    async fn last_modified(
-        &self,
-        category: Option<&str>,
-    ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let category = category.map(str::to_string);
+    async fn last_modified(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let feed = feed.owned();
         let now = self.clock.now().timestamp();
-        self.read(move |conn| history::last_modified(conn, category.as_deref(), now))
+        self.read(move |conn| history::last_modified(conn, feed.as_key(), now))
             .await
     }
 
-    async fn next_due(&self, category: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let category = category.map(str::to_string);
+    async fn next_due(&self, feed: FeedKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let feed = feed.owned();
         let now = self.clock.now().timestamp();
         let due = self
-            .read(move |conn| history::next_due(conn, category.as_deref(), now))
+            .read(move |conn| history::next_due(conn, feed.as_key(), now))
             .await?;
         Ok(due.and_then(|secs| DateTime::from_timestamp(secs, 0)))
     }
 
     async fn scheduled(
         &self,
-        category: Option<&str>,
+        feed: FeedKey<'_>,
         offset: u64,
         limit: usize,
     ) -> Result<Vec<Article>, StoreError> {
-        let category = category.map(str::to_string);
+        let feed = feed.owned();
         let now = self.clock.now().timestamp();
         let (limit, offset) = (limit as i64, i64::try_from(offset).unwrap_or(i64::MAX));
         self.read_typed(move |conn| {
-            let sql = match category {
-                None => format!(
+            let sql = match feed.as_key() {
+                FeedKey::All => format!(
                     "SELECT {COLUMNS} FROM articles a WHERE a.published > ?1 \
                      ORDER BY a.published, a.id LIMIT ?2 OFFSET ?3"
                 ),
-                Some(_) => format!(
+                FeedKey::Category(_) => format!(
                     "SELECT {COLUMNS} FROM article_categories c \
                      JOIN articles a ON a.id = c.article_id \
                      WHERE c.category = ?4 AND c.published > ?1 \
@@ -503,9 +498,11 @@ impl Store for SqliteStore {
                 ),
             };
             let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = match &category {
-                None => stmt.query_map(params![now, limit, offset], raw_row)?,
-                Some(cat) => stmt.query_map(params![now, limit, offset, cat], raw_row)?,
+            let rows = match feed.as_key() {
+                FeedKey::All => stmt.query_map(params![now, limit, offset], raw_row)?,
+                FeedKey::Category(cat) => {
+                    stmt.query_map(params![now, limit, offset, cat], raw_row)?
+                }
             }
             .collect::<Result<Vec<_>, _>>()?;
             drop(stmt);
@@ -547,59 +544,6 @@ impl Store for SqliteStore {
         self.errors.load(Ordering::Relaxed)
     }
 
-    async fn export(
-        &self,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<StoredArticle>, StoreError> {
-        // Every id sorts after the empty string.
-        let after = after.unwrap_or("").to_string();
-        self.read_typed(move |conn| copy::export(conn, &after, limit))
-            .await
-    }
-
-    async fn export_history(
-        &self,
-        after: Option<(&str, i64, i64)>,
-        limit: usize,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
-        // Every entry sorts after ("", 0, -1).
-        let (feed, page, position) = after.unwrap_or(("", 0, -1));
-        let feed = feed.to_string();
-        self.read(move |conn| copy::export_history(conn, (&feed, page, position), limit))
-            .await
-    }
-
-    async fn export_pages(
-        &self,
-        after: Option<(&str, i64)>,
-        limit: usize,
-    ) -> Result<Vec<ArchivePageRow>, StoreError> {
-        let (feed, page) = after.unwrap_or(("", -1));
-        let feed = feed.to_string();
-        self.read(move |conn| copy::export_pages(conn, (&feed, page), limit))
-            .await
-    }
-
-    async fn restore_history(
-        &self,
-        clear: bool,
-        pages: Vec<ArchivePageRow>,
-        entries: Vec<HistoryEntry>,
-    ) -> Result<(), StoreError> {
-        self.with_conn(move |conn| copy::restore_history(conn, clear, &pages, &entries))
-            .await
-    }
-
-    async fn restore(
-        &self,
-        articles: Vec<StoredArticle>,
-        tombstones: Vec<Tombstone>,
-    ) -> Result<(), StoreError> {
-        self.with_conn_typed(move |conn| copy::restore(conn, &articles, &tombstones))
-            .await
-    }
-
     async fn revision(&self) -> Result<i64, StoreError> {
         self.read(|conn| {
             conn.prepare_cached(REVISION_SQL)?
@@ -615,20 +559,18 @@ impl Store for SqliteStore {
             let revision: i64 = tx
                 .prepare_cached(REVISION_SQL)?
                 .query_row([], |r| r.get(0))?;
-            let categories = if revision == since {
-                Some(BTreeSet::new())
-            } else if since < 0 || since > revision {
-                // Never rendered, or a store older than what the reader saw (a restored
-                // backup): anything may differ.
-                None
-            } else {
-                let mut stmt = tx.prepare_cached(
-                    "SELECT category FROM category_revisions WHERE revision > ?1",
-                )?;
-                let changed = stmt
-                    .query_map(params![since], |r| r.get(0))?
-                    .collect::<Result<BTreeSet<String>, _>>()?;
-                Some(changed)
+            let categories = match Staleness::of(since, revision) {
+                Staleness::Current => Some(BTreeSet::new()),
+                Staleness::Unknown => None,
+                Staleness::Marked => {
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT category FROM category_revisions WHERE revision > ?1",
+                    )?;
+                    let changed = stmt
+                        .query_map(params![since], |r| r.get(0))?
+                        .collect::<Result<BTreeSet<String>, _>>()?;
+                    Some(changed)
+                }
             };
             Ok(Changes {
                 revision,
@@ -658,7 +600,7 @@ fn upsert_all(
     for draft in drafts {
         results.push(upsert_one(&tx, draft, now, &mut touched)?);
     }
-    if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
+    if super::any_changed(&results) {
         record_change(&tx, &touched, now.timestamp())?;
     }
     tx.commit()?;
@@ -758,6 +700,7 @@ fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
         url: row.get(8)?,
         image: row.get(9)?,
         categories: split_categories(&row.get::<_, String>(10)?),
+        categories_explicit: row.get(11)?,
     })
 }
 
@@ -789,42 +732,38 @@ fn finish(raw: RawRow) -> Result<Article, DbError> {
     raw.into_article().map_err(DbError::Store)
 }
 
-/// How a draft found the article it refers to.
-enum Found {
-    ById(Existing),
-    ByUrl(Existing),
-    Nothing,
-}
-
-/// The existing article a draft refers to: by id, else by URL.
-fn existing(tx: &rusqlite::Transaction<'_>, draft: &Draft) -> rusqlite::Result<Found> {
+/// What the store holds for `draft`: the article under its id and the one holding its URL.
+fn lookup(conn: &Connection, draft: &Draft) -> rusqlite::Result<Lookup> {
     let by = |sql: &str, key: &str| {
-        tx.prepare_cached(sql)?
+        conn.prepare_cached(sql)?
             .query_row(params![key], |r| {
                 Ok(Existing {
                     id: r.get(0)?,
                     slug: r.get(1)?,
                     content_hash: r.get(2)?,
                     updated: r.get(3)?,
+                    categorized: record::categorized(r.get(4)?),
                 })
             })
             .optional()
     };
-    let by_id = "SELECT id, slug, content_hash, updated FROM articles WHERE id = ?1";
-    if let Some(found) = by(by_id, &draft.id)? {
-        return Ok(Found::ById(found));
-    }
-    let by_url = "SELECT id, slug, content_hash, updated FROM articles WHERE url = ?1";
-    Ok(match &draft.url {
-        Some(url) => by(by_url, url)?.map_or(Found::Nothing, Found::ByUrl),
-        None => Found::Nothing,
+    let by_id =
+        "SELECT id, slug, content_hash, updated, categories_explicit FROM articles WHERE id = ?1";
+    let by_url =
+        "SELECT id, slug, content_hash, updated, categories_explicit FROM articles WHERE url = ?1";
+    Ok(Lookup {
+        by_id: by(by_id, &draft.id)?,
+        by_url: match &draft.url {
+            Some(url) => by(by_url, url)?,
+            None => None,
+        },
     })
 }
 
 /// The first of the title's slug candidates no other article has.
 fn unique_slug(tx: &rusqlite::Transaction<'_>, title: &str) -> rusqlite::Result<String> {
     let mut stmt = tx.prepare_cached("SELECT 1 FROM articles WHERE slug = ?1")?;
-    for candidate in record::slug_candidates(title) {
+    for candidate in plan::slug_candidates(title) {
         if !stmt.exists(params![candidate])? {
             return Ok(candidate);
         }
@@ -840,13 +779,13 @@ fn upsert_one(
     now: DateTime<Utc>,
     touched: &mut BTreeSet<String>,
 ) -> Result<Upserted, DbError> {
-    let (found, by_id) = match existing(tx, &draft)? {
-        Found::ById(found) => (Some(found), true),
-        Found::ByUrl(found) => (Some(found), false),
-        Found::Nothing => (None, false),
-    };
-    let write = match record::plan(&draft, found, now).map_err(DbError::Store)? {
-        Plan::Unchanged { id } => {
+    let planned = plan::plan(&draft, lookup(tx, &draft)?, now).map_err(DbError::Store)?;
+    let write = match planned {
+        Plan::Unchanged { id, categorized } => {
+            if let Some(categorized) = categorized {
+                tx.prepare_cached("UPDATE articles SET categories_explicit = ?2 WHERE id = ?1")?
+                    .execute(params![id, categorized == Categorized::Explicitly])?;
+            }
             return Ok(Upserted {
                 outcome: Outcome::Unchanged,
                 article: load(tx, &id)?,
@@ -859,27 +798,14 @@ fn upsert_one(
         None => unique_slug(tx, &draft.title)?,
     };
     let (id, outcome) = (write.id.clone(), write.outcome);
-    // Only a draft matched by id can carry a URL another article has: matched by URL, the
-    // URL is the matched article's own; matched by nothing, the lookup by URL found no owner.
-    if by_id && let Some(url) = &draft.url {
-        let owner: Option<String> = tx
-            .prepare_cached("SELECT id FROM articles WHERE url = ?1 AND id <> ?2")?
-            .query_row(params![url, id], |r| r.get(0))
-            .optional()?;
-        if let Some(owner) = owner {
-            return Err(DbError::Store(record::url_conflict(url, owner)));
-        }
-    }
-    if outcome == Outcome::Created {
-        // Its feeds drop the tombstone, whatever categories the new article has.
+    if write.retire_tombstone {
         let retired = tx
             .prepare_cached("DELETE FROM tombstones WHERE id = ?1 RETURNING categories")?
             .query_map(params![id], |r| r.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
         touched.extend(tombstone_categories(&retired));
     }
-    if outcome == Outcome::Updated {
-        // Out of every feed's history, wherever it was; back in at the end below.
+    if write.leave_history {
         history::leave(tx, &id, now.timestamp())?;
     }
     // The row keeps the body and image as JSON (`write`); the result takes the draft's own.
@@ -915,13 +841,13 @@ fn put_article(
     let row = &stored.row;
     tx.prepare_cached(
         "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image,
-             content_hash, categories)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             content_hash, categories, categories_explicit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title,
              summary = excluded.summary, body = excluded.body, author = excluded.author,
              published = excluded.published, updated = excluded.updated, url = excluded.url,
              image = excluded.image, content_hash = excluded.content_hash,
-             categories = excluded.categories",
+             categories = excluded.categories, categories_explicit = excluded.categories_explicit",
     )?
     .execute(params![
         row.id,
@@ -935,7 +861,8 @@ fn put_article(
         row.url,
         row.image,
         stored.content_hash,
-        join_categories(&row.categories)
+        join_categories(&row.categories),
+        row.categories_explicit
     ])?;
     if replacing == Replacing::SameId {
         let before = tx
@@ -991,6 +918,7 @@ mod tests {
             published: DateTime::from_timestamp(1_764_000_000, 0).unwrap(),
             updated: None,
             categories: vec!["borders".into()],
+            categorized: Categorized::ByRules,
             url: None,
             image: None,
         }
@@ -1046,7 +974,7 @@ mod tests {
             assert_eq!(snapshots.unwrap(), (1, 1));
         }
         release_all.await.unwrap();
-        assert_eq!(store.count().await.unwrap(), 2);
+        assert_eq!(crate::MigrateStore::count_stored(&store).await.unwrap(), 2);
     }
 
     #[test]

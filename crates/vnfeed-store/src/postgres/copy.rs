@@ -1,15 +1,16 @@
 //! Articles and tombstones in and out exactly as stored, for `vnfeed migrate`: nothing is
 //! decided anew on the way in (slug, `updated` and content hash are kept); and the feed
-//! history (entries and archive pages) likewise.
+//! history (entries and archive pages) likewise. The backend's [`MigrateStore`] is here.
 
 use std::collections::BTreeSet;
 
+use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 
 use super::write::{put_article, record_change, write_transaction};
-use super::{COLUMNS, row_of};
+use super::{COLUMNS, PostgresStore, row_of};
 use crate::model::Tombstone;
-use crate::{ArchivePageRow, HistoryEntry, StoredArticle};
+use crate::{ArchivePageRow, HistoryEntry, MigrateStore, StoreError, StoredArticle};
 
 pub(super) async fn export(
     client: &impl GenericClient,
@@ -25,7 +26,7 @@ pub(super) async fn export(
         .iter()
         .map(|r| StoredArticle {
             row: row_of(r),
-            content_hash: r.get(11),
+            content_hash: r.get(12),
         })
         .collect())
 }
@@ -167,4 +168,72 @@ pub(super) async fn restore_history(
     let feeds: BTreeSet<String> = entries.iter().map(|e| e.feed.clone()).collect();
     record_change(&tx, &feeds, chrono::Utc::now().timestamp()).await?;
     tx.commit().await
+}
+
+#[async_trait]
+impl MigrateStore for PostgresStore {
+    async fn count_stored(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT count(*) FROM articles", &[])
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(row.get::<_, i64>(0).max(0) as u64)
+    }
+
+    async fn export(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
+        let client = self.client().await?;
+        export(&client, after.unwrap_or(crate::FIRST_ARTICLE), limit)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn export_history(
+        &self,
+        after: Option<(&str, i64, i64)>,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let client = self.client().await?;
+        export_history(&client, after.unwrap_or(crate::FIRST_ENTRY), limit)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn export_pages(
+        &self,
+        after: Option<(&str, i64)>,
+        limit: usize,
+    ) -> Result<Vec<ArchivePageRow>, StoreError> {
+        let client = self.client().await?;
+        export_pages(&client, after.unwrap_or(crate::FIRST_PAGE), limit)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn restore_history(
+        &self,
+        clear: bool,
+        pages: Vec<ArchivePageRow>,
+        entries: Vec<HistoryEntry>,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        restore_history(&mut client, clear, &pages, &entries)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn restore(
+        &self,
+        articles: Vec<StoredArticle>,
+        tombstones: Vec<Tombstone>,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        restore(&mut client, &articles, &tombstones)
+            .await
+            .map_err(|e| self.err(e))
+    }
 }

@@ -7,8 +7,8 @@
 use deadpool_postgres::GenericClient;
 
 use super::{COLUMNS, DbError, row_of};
+use crate::FeedKey;
 use crate::archive::{self, OpenPage};
-use crate::history_feed;
 use crate::model::Article;
 
 /// Schema version 2: the first history tables (one frozen copy per edit), filled for
@@ -124,7 +124,8 @@ pub(super) async fn append(
              VALUES ($1, $2, $3, $4, $5)",
         )
         .await?;
-    let feeds = std::iter::once(history_feed(None)).chain(categories.iter().map(String::as_str));
+    let feeds =
+        std::iter::once(FeedKey::All.history_key()).chain(categories.iter().map(String::as_str));
     for feed in feeds {
         let (open, appended) = match tx.query_opt(&newest, &[&feed]).await? {
             Some(r) => {
@@ -206,7 +207,8 @@ pub(super) async fn mark_changed<'a>(
                  SET changed = greatest(feed_changes.changed, excluded.changed)",
         )
         .await?;
-    tx.execute(&mark, &[&history_feed(None), &now]).await?;
+    tx.execute(&mark, &[&FeedKey::All.history_key(), &now])
+        .await?;
     for category in categories {
         tx.execute(&mark, &[category, &now]).await?;
     }
@@ -215,13 +217,13 @@ pub(super) async fn mark_changed<'a>(
 
 pub(super) async fn archive_count(
     client: &impl GenericClient,
-    category: Option<&str>,
+    feed: FeedKey<'_>,
 ) -> Result<u64, tokio_postgres::Error> {
     let stmt = client
         .prepare_cached("SELECT coalesce(max(page), 0) FROM archive_pages WHERE feed = $1")
         .await?;
     let n: i64 = client
-        .query_one(&stmt, &[&history_feed(category)])
+        .query_one(&stmt, &[&feed.history_key()])
         .await?
         .get(0);
     Ok(n.max(0) as u64)
@@ -231,15 +233,15 @@ pub(super) async fn archive_count(
 /// `Last-Modified`; `None` past the newest page.
 pub(super) async fn archive(
     client: &impl GenericClient,
-    category: Option<&str>,
+    feed: FeedKey<'_>,
     number: u64,
     now: i64,
 ) -> Result<Option<crate::ArchivePage>, DbError> {
-    let newest = archive_count(client, category).await?;
+    let newest = archive_count(client, feed).await?;
     if number == 0 || number > newest {
         return Ok(None);
     }
-    let feed = history_feed(category);
+    let feed = feed.history_key();
     let page = clamp(number);
     let sql = format!(
         "SELECT {COLUMNS} FROM history_entries h JOIN articles a ON a.id = h.article_id
@@ -269,17 +271,17 @@ pub(super) async fn archive(
 /// The feed's `Last-Modified` at `now`: its last stored change and its newest article shown.
 pub(super) async fn last_modified(
     client: &impl GenericClient,
-    category: Option<&str>,
+    feed: FeedKey<'_>,
     now: i64,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, tokio_postgres::Error> {
     let changed: Option<i64> = client
         .query_opt(
             "SELECT changed FROM feed_changes WHERE feed = $1",
-            &[&history_feed(category)],
+            &[&feed.history_key()],
         )
         .await?
         .map(|r| r.get(0));
-    let newest_shown: Option<i64> = match category {
+    let newest_shown: Option<i64> = match feed.category() {
         None => client
             .query_one(
                 "SELECT max(published) FROM articles WHERE published <= $1",
@@ -302,10 +304,10 @@ pub(super) async fn last_modified(
 /// The earliest `published` after `now` in a feed: when it next changes with no write.
 pub(super) async fn next_due(
     client: &impl GenericClient,
-    category: Option<&str>,
+    feed: FeedKey<'_>,
     now: i64,
 ) -> Result<Option<i64>, tokio_postgres::Error> {
-    let row = match category {
+    let row = match feed.category() {
         None => {
             client
                 .query_one(
@@ -335,13 +337,13 @@ fn clamp(n: u64) -> i64 {
 /// (index-only scan) before the page's articles are read.
 pub(super) async fn page(
     client: &impl GenericClient,
-    category: Option<&str>,
+    feed: FeedKey<'_>,
     offset: u64,
     limit: usize,
     now: i64,
 ) -> Result<Vec<Article>, DbError> {
     let (limit, offset) = (clamp(limit as u64), clamp(offset));
-    let rows = match category {
+    let rows = match feed.category() {
         None => {
             let sql = format!(
                 "SELECT {COLUMNS} FROM (SELECT id, published FROM articles WHERE published <= $3
@@ -372,10 +374,10 @@ pub(super) async fn page(
 
 pub(super) async fn count(
     client: &impl GenericClient,
-    category: Option<&str>,
+    feed: FeedKey<'_>,
     now: i64,
 ) -> Result<u64, DbError> {
-    let n: i64 = match category {
+    let n: i64 = match feed.category() {
         None => {
             client
                 .query_one(

@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Object};
 
 use super::{CHANNEL, COLUMNS, DbError, WRITE_LOCK, row_of};
-use crate::model::{Article, Draft, Tombstone};
-use crate::record::{self, Existing, Plan};
+use crate::model::{Article, Categorized, Draft, Tombstone};
+use crate::plan::{self, Existing, Lookup, Plan};
+use crate::record;
 use crate::{Outcome, StoredArticle, Upserted};
 
 /// A transaction holding the store's write lock until it ends, so writers from every
@@ -34,7 +35,7 @@ pub(super) async fn upsert(
     for draft in drafts {
         results.push(upsert_one(&tx, draft, now, &mut touched).await?);
     }
-    if results.iter().any(|r| r.outcome != Outcome::Unchanged) {
+    if crate::any_changed(&results) {
         record_change(&tx, &touched, now.timestamp()).await?;
     }
     tx.commit().await?;
@@ -136,28 +137,38 @@ pub(super) async fn record_change(
     Ok(revision)
 }
 
-/// The existing article a draft refers to: by id, else by URL.
-async fn existing(
-    tx: &impl GenericClient,
+/// What the store holds for `draft`: the article under its id and the one holding its URL.
+pub(super) async fn lookup(
+    client: &impl GenericClient,
     draft: &Draft,
+) -> Result<Lookup, tokio_postgres::Error> {
+    Ok(Lookup {
+        by_id: existing(client, "id", &draft.id).await?,
+        by_url: match &draft.url {
+            Some(url) => existing(client, "url", url).await?,
+            None => None,
+        },
+    })
+}
+
+async fn existing(
+    client: &impl GenericClient,
+    column: &str,
+    key: &str,
 ) -> Result<Option<Existing>, tokio_postgres::Error> {
-    for (column, key) in [("id", Some(&draft.id)), ("url", draft.url.as_ref())] {
-        let Some(key) = key else { continue };
-        let stmt = tx
-            .prepare_cached(&format!(
-                "SELECT id, slug, content_hash, updated FROM articles WHERE {column} = $1"
-            ))
-            .await?;
-        if let Some(r) = tx.query_opt(&stmt, &[key]).await? {
-            return Ok(Some(Existing {
-                id: r.get(0),
-                slug: r.get(1),
-                content_hash: r.get(2),
-                updated: r.get(3),
-            }));
-        }
-    }
-    Ok(None)
+    let stmt = client
+        .prepare_cached(&format!(
+            "SELECT id, slug, content_hash, updated, categories_explicit FROM articles \
+             WHERE {column} = $1"
+        ))
+        .await?;
+    Ok(client.query_opt(&stmt, &[&key]).await?.map(|r| Existing {
+        id: r.get(0),
+        slug: r.get(1),
+        content_hash: r.get(2),
+        updated: r.get(3),
+        categorized: record::categorized(r.get(4)),
+    }))
 }
 
 /// The first of the title's slug candidates no other article has.
@@ -168,7 +179,7 @@ async fn unique_slug(
     let stmt = tx
         .prepare_cached("SELECT 1 FROM articles WHERE slug = $1")
         .await?;
-    for candidate in record::slug_candidates(title) {
+    for candidate in plan::slug_candidates(title) {
         if tx.query_opt(&stmt, &[&candidate]).await?.is_none() {
             return Ok(candidate);
         }
@@ -184,9 +195,17 @@ async fn upsert_one(
     now: DateTime<Utc>,
     touched: &mut BTreeSet<String>,
 ) -> Result<Upserted, DbError> {
-    let found = existing(tx, &draft).await?;
-    let write = match record::plan(&draft, found, now)? {
-        Plan::Unchanged { id } => {
+    let found = lookup(tx, &draft).await?;
+    let write = match plan::plan(&draft, found, now)? {
+        Plan::Unchanged { id, categorized } => {
+            if let Some(categorized) = categorized {
+                let explicit = categorized == Categorized::Explicitly;
+                tx.execute(
+                    "UPDATE articles SET categories_explicit = $2 WHERE id = $1",
+                    &[&id, &explicit],
+                )
+                .await?;
+            }
             return Ok(Upserted {
                 outcome: Outcome::Unchanged,
                 article: load(tx, &id).await?,
@@ -199,19 +218,7 @@ async fn upsert_one(
         None => unique_slug(tx, &draft.title).await?,
     };
     let (id, outcome) = (write.id.clone(), write.outcome);
-    if let Some(url) = &draft.url {
-        let owner = tx
-            .query_opt(
-                "SELECT id FROM articles WHERE url = $1 AND id <> $2",
-                &[url, &id],
-            )
-            .await?;
-        if let Some(owner) = owner {
-            return Err(DbError::Store(record::url_conflict(url, owner.get(0))));
-        }
-    }
-    if write.outcome == Outcome::Created {
-        // Its feeds drop the tombstone, whatever categories the new article has.
+    if write.retire_tombstone {
         let retired = tx
             .query(
                 "DELETE FROM tombstones WHERE id = $1 RETURNING categories",
@@ -220,8 +227,7 @@ async fn upsert_one(
             .await?;
         touched.extend(retired.iter().flat_map(|r| r.get::<_, Vec<String>>(0)));
     }
-    if outcome == Outcome::Updated {
-        // Out of every feed's history, wherever it was; back in at the end below.
+    if write.leave_history {
         super::history::leave(tx, &id, now.timestamp()).await?;
     }
     let categories = draft.categories.clone();
@@ -246,12 +252,14 @@ pub(super) async fn put_article(
     let row = &stored.row;
     let upsert = tx
         .prepare_cached(
-            "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image, content_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image,
+                 content_hash, categories_explicit)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title,
                  summary = excluded.summary, body = excluded.body, author = excluded.author,
                  published = excluded.published, updated = excluded.updated, url = excluded.url,
-                 image = excluded.image, content_hash = excluded.content_hash",
+                 image = excluded.image, content_hash = excluded.content_hash,
+                 categories_explicit = excluded.categories_explicit",
         )
         .await?;
     tx.execute(
@@ -268,6 +276,7 @@ pub(super) async fn put_article(
             &row.url,
             &row.image,
             &stored.content_hash,
+            &row.categories_explicit,
         ],
     )
     .await?;

@@ -1,16 +1,18 @@
 //! Articles and tombstones in and out exactly as stored, for `vnfeed migrate`: nothing is
 //! decided anew on the way in (slug, `updated` and content hash are kept); and the feed
-//! history (entries and archive pages) likewise.
+//! history (entries and archive pages) likewise. The backend's [`MigrateStore`] is here.
 
 use std::collections::BTreeSet;
 
+use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
 use super::{
-    COLUMNS, DbError, Replacing, corrupt, put_article, raw_row, record_change, write_transaction,
+    COLUMNS, DbError, Replacing, SqliteStore, corrupt, put_article, raw_row, record_change,
+    write_transaction,
 };
 use crate::model::Tombstone;
-use crate::{ArchivePageRow, HistoryEntry, StoredArticle};
+use crate::{ArchivePageRow, HistoryEntry, MigrateStore, StoreError, StoredArticle};
 
 pub(super) fn export(
     conn: &Connection,
@@ -25,7 +27,7 @@ pub(super) fn export(
         .query_map(params![after, limit as i64], |r| {
             Ok(StoredArticle {
                 row: raw_row(r)?,
-                content_hash: r.get(11)?,
+                content_hash: r.get(12)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -143,4 +145,65 @@ pub(super) fn restore_history(
     let feeds: BTreeSet<String> = entries.iter().map(|e| e.feed.clone()).collect();
     record_change(&tx, &feeds, chrono::Utc::now().timestamp())?;
     tx.commit()
+}
+
+#[async_trait]
+impl MigrateStore for SqliteStore {
+    async fn count_stored(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .read(|conn| conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0)))
+            .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn export(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
+        let after = after.unwrap_or(crate::FIRST_ARTICLE).to_string();
+        self.read_typed(move |conn| export(conn, &after, limit))
+            .await
+    }
+
+    async fn export_history(
+        &self,
+        after: Option<(&str, i64, i64)>,
+        limit: usize,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let (feed, page, position) = after.unwrap_or(crate::FIRST_ENTRY);
+        let feed = feed.to_string();
+        self.read(move |conn| export_history(conn, (&feed, page, position), limit))
+            .await
+    }
+
+    async fn export_pages(
+        &self,
+        after: Option<(&str, i64)>,
+        limit: usize,
+    ) -> Result<Vec<ArchivePageRow>, StoreError> {
+        let (feed, page) = after.unwrap_or(crate::FIRST_PAGE);
+        let feed = feed.to_string();
+        self.read(move |conn| export_pages(conn, (&feed, page), limit))
+            .await
+    }
+
+    async fn restore_history(
+        &self,
+        clear: bool,
+        pages: Vec<ArchivePageRow>,
+        entries: Vec<HistoryEntry>,
+    ) -> Result<(), StoreError> {
+        self.with_conn(move |conn| restore_history(conn, clear, &pages, &entries))
+            .await
+    }
+
+    async fn restore(
+        &self,
+        articles: Vec<StoredArticle>,
+        tombstones: Vec<Tombstone>,
+    ) -> Result<(), StoreError> {
+        self.with_conn_typed(move |conn| restore(conn, &articles, &tombstones))
+            .await
+    }
 }

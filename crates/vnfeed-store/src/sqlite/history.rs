@@ -6,8 +6,8 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{COLUMNS, DbError, finish, raw_row};
+use crate::FeedKey;
 use crate::archive::{self, OpenPage};
-use crate::history_feed;
 use crate::model::Article;
 
 /// Schema version 4: the first history tables (one frozen copy per edit), filled for articles
@@ -122,7 +122,8 @@ pub(super) fn append(
     weight: i64,
     now: i64,
 ) -> rusqlite::Result<()> {
-    let feeds = std::iter::once(history_feed(None)).chain(categories.iter().map(String::as_str));
+    let feeds =
+        std::iter::once(FeedKey::All.history_key()).chain(categories.iter().map(String::as_str));
     for feed in feeds {
         let (open, appended) = open_page(tx, feed)?;
         let page = archive::place(open, weight);
@@ -197,7 +198,7 @@ pub(super) fn mark_changed<'a>(
         "INSERT INTO feed_changes (feed, changed) VALUES (?1, ?2)
          ON CONFLICT (feed) DO UPDATE SET changed = max(changed, excluded.changed)",
     )?;
-    mark.execute(params![history_feed(None), now])?;
+    mark.execute(params![FeedKey::All.history_key(), now])?;
     for category in categories {
         mark.execute(params![category, now])?;
     }
@@ -205,10 +206,10 @@ pub(super) fn mark_changed<'a>(
 }
 
 /// How many archive pages a feed has: the number of its newest.
-pub(super) fn archive_count(conn: &Connection, category: Option<&str>) -> rusqlite::Result<u64> {
+pub(super) fn archive_count(conn: &Connection, feed: FeedKey<'_>) -> rusqlite::Result<u64> {
     let n: i64 = conn
         .prepare_cached("SELECT coalesce(max(page), 0) FROM archive_pages WHERE feed = ?1")?
-        .query_row(params![history_feed(category)], |r| r.get(0))?;
+        .query_row(params![feed.history_key()], |r| r.get(0))?;
     Ok(n.max(0) as u64)
 }
 
@@ -216,15 +217,15 @@ pub(super) fn archive_count(conn: &Connection, category: Option<&str>) -> rusqli
 /// `Last-Modified`; `None` past the newest page.
 pub(super) fn archive(
     conn: &Connection,
-    category: Option<&str>,
+    feed: FeedKey<'_>,
     number: u64,
     now: i64,
 ) -> Result<Option<crate::ArchivePage>, DbError> {
-    let newest = archive_count(conn, category)?;
+    let newest = archive_count(conn, feed)?;
     if number == 0 || number > newest {
         return Ok(None);
     }
-    let feed = history_feed(category);
+    let feed = feed.history_key();
     let page = clamp(number);
     let sql = format!(
         "SELECT {COLUMNS} FROM history_entries h JOIN articles a ON a.id = h.article_id
@@ -249,14 +250,14 @@ pub(super) fn archive(
 /// The feed's `Last-Modified` at `now`: its last stored change and its newest article shown.
 pub(super) fn last_modified(
     conn: &Connection,
-    category: Option<&str>,
+    feed: FeedKey<'_>,
     now: i64,
 ) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
     let changed: Option<i64> = conn
         .prepare_cached("SELECT changed FROM feed_changes WHERE feed = ?1")?
-        .query_row(params![history_feed(category)], |r| r.get(0))
+        .query_row(params![feed.history_key()], |r| r.get(0))
         .optional()?;
-    let newest_shown: Option<i64> = match category {
+    let newest_shown: Option<i64> = match feed.category() {
         None => conn
             .prepare_cached("SELECT max(published) FROM articles WHERE published <= ?1")?
             .query_row(params![now], |r| r.get(0))?,
@@ -273,10 +274,10 @@ pub(super) fn last_modified(
 /// The earliest `published` after `now` in a feed: when it next changes with no write.
 pub(super) fn next_due(
     conn: &Connection,
-    category: Option<&str>,
+    feed: FeedKey<'_>,
     now: i64,
 ) -> rusqlite::Result<Option<i64>> {
-    match category {
+    match feed.category() {
         None => conn
             .prepare_cached("SELECT min(published) FROM articles WHERE published > ?1")?
             .query_row(params![now], |r| r.get(0)),
@@ -299,15 +300,15 @@ fn clamp(n: u64) -> i64 {
 /// `latest_sql`).
 pub(super) fn page(
     conn: &Connection,
-    category: Option<&str>,
+    feed: FeedKey<'_>,
     offset: u64,
     limit: usize,
     now: i64,
 ) -> Result<Vec<Article>, DbError> {
     let limit = clamp(limit as u64);
     let offset = clamp(offset);
-    let mut stmt = conn.prepare_cached(&page_sql(category.is_some()))?;
-    let raws = match category {
+    let mut stmt = conn.prepare_cached(&page_sql(feed != FeedKey::All))?;
+    let raws = match feed.category() {
         None => stmt.query_map(params![limit, offset, now], raw_row)?,
         Some(category) => stmt.query_map(params![limit, offset, now, category], raw_row)?,
     }
@@ -338,8 +339,8 @@ fn page_sql(in_category: bool) -> String {
     }
 }
 
-pub(super) fn count(conn: &Connection, category: Option<&str>, now: i64) -> rusqlite::Result<u64> {
-    let n: i64 = match category {
+pub(super) fn count(conn: &Connection, feed: FeedKey<'_>, now: i64) -> rusqlite::Result<u64> {
+    let n: i64 = match feed.category() {
         None => conn
             .prepare_cached("SELECT count(*) FROM articles WHERE published <= ?1")?
             .query_row(params![now], |r| r.get(0))?,
@@ -356,13 +357,13 @@ pub(super) fn count(conn: &Connection, category: Option<&str>, now: i64) -> rusq
 mod tests {
     use super::*;
 
-    fn plan_of_page(conn: &Connection, category: Option<&str>) -> String {
-        let sql = page_sql(category.is_some());
+    fn plan_of_page(conn: &Connection, feed: FeedKey<'_>) -> String {
+        let sql = page_sql(feed != FeedKey::All);
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         fn detail(r: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
             r.get(3)
         }
-        let rows: Vec<String> = match category {
+        let rows: Vec<String> = match feed.category() {
             None => stmt.query_map(params![5, 10, 1_000], detail),
             Some(c) => stmt.query_map(params![5, 10, 1_000, c], detail),
         }
@@ -409,9 +410,9 @@ mod tests {
         );
         // The page's articles, by their place in the time-ordered index (see `page`).
         for (feed, inner) in [
-            (None, "SELECT id, published FROM articles"),
+            (FeedKey::All, "SELECT id, published FROM articles"),
             (
-                Some("x"),
+                FeedKey::Category("x"),
                 "SELECT article_id, published FROM article_categories",
             ),
         ] {
