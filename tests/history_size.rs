@@ -46,6 +46,7 @@ fn draft(id: &str, n: usize, body: Vec<Block>) -> Draft {
         categories: vec!["borders".into()],
         url: None,
         image: None,
+        tags: Vec::new(),
     }
 }
 

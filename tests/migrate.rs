@@ -77,6 +77,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         categories: edited.categories.clone(),
         url: edited.url.clone(),
         image: edited.image.clone(),
+        tags: Vec::new(),
     };
     let later: DateTime<Utc> = "2026-11-21T03:00:00Z".parse().unwrap();
     edited = source.upsert(vec![draft], later).await.unwrap()[0]

@@ -38,6 +38,7 @@ fn draft(n: usize, category: &str, paragraphs: usize) -> Draft {
         categories: vec![category.to_string()],
         url: None,
         image: None,
+        tags: Vec::new(),
     }
 }
 

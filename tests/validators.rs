@@ -30,6 +30,7 @@ fn draft(id: &str, title: &str, published: &str) -> Draft {
         categories: vec!["borders".into()],
         url: None,
         image: None,
+        tags: Vec::new(),
     }
 }
 

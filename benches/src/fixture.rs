@@ -45,6 +45,7 @@ impl Feed {
                     categories: d.categories,
                     url: d.url,
                     image: d.image,
+                    tags: d.tags,
                 }
             })
             .collect();

@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod size;
+pub mod tags;
 pub mod text;
 
 use std::collections::HashMap;
@@ -213,6 +214,7 @@ pub fn parse_source(
                 categories,
                 url: None,
                 image: None,
+                tags: parsed.tags,
             }]
         }
         Kind::Json => {

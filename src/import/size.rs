@@ -130,6 +130,7 @@ mod tests {
             categories: Vec::new(),
             url: None,
             image: None,
+            tags: Vec::new(),
         }
     }
 

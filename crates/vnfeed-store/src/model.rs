@@ -51,6 +51,9 @@ pub struct Draft {
     pub categories: Vec<String>,
     pub url: Option<String>,
     pub image: Option<Image>,
+    /// Keywords: NFC, lowercase, diacritics kept (`biển đông`), unique by their slug, in
+    /// byte order. Each names a tag feed, `/feeds/tags/{slug}`.
+    pub tags: Vec<String>,
 }
 
 impl Draft {
@@ -70,6 +73,7 @@ impl Draft {
             categories: self.categories,
             url: self.url,
             image: self.image,
+            tags: self.tags,
         }
     }
 }
@@ -90,6 +94,8 @@ pub struct Article {
     pub categories: Vec<String>,
     pub url: Option<String>,
     pub image: Option<Image>,
+    /// See [`Draft::tags`].
+    pub tags: Vec<String>,
 }
 
 impl Article {

@@ -9,6 +9,7 @@
 
 mod copy;
 mod history;
+mod labels;
 mod listen;
 mod write;
 
@@ -28,8 +29,8 @@ use crate::redact;
 
 use super::record::{self, Row};
 use super::{
-    ArchivePage, ArchivePageRow, ChangeNotices, Changes, HistoryEntry, Store, StoreError,
-    StoredArticle, Upserted,
+    ArchivePage, ArchivePageRow, ChangeNotices, Changes, HistoryEntry, LabelKey, LabelKind,
+    LabelName, SitemapEntry, Store, StoreError, StoredArticle, Upserted,
 };
 use crate::model::{Article, Draft, Tombstone};
 
@@ -75,6 +76,7 @@ CREATE INDEX tombstones_newest ON tombstones (deleted DESC, id DESC);
 "#,
     history::MIGRATION,
     history::ONE_ENTRY_PER_ARTICLE,
+    labels::MIGRATION,
 ];
 
 /// Advisory lock keys ("vnfeed" in ASCII, then a number), held for one transaction.
@@ -88,7 +90,8 @@ pub const CHANNEL: &str = "vnfeed_changes";
 
 const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, \
     a.updated, a.url, a.image, \
-    ARRAY(SELECT ac.category FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category)";
+    ARRAY(SELECT ac.category FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category), \
+    a.tags";
 
 /// Cloning is shallow: clones share the pool and the change listener.
 #[derive(Clone)]
@@ -215,6 +218,9 @@ impl PostgresStore {
             }
             for sql in MIGRATIONS.iter().skip(found as usize) {
                 tx.batch_execute(sql).await?;
+                if *sql == labels::MIGRATION {
+                    labels::backfill(&tx).await?;
+                }
             }
             tx.execute("DELETE FROM vnfeed_schema", &[]).await?;
             tx.execute("INSERT INTO vnfeed_schema (version) VALUES ($1)", &[&known])
@@ -291,6 +297,7 @@ fn row_of(r: &tokio_postgres::Row) -> Row {
         url: r.get(8),
         image: r.get(9),
         categories: r.get(10),
+        tags: r.get(11),
     }
 }
 
@@ -554,6 +561,71 @@ impl Store for PostgresStore {
         copy::restore(&mut client, &articles, &tombstones)
             .await
             .map_err(|e| self.err(e))
+    }
+
+    async fn labelled(&self, label: &LabelKey, limit: usize) -> Result<Vec<Article>, StoreError> {
+        let client = self.client().await?;
+        let now = Utc::now().timestamp();
+        labels::labelled(&client, label, limit, now)
+            .await
+            .map_err(|e| self.db_err(e))
+    }
+
+    async fn label_names(
+        &self,
+        kind: LabelKind,
+        limit: usize,
+    ) -> Result<Vec<LabelName>, StoreError> {
+        let client = self.client().await?;
+        let now = Utc::now().timestamp();
+        labels::names(&client, kind, limit, now)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn labels_changed_since(
+        &self,
+        since: i64,
+    ) -> Result<Option<BTreeSet<LabelKey>>, StoreError> {
+        let mut client = self.client().await?;
+        let result: Result<_, tokio_postgres::Error> = async {
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let revision: i64 = tx.query_one(REVISION_SQL, &[]).await?.get(0);
+            let changed = if since < 0 || since > revision {
+                None
+            } else {
+                Some(labels::changed_since(&tx, since).await?)
+            };
+            tx.commit().await?;
+            Ok(changed)
+        }
+        .await;
+        result.map_err(|e| self.err(e))
+    }
+
+    async fn sitemap(&self, offset: u64, limit: usize) -> Result<Vec<SitemapEntry>, StoreError> {
+        let client = self.client().await?;
+        let now = Utc::now().timestamp();
+        labels::sitemap(&client, offset, limit, now)
+            .await
+            .map_err(|e| self.db_err(e))
+    }
+
+    async fn recent(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<SitemapEntry>, StoreError> {
+        let client = self.client().await?;
+        let now = Utc::now().timestamp();
+        labels::recent(&client, since.timestamp(), limit, now)
+            .await
+            .map_err(|e| self.db_err(e))
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {

@@ -28,6 +28,8 @@ pub struct Row {
     pub image: Option<String>,
     /// Sorted by byte order (SQLite's BINARY, PostgreSQL's `COLLATE "C"`).
     pub categories: Vec<String>,
+    /// See [`Draft::tags`]: kept as the draft gave them.
+    pub tags: Vec<String>,
 }
 
 impl Row {
@@ -57,6 +59,7 @@ impl Row {
             categories: self.categories,
             url: self.url,
             image,
+            tags: self.tags,
         })
     }
 }
@@ -159,6 +162,7 @@ impl Write {
                 url: draft.url,
                 image: self.image,
                 categories: draft.categories,
+                tags: draft.tags,
             },
             content_hash: self.content_hash,
         }
@@ -246,6 +250,7 @@ mod tests {
             categories: vec!["borders".into()],
             url: None,
             image: None,
+            tags: vec![],
         }
     }
 

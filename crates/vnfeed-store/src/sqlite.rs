@@ -6,6 +6,7 @@
 
 mod copy;
 mod history;
+mod labels;
 mod readers;
 
 use std::collections::BTreeSet;
@@ -19,8 +20,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::record::{self, Existing, Plan, Row as RawRow};
 use super::{
-    ArchivePage, ArchivePageRow, Changes, HistoryEntry, Outcome, Store, StoreError, StoredArticle,
-    Upserted,
+    ArchivePage, ArchivePageRow, Changes, HistoryEntry, LabelKey, LabelKind, LabelName, Outcome,
+    SitemapEntry, Store, StoreError, StoredArticle, Upserted,
 };
 use crate::model::{Article, Draft, Tombstone};
 
@@ -81,13 +82,14 @@ UPDATE articles SET categories = coalesce((
         ORDER BY category)), '');
 "#,
     history::ONE_ENTRY_PER_ARTICLE,
+    labels::MIGRATION,
 ];
 
 /// An article row, its categories included (the `categories` column, which `put_article`
 /// writes in the same statement as the rest of the row): reading N articles reads N rows and
 /// nothing else. Category slugs never contain a comma.
 const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, a.updated, a.url, a.image, \
-     a.categories";
+     a.categories, a.tags";
 
 const REVISION_SQL: &str = "SELECT value FROM meta WHERE key = 'revision'";
 
@@ -239,6 +241,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction().map_err(&err)?;
         tx.execute_batch(sql).map_err(&err)?;
+        if *sql == labels::MIGRATION {
+            labels::backfill(&tx).map_err(&err)?;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)
             .map_err(&err)?;
         tx.commit().map_err(&err)?;
@@ -287,7 +292,8 @@ impl Store for SqliteStore {
             };
             let categories_json = serde_json::to_string(&tombstone.categories)
                 .map_err(|e| corrupt(&tombstone.id, "categories", e))?;
-            // article_categories rows go with it (ON DELETE CASCADE).
+            // article_categories and article_labels rows go with it (ON DELETE CASCADE).
+            labels::touch(&tx, &tombstone.id)?;
             tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
                 .execute(params![tombstone.id])?;
             history::leave(&tx, &tombstone.id, now.timestamp())?;
@@ -524,6 +530,56 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn labelled(&self, label: &LabelKey, limit: usize) -> Result<Vec<Article>, StoreError> {
+        let label = label.clone();
+        let now = Utc::now().timestamp();
+        self.read_typed(move |conn| labels::labelled(conn, &label, limit, now))
+            .await
+    }
+
+    async fn label_names(
+        &self,
+        kind: LabelKind,
+        limit: usize,
+    ) -> Result<Vec<LabelName>, StoreError> {
+        let now = Utc::now().timestamp();
+        self.read(move |conn| labels::names(conn, kind, limit, now))
+            .await
+    }
+
+    async fn labels_changed_since(
+        &self,
+        since: i64,
+    ) -> Result<Option<BTreeSet<LabelKey>>, StoreError> {
+        self.read(move |conn| {
+            let revision: i64 = conn
+                .prepare_cached(REVISION_SQL)?
+                .query_row([], |r| r.get(0))?;
+            if since < 0 || since > revision {
+                return Ok(None);
+            }
+            labels::changed_since(conn, since).map(Some)
+        })
+        .await
+    }
+
+    async fn sitemap(&self, offset: u64, limit: usize) -> Result<Vec<SitemapEntry>, StoreError> {
+        let now = Utc::now().timestamp();
+        self.read_typed(move |conn| labels::sitemap(conn, offset, limit, now))
+            .await
+    }
+
+    async fn recent(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<SitemapEntry>, StoreError> {
+        let now = Utc::now().timestamp();
+        let since = since.timestamp();
+        self.read_typed(move |conn| labels::recent(conn, since, limit, now))
+            .await
+    }
+
     async fn revision(&self) -> Result<i64, StoreError> {
         self.read(|conn| {
             conn.prepare_cached(REVISION_SQL)?
@@ -682,6 +738,7 @@ fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
         url: row.get(8)?,
         image: row.get(9)?,
         categories: split_categories(&row.get::<_, String>(10)?),
+        tags: labels::decode(11, &row.get::<_, String>(11)?)?,
     })
 }
 
@@ -839,13 +896,13 @@ fn put_article(
     let row = &stored.row;
     tx.prepare_cached(
         "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image,
-             content_hash, categories)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             content_hash, categories, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title,
              summary = excluded.summary, body = excluded.body, author = excluded.author,
              published = excluded.published, updated = excluded.updated, url = excluded.url,
              image = excluded.image, content_hash = excluded.content_hash,
-             categories = excluded.categories",
+             categories = excluded.categories, tags = excluded.tags",
     )?
     .execute(params![
         row.id,
@@ -859,8 +916,10 @@ fn put_article(
         row.url,
         row.image,
         stored.content_hash,
-        join_categories(&row.categories)
+        join_categories(&row.categories),
+        labels::encode(&row.tags)
     ])?;
+    labels::replace(tx, row)?;
     if replacing == Replacing::SameId {
         let before = tx
             .prepare_cached(
@@ -917,6 +976,7 @@ mod tests {
             categories: vec!["borders".into()],
             url: None,
             image: None,
+            tags: Vec::new(),
         }
     }
 

@@ -25,7 +25,7 @@ pub(super) async fn export(
         .iter()
         .map(|r| StoredArticle {
             row: row_of(r),
-            content_hash: r.get(11),
+            content_hash: r.get(12),
         })
         .collect())
 }
@@ -50,6 +50,7 @@ pub(super) async fn restore(
             .await?;
     }
     for t in tombstones {
+        super::labels::touch(&tx, &t.id).await?;
         tx.execute("DELETE FROM articles WHERE id = $1", &[&t.id])
             .await?;
         super::history::leave(&tx, &t.id, now).await?;

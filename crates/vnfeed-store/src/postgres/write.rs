@@ -47,7 +47,8 @@ pub(super) async fn delete(
     now: DateTime<Utc>,
 ) -> Result<Option<Tombstone>, DbError> {
     let tx = write_transaction(client).await?;
-    // article_categories rows go with it (ON DELETE CASCADE).
+    super::labels::touch(&tx, id).await?;
+    // article_categories and article_labels rows go with it (ON DELETE CASCADE).
     let row = tx
         .query_opt(
             "DELETE FROM articles a WHERE a.id = $1 RETURNING ARRAY(SELECT ac.category \
@@ -242,12 +243,12 @@ pub(super) async fn put_article(
     let row = &stored.row;
     let upsert = tx
         .prepare_cached(
-            "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image, content_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image, content_hash, tags)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title,
                  summary = excluded.summary, body = excluded.body, author = excluded.author,
                  published = excluded.published, updated = excluded.updated, url = excluded.url,
-                 image = excluded.image, content_hash = excluded.content_hash",
+                 image = excluded.image, content_hash = excluded.content_hash, tags = excluded.tags",
         )
         .await?;
     tx.execute(
@@ -264,9 +265,11 @@ pub(super) async fn put_article(
             &row.url,
             &row.image,
             &stored.content_hash,
+            &row.tags,
         ],
     )
     .await?;
+    super::labels::replace(tx, row).await?;
     let before = tx
         .query(
             "DELETE FROM article_categories WHERE article_id = $1 RETURNING category",
