@@ -8,6 +8,7 @@ pub mod html;
 pub mod json;
 pub mod opml;
 pub mod rss;
+pub mod sitemap;
 
 use chrono::{DateTime, Utc};
 
@@ -67,8 +68,12 @@ impl Site {
         )
     }
 
-    /// The HTML page of a feed: a category's latest articles and its feed links.
+    /// The HTML page of a feed: a category's latest articles and its feed links. An
+    /// author's or a tag's feed (slug `authors/…`, `tags/…`) has its page at `/authors/…`.
     pub fn category_url(&self, slug: &str) -> String {
+        if slug.contains('/') {
+            return format!("{}/{slug}", self.base_url);
+        }
         format!("{}/categories/{slug}", self.base_url)
     }
 
