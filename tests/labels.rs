@@ -343,3 +343,51 @@ async fn a_keyword_line_of_an_imported_file_makes_tag_feeds() {
     assert_eq!(json["title"], "Từ khóa: biển đông – vnfeed");
     server.stop().await;
 }
+
+/// `vnfeed check` (through `check::http::check_url`, as `vnfeed check URL` runs it) finds
+/// nothing at all in the authors' and tags' feeds, in every format.
+#[tokio::test]
+async fn author_and_tag_feeds_pass_the_checker_without_a_finding() {
+    use vnfeed::check::{self, Options};
+    let backend = Backend::sqlite();
+    let server = TestServer::start(&backend, &["--api-token", TOKEN]).await;
+    let posted = server
+        .api(
+            "POST",
+            "/api/articles",
+            Some(
+                &serde_json::json!({
+                    "id": "co-tu-khoa",
+                    "title": "Bộ đội biên phòng & dân bản cùng giữ mốc giới",
+                    "published": "2025-03-30T08:15:00+07:00",
+                    "author": "Ngọc Tú",
+                    "tags": ["Mốc giới", "Biên phòng <& dân bản>"],
+                    "content_html": "<p>Sáng 30/3, tổ công tác <a href=\"/to-cong-tac\">đồn biên phòng</a> phát quang đường tuần tra.</p>",
+                })
+                .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(posted.status, 201, "{}", posted.json);
+    let options = Options::at(Utc::now());
+    let mut findings = Vec::new();
+    for stem in ["authors/ngoc-tu", "tags/moc-gioi", "tags/bien-phong-dan-ban"] {
+        for ext in ["rss", "atom", "json"] {
+            let url = format!("{}/feeds/{stem}.{ext}", server.url);
+            let report = check::http::check_url(&url, &options).await;
+            assert!(report.format.is_some(), "{url}: {:?}", report.findings);
+            findings.extend(report.findings.iter().map(|f| {
+                format!(
+                    "{url}:{}:{}: {} {}: {}",
+                    f.line,
+                    f.column,
+                    f.severity.as_str(),
+                    f.rule,
+                    f.message
+                )
+            }));
+        }
+    }
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+    server.stop().await;
+}
