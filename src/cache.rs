@@ -347,8 +347,7 @@ fn on_demand_docs(
         Arc::clone(&pool),
         Arc::clone(metrics),
     );
-    let ondemand =
-        ondemand::OnDemandDocs::new(docs.clone(), on_demand, pool, Arc::clone(metrics));
+    let ondemand = ondemand::OnDemandDocs::new(docs.clone(), on_demand, pool, Arc::clone(metrics));
     (Arc::new(older), Arc::new(ondemand))
 }
 

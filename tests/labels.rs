@@ -13,7 +13,6 @@ use common::*;
 use reqwest::StatusCode;
 use reqwest::header::ETAG;
 use vnfeed::model::article_guid;
-use vnfeed::store::Store;
 
 on_both_backends!(
     author_and_tag_feeds_hold_exactly_their_articles_in_every_format,
@@ -108,7 +107,10 @@ async fn author_and_tag_feeds_hold_exactly_their_articles_in_every_format(backen
             "a-2" => "Fri, 02 May 2025 08:00:00 +0700",
             _ => "Sat, 03 May 2025 08:00:00 +0700",
         };
-        assert!(rss.contains(&format!("<pubDate>{newest_day}</pubDate>")), "{rss}");
+        assert!(
+            rss.contains(&format!("<pubDate>{newest_day}</pubDate>")),
+            "{rss}"
+        );
         let (_, _, atom) = fetch(&server, &format!("/feeds/{path}.atom")).await;
         let atom = String::from_utf8(atom).unwrap();
         assert!(
@@ -163,14 +165,21 @@ async fn author_and_tag_feeds_hold_exactly_their_articles_in_every_format(backen
                 .children()
                 .filter_map(|n| n.attribute("xmlUrl"))
                 .collect();
-            let kind = if path.contains("authors") { "authors" } else { "tags" };
+            let kind = if path.contains("authors") {
+                "authors"
+            } else {
+                "tags"
+            };
             let want: Vec<String> = slugs
                 .iter()
                 .map(|s| format!("{base}/feeds/{kind}/{s}.{ext}"))
                 .collect();
             assert_eq!(urls, want, "{path} {ext}");
         }
-        assert!(!text.contains("hoang-lan") && !text.contains("bi-mat"), "{path}");
+        assert!(
+            !text.contains("hoang-lan") && !text.contains("bi-mat"),
+            "{path}"
+        );
     }
     // The category list is still only categories.
     let (_, _, opml) = fetch(&server, "/feeds.opml").await;
@@ -227,7 +236,11 @@ async fn a_write_renders_again_only_the_author_and_tag_documents_it_touched(back
 
     for path in paths {
         let (etag, _, bytes) = fetch(&server, path).await;
-        let ids: Vec<String> = read_feed(&bytes).entries.into_iter().map(|e| e.id).collect();
+        let ids: Vec<String> = read_feed(&bytes)
+            .entries
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
         match path {
             "/feeds/authors/ngoc-thu.atom" => {
                 assert_ne!(etag, etags[path], "{path}: touched");
@@ -371,7 +384,11 @@ async fn author_and_tag_feeds_pass_the_checker_without_a_finding() {
     assert_eq!(posted.status, 201, "{}", posted.json);
     let options = Options::at(Utc::now());
     let mut findings = Vec::new();
-    for stem in ["authors/ngoc-tu", "tags/moc-gioi", "tags/bien-phong-dan-ban"] {
+    for stem in [
+        "authors/ngoc-tu",
+        "tags/moc-gioi",
+        "tags/bien-phong-dan-ban",
+    ] {
         for ext in ["rss", "atom", "json"] {
             let url = format!("{}/feeds/{stem}.{ext}", server.url);
             let report = check::http::check_url(&url, &options).await;

@@ -122,7 +122,11 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
     ] {
         let there = target.labelled(&label, 50).await.unwrap();
         assert!(there.iter().any(|a| a.id == edited.id), "{label:?}");
-        assert_eq!(source.labelled(&label, 50).await.unwrap(), there, "{label:?}");
+        assert_eq!(
+            source.labelled(&label, 50).await.unwrap(),
+            there,
+            "{label:?}"
+        );
     }
     assert_eq!(
         target.by_slug(&old_slug).await.unwrap().unwrap().title,

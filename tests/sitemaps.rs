@@ -12,10 +12,12 @@ use std::process::Command;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use common::*;
 use reqwest::StatusCode;
-use vnfeed::store::Store;
 use vnfeed::vietnamese::dateline::rfc3339;
 
 on_both_backends!(sitemaps_list_every_shown_article_and_news_the_last_two_days,);
+
+/// A news sitemap `<url>`: its `loc`, its publication's fields, the rest of `news:news`.
+type NewsUrl = (String, Vec<(String, String)>, Vec<(String, String)>);
 
 const SM: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 const NEWS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
@@ -107,8 +109,12 @@ async fn sitemaps_list_every_shown_article_and_news_the_last_two_days(backend: B
     let fresh = now - Duration::hours(2);
     let yesterday = now - Duration::hours(30);
     let drafts = vec![
-        DraftBuilder::new("cu", "Tin cũ & \"xưa\"").published(old).build(),
-        DraftBuilder::new("moi", "Tin mới <nhất>").published(fresh).build(),
+        DraftBuilder::new("cu", "Tin cũ & \"xưa\"")
+            .published(old)
+            .build(),
+        DraftBuilder::new("moi", "Tin mới <nhất>")
+            .published(fresh)
+            .build(),
         DraftBuilder::new("hom-qua", "Tin hôm qua")
             .published(yesterday)
             .build(),
@@ -117,8 +123,11 @@ async fn sitemaps_list_every_shown_article_and_news_the_last_two_days(backend: B
             .build(),
     ];
     store.upsert(drafts, now).await.unwrap();
-    let server = TestServer::start(&backend, &["--no-samples", "--site-title", "Báo Biên Cương"])
-        .await;
+    let server = TestServer::start(
+        &backend,
+        &["--no-samples", "--site-title", "Báo Biên Cương"],
+    )
+    .await;
     let base = server.url.clone();
 
     let (_, _, robots) = fetch(&server, "/robots.txt").await;
@@ -153,7 +162,10 @@ async fn sitemaps_list_every_shown_article_and_news_the_last_two_days(backend: B
         urlset(&String::from_utf8(sitemap).unwrap()),
         [
             (format!("{base}/"), None),
-            (page("tin-cu-xua"), Some("2024-04-22T07:00:00+07:00".to_string())),
+            (
+                page("tin-cu-xua"),
+                Some("2024-04-22T07:00:00+07:00".to_string())
+            ),
             (page("tin-hom-qua"), Some(rfc3339(yesterday))),
             (page("tin-moi-nhat"), Some(rfc3339(fresh))),
         ],
@@ -167,31 +179,30 @@ async fn sitemaps_list_every_shown_article_and_news_the_last_two_days(backend: B
     xsd_valid(&news, "news-validation.xsd", "/news-sitemap.xml");
     let news = String::from_utf8(news).unwrap();
     let doc = roxmltree::Document::parse(&news).unwrap();
-    let got: Vec<(String, Vec<(String, String)>, Vec<(String, String)>)> =
-        children(doc.root_element(), SM)
-            .into_iter()
-            .map(|url| {
-                let parts: Vec<_> = url.children().filter(|n| n.is_element()).collect();
-                assert_eq!(parts.len(), 2, "<loc> and <news:news>");
-                assert_eq!(parts[0].tag_name().name(), "loc");
-                assert_eq!(parts[1].tag_name().namespace(), Some(NEWS));
-                let inner = children(parts[1], NEWS);
-                assert_eq!(inner[0].tag_name().name(), "publication");
-                (
-                    parts[0].text().unwrap().to_string(),
-                    fields(inner[0], NEWS),
-                    inner[1..]
-                        .iter()
-                        .map(|n| {
-                            (
-                                n.tag_name().name().to_string(),
-                                n.text().unwrap().to_string(),
-                            )
-                        })
-                        .collect(),
-                )
-            })
-            .collect();
+    let got: Vec<NewsUrl> = children(doc.root_element(), SM)
+        .into_iter()
+        .map(|url| {
+            let parts: Vec<_> = url.children().filter(|n| n.is_element()).collect();
+            assert_eq!(parts.len(), 2, "<loc> and <news:news>");
+            assert_eq!(parts[0].tag_name().name(), "loc");
+            assert_eq!(parts[1].tag_name().namespace(), Some(NEWS));
+            let inner = children(parts[1], NEWS);
+            assert_eq!(inner[0].tag_name().name(), "publication");
+            (
+                parts[0].text().unwrap().to_string(),
+                fields(inner[0], NEWS),
+                inner[1..]
+                    .iter()
+                    .map(|n| {
+                        (
+                            n.tag_name().name().to_string(),
+                            n.text().unwrap().to_string(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
     let publication = vec![
         ("name".to_string(), "Báo Biên Cương".to_string()),
         ("language".to_string(), "vi".to_string()),
@@ -249,6 +260,10 @@ async fn sitemaps_list_every_shown_article_and_news_the_last_two_days(backend: B
     let urls = urlset(&String::from_utf8(sitemap).unwrap());
     assert_eq!(urls.last().unwrap().0, page("tin-vua-dang"));
     let (_, _, news) = fetch(&server, "/news-sitemap.xml").await;
-    assert!(String::from_utf8(news).unwrap().contains(&page("tin-vua-dang")));
+    assert!(
+        String::from_utf8(news)
+            .unwrap()
+            .contains(&page("tin-vua-dang"))
+    );
     server.stop().await;
 }

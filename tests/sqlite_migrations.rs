@@ -155,8 +155,19 @@ async fn a_store_from_before_labels_files_every_author() {
         ["tin-02", "tin-00"]
     );
     let minh_khoi = LabelKey::new(LabelKind::Author, "minh-khoi");
-    assert_eq!(ids(store.labelled(&minh_khoi, 10).await.unwrap()), ["tin-01"]);
-    assert!(store.by_id("tin-00").await.unwrap().unwrap().tags.is_empty());
+    assert_eq!(
+        ids(store.labelled(&minh_khoi, 10).await.unwrap()),
+        ["tin-01"]
+    );
+    assert!(
+        store
+            .by_id("tin-00")
+            .await
+            .unwrap()
+            .unwrap()
+            .tags
+            .is_empty()
+    );
 }
 
 /// Turns the history tables of this vnfeed back into those of schema versions 4 and 5 (one

@@ -240,7 +240,12 @@ impl OnDemandDocs {
                         LabelKind::Author => "tác giả",
                         LabelKind::Tag => "từ khóa",
                     };
-                    served(opml::CONTENT_TYPE, opml::labels(&site, title, &feeds), None, None)
+                    served(
+                        opml::CONTENT_TYPE,
+                        opml::labels(&site, title, &feeds),
+                        None,
+                        None,
+                    )
                 })
             }
             OnDemand::SitemapIndex => {

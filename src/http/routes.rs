@@ -252,7 +252,9 @@ fn on_demand(path: &str) -> Option<OnDemand> {
         (is_name(slug) && slug.len() <= MAX_SLUG_BYTES).then(|| LabelKey::new(kind, slug))
     };
     if let Some(number) = path.strip_prefix("/sitemaps/") {
-        return Some(OnDemand::Sitemap(parse_number(number.strip_suffix(".xml")?)?));
+        return Some(OnDemand::Sitemap(parse_number(
+            number.strip_suffix(".xml")?,
+        )?));
     }
     if let Some(file) = path.strip_prefix("/feeds/") {
         let (stem, ext) = file.rsplit_once('.')?;

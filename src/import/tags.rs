@@ -69,7 +69,10 @@ mod tests {
     fn bad_tags_are_named() {
         assert_eq!(normalize(["!!!"]), Err(TagError::NoSlug("!!!".into())));
         let long = "a".repeat(MAX_TAG_CHARS + 1);
-        assert_eq!(normalize([long.as_str()]), Err(TagError::TooLong(long.clone())));
+        assert_eq!(
+            normalize([long.as_str()]),
+            Err(TagError::TooLong(long.clone()))
+        );
         let many: Vec<String> = (0..=MAX_TAGS).map(|i| format!("t{i}")).collect();
         assert_eq!(
             normalize(many.iter().map(String::as_str)),

@@ -116,8 +116,7 @@ fn keywords(groups: &mut Vec<Vec<(usize, String)>>) -> Result<Vec<String>, TextE
     if groups.iter().any(|g| keyword_line(g).is_some()) {
         return Err(fail(line, "more than one `Từ khóa:` line"));
     }
-    super::tags::normalize(list.split(','))
-        .map_err(|e| fail(line, format!("`Từ khóa:` {e}")))
+    super::tags::normalize(list.split(',')).map_err(|e| fail(line, format!("`Từ khóa:` {e}")))
 }
 
 /// Groups of consecutive non-blank lines.

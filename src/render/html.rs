@@ -228,7 +228,10 @@ impl Html<'_> {
             title: &article.title,
             published: When::new(article.published),
             updated: (article.updated > article.published).then(|| When::new(article.updated)),
-            author: article.author.as_ref().map(|name| self.named("authors", name)),
+            author: article
+                .author
+                .as_ref()
+                .map(|name| self.named("authors", name)),
             tags: article
                 .tags
                 .iter()

@@ -146,8 +146,14 @@ mod tests {
         };
         let xml = String::from_utf8(news(&site, &[entry])).unwrap();
         assert!(xml.contains("<news:name>A &amp; B &lt;tin&gt;</news:name>"));
-        assert!(xml.contains("<news:title>&quot;X&quot; &amp; &apos;Y&apos; &lt;Z&gt;</news:title>"));
-        assert!(xml.contains("<news:publication_date>2024-04-22T07:00:00+07:00</news:publication_date>"));
+        assert!(
+            xml.contains("<news:title>&quot;X&quot; &amp; &apos;Y&apos; &lt;Z&gt;</news:title>")
+        );
+        assert!(
+            xml.contains(
+                "<news:publication_date>2024-04-22T07:00:00+07:00</news:publication_date>"
+            )
+        );
         roxmltree::Document::parse(&xml).unwrap();
     }
 }

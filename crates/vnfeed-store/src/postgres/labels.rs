@@ -64,8 +64,11 @@ pub(super) async fn replace(
     row: &Row,
 ) -> Result<(), tokio_postgres::Error> {
     touch(tx, &row.id).await?;
-    tx.execute("DELETE FROM article_labels WHERE article_id = $1", &[&row.id])
-        .await?;
+    tx.execute(
+        "DELETE FROM article_labels WHERE article_id = $1",
+        &[&row.id],
+    )
+    .await?;
     let insert = tx
         .prepare_cached(
             "INSERT INTO article_labels (article_id, kind, slug, name, published)
@@ -74,8 +77,11 @@ pub(super) async fn replace(
         .await?;
     let mark = tx.prepare_cached(MARK).await?;
     for (kind, slug, name) in labels::of_row(row) {
-        tx.execute(&insert, &[&row.id, &kind.as_str(), &slug, &name, &row.published])
-            .await?;
+        tx.execute(
+            &insert,
+            &[&row.id, &kind.as_str(), &slug, &name, &row.published],
+        )
+        .await?;
         tx.execute(&mark, &[&kind.as_str(), &slug]).await?;
     }
     Ok(())
@@ -115,7 +121,12 @@ pub(super) async fn changed_since(
         .await?;
     Ok(rows
         .iter()
-        .filter_map(|r| Some(LabelKey::new(LabelKind::parse(r.get(0))?, r.get::<_, String>(1))))
+        .filter_map(|r| {
+            Some(LabelKey::new(
+                LabelKind::parse(r.get(0))?,
+                r.get::<_, String>(1),
+            ))
+        })
         .collect())
 }
 
