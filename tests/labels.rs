@@ -408,3 +408,45 @@ async fn author_and_tag_feeds_pass_the_checker_without_a_finding() {
     assert!(findings.is_empty(), "{}", findings.join("\n"));
     server.stop().await;
 }
+
+/// A client looping over unknown slugs is throttled (429 with Retry-After) once its burst is
+/// spent, while the author and tag documents the cache holds are still answered to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loop_over_unknown_slugs_gets_429_but_cached_label_feeds_do_not() {
+    let backend = Backend::sqlite();
+    seed(&backend).await;
+    let server = TestServer::start(
+        &backend,
+        &[
+            "--no-samples",
+            "--rate-limit-loopback",
+            "--client-rate",
+            "1",
+            "--client-burst",
+            "5",
+        ],
+    )
+    .await;
+    // Rendered once (a miss: one token), then held.
+    let (etag, _, _) = fetch(&server, "/feeds/tags/kinh-te.rss").await;
+    let mut statuses = Vec::new();
+    for n in 0..8 {
+        let resp = server
+            .get(&format!("/feeds/tags/ngau-nhien-{n}.rss"))
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(resp.headers().contains_key("retry-after"));
+        }
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(&statuses[..4], [404; 4], "{statuses:?}");
+    assert_eq!(&statuses[5..], [429; 3], "{statuses:?}");
+    for _ in 0..20 {
+        let hit = server.get("/feeds/tags/kinh-te.rss").send().await.unwrap();
+        assert_eq!(hit.status(), StatusCode::OK);
+        assert_eq!(hit.headers()[ETAG].to_str().unwrap(), etag);
+    }
+    server.stop().await;
+}
