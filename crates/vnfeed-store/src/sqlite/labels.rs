@@ -134,21 +134,27 @@ pub(super) fn labelled(
     limit: usize,
     now: i64,
 ) -> Result<Vec<Article>, DbError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM article_labels l
-         JOIN articles a INDEXED BY articles_newest
-             ON a.published = l.published AND a.id = l.article_id
-         WHERE l.kind = ?1 AND l.slug = ?2 AND l.published <= ?3
-         ORDER BY l.published DESC, l.article_id DESC LIMIT ?4"
-    );
     let raws = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(&labelled_sql())?
         .query_map(
             params![label.kind.as_str(), label.slug, now, limit as i64],
             raw_row,
         )?
         .collect::<Result<Vec<_>, _>>()?;
     raws.into_iter().map(finish).collect()
+}
+
+/// The query behind [`labelled`]: a walk of `labels_newest` from `?3` down, each article
+/// found by its place in `articles_newest` (as a category feed finds it): an unknown label is
+/// one seek that finds nothing.
+fn labelled_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM article_labels l
+         JOIN articles a INDEXED BY articles_newest
+             ON a.published = l.published AND a.id = l.article_id
+         WHERE l.kind = ?1 AND l.slug = ?2 AND l.published <= ?3
+         ORDER BY l.published DESC, l.article_id DESC LIMIT ?4"
+    )
 }
 
 /// Up to `limit` labels of a kind with an article shown by `now`, those with the newest
@@ -178,6 +184,9 @@ pub(super) fn names(
 }
 
 /// Articles shown by `now`, oldest first (ties by id), `limit` after the first `offset`.
+const SITEMAP_SQL: &str = "SELECT id, slug, title, published, updated FROM articles
+     WHERE published <= ?1 ORDER BY published, id LIMIT ?2 OFFSET ?3";
+
 pub(super) fn sitemap(
     conn: &Connection,
     offset: u64,
@@ -186,8 +195,7 @@ pub(super) fn sitemap(
 ) -> Result<Vec<SitemapEntry>, DbError> {
     entries(
         conn,
-        "SELECT id, slug, title, published, updated FROM articles WHERE published <= ?1
-         ORDER BY published, id LIMIT ?2 OFFSET ?3",
+        SITEMAP_SQL,
         params![now, limit as i64, offset.min(i64::MAX as u64) as i64],
     )
 }
@@ -235,4 +243,47 @@ fn entries(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let steps = stmt
+            .query_map(args, |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        steps.join("\n")
+    }
+
+    #[test]
+    fn a_label_feed_and_a_sitemap_walk_indexes_and_never_sort() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::SqliteStore::open(&dir.path().join("plan.db")).unwrap();
+        let conn = store.conn.lock().unwrap();
+        let label = plan(
+            &conn,
+            &labelled_sql(),
+            params!["tag", "bien-dong", 1_000, 50],
+        );
+        assert!(
+            label.contains(
+                "SEARCH l USING COVERING INDEX labels_newest (kind=? AND slug=? AND published<?)"
+            ),
+            "{label}"
+        );
+        assert!(
+            label.contains("SEARCH a USING INDEX articles_newest (published=? AND id=?)"),
+            "{label}"
+        );
+        let sitemap = plan(&conn, SITEMAP_SQL, params![1_000, 50_000, 0]);
+        assert!(sitemap.contains("articles_newest"), "{sitemap}");
+        for plan in [&label, &sitemap] {
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+            assert!(!plan.contains("SCAN"), "{plan}");
+        }
+    }
 }
