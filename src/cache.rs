@@ -8,12 +8,16 @@
 //!
 //! Older pages and archive pages are rendered when first asked for, on a bounded pool, and
 //! kept in a cache bounded in bytes (`older`, `pool`). Page 1 of every feed is pinned: the
-//! byte bound (`--cache-bytes`) counts it first, and the older documents get the rest.
+//! byte bound (`--cache-bytes`) counts it first, and the older documents get the rest. Of
+//! that rest, [`ON_DEMAND_SHARE`] goes to the documents there are too many of to render
+//! ahead (authors' and tags' feeds, sitemaps: `ondemand`), on the same pool.
 
 mod older;
+mod ondemand;
 mod pool;
 
 pub use older::{DocId, Found, OlderError};
+pub use ondemand::{OPML_LABELS, OnDemand, Served};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -54,6 +58,10 @@ struct Renders {
 pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
 /// `--render-queue`'s default: renders waiting for a worker before requests get 503.
 pub const DEFAULT_RENDER_QUEUE: usize = 64;
+/// The share (1/N) of the bytes left after page 1 of every feed that the documents rendered
+/// on demand may keep (authors' and tags' feeds and pages, their OPML lists, sitemaps): a
+/// full sitemap is some 7 MiB in two codings, so the default 64 MiB budget keeps two.
+pub const ON_DEMAND_SHARE: u64 = 4;
 
 /// `--render-workers`' default (asked for with 0): half the CPU cores, at least one.
 pub fn default_render_workers() -> usize {
@@ -107,6 +115,8 @@ pub struct FeedCache {
     bounds: Bounds,
     /// Older pages and archive pages, rendered on demand.
     older: Arc<older::OlderDocs>,
+    /// Authors' and tags' documents and sitemaps, rendered on demand.
+    ondemand: Arc<ondemand::OnDemandDocs>,
     /// Bytes of the current renders (page 1 and the HTML pages), counted against the bound.
     pinned: AtomicU64,
 }
@@ -116,8 +126,10 @@ impl FeedCache {
     /// server's `metrics`; empty until the first [`FeedCache::refresh`].
     pub fn new(docs: Documents, metrics: Arc<Metrics>) -> Self {
         let bounds = Bounds::default();
+        let (older, ondemand) = on_demand_docs(&docs, bounds, &metrics);
         FeedCache {
-            older: older_docs(&docs, bounds, &metrics),
+            older,
+            ondemand,
             docs,
             renders: ArcSwap::from_pointee(Renders::default()),
             revision: AtomicI64::new(-1),
@@ -134,7 +146,7 @@ impl FeedCache {
     /// Bounds the cache in bytes and the render pool (from the command line).
     pub fn with_bounds(mut self, bounds: Bounds) -> Self {
         self.bounds = bounds;
-        self.older = older_docs(&self.docs, bounds, &self.metrics);
+        (self.older, self.ondemand) = on_demand_docs(&self.docs, bounds, &self.metrics);
         self
     }
 
@@ -171,9 +183,13 @@ impl FeedCache {
 
     /// What the cache holds now, for the metrics' gauges.
     pub fn size(&self) -> DocumentCacheSize {
+        // Both caches of documents rendered on request count as one.
+        let (older, ondemand) = (self.older.size(), self.ondemand.size());
         DocumentCacheSize {
+            bytes: older.bytes + ondemand.bytes,
+            entries: older.entries + ondemand.entries,
+            capacity: older.capacity + ondemand.capacity,
             pinned: self.pinned.load(Ordering::Relaxed),
-            ..self.older.size()
         }
     }
 
@@ -181,6 +197,17 @@ impl FeedCache {
     /// last refresh; the receiver sees each new value.
     pub fn next_due(&self) -> watch::Receiver<Option<DateTime<Utc>>> {
         self.due.subscribe()
+    }
+
+    /// A document rendered on demand, if it is kept: no render, no store read.
+    pub fn on_demand_cached(&self, key: &OnDemand) -> Option<Arc<Served>> {
+        self.ondemand.cached(key)
+    }
+
+    /// A document rendered on demand: from the cache or rendered now on the render pool;
+    /// `None` when there is no such document (an unknown author or tag).
+    pub async fn on_demand(&self, key: OnDemand) -> Result<Option<Arc<Served>>, OlderError> {
+        self.ondemand.get(key).await
     }
 
     pub fn revision(&self) -> i64 {
@@ -195,6 +222,7 @@ impl FeedCache {
         // The changes are read before the articles: a write landing during the render moves
         // the revision on again, and the next refresh picks it up.
         let mut changes = self.docs.store.changes_since(since).await?;
+        let labels = self.docs.store.labels_changed_since(since).await?;
         let clock = self.docs.store.clock();
         let now = clock.now();
         let due = self.due.borrow().is_some_and(|due| now >= due);
@@ -262,9 +290,14 @@ impl FeedCache {
                 .filter(|feed| touched(feed))
                 .map(|feed| feed.slug.as_str()),
         );
+        // A due article may be under any label: then every label's documents go.
+        let labels = if due { None } else { labels };
+        self.ondemand.invalidate(labels.as_ref(), true);
         self.pinned.store(pinned, Ordering::Relaxed);
-        self.older
-            .set_capacity(self.bounds.cache_bytes.saturating_sub(pinned));
+        let rest = self.bounds.cache_bytes.saturating_sub(pinned);
+        let on_demand = rest / ON_DEMAND_SHARE;
+        self.older.set_capacity(rest - on_demand);
+        self.ondemand.set_capacity(on_demand);
         self.rendered_at.store(now.timestamp(), Ordering::Release);
         let first = self.revision.swap(changes.revision, Ordering::AcqRel) < 0;
         if let (Some(tx), false, false) = (&self.on_change, first, changed.is_empty()) {
@@ -300,13 +333,25 @@ impl FeedCache {
     }
 }
 
-fn older_docs(docs: &Documents, bounds: Bounds, metrics: &Arc<Metrics>) -> Arc<older::OlderDocs> {
-    Arc::new(older::OlderDocs::new(
+/// The two caches of documents rendered on demand, sharing one render pool.
+fn on_demand_docs(
+    docs: &Documents,
+    bounds: Bounds,
+    metrics: &Arc<Metrics>,
+) -> (Arc<older::OlderDocs>, Arc<ondemand::OnDemandDocs>) {
+    let pool = Arc::new(pool::RenderPool::new(
+        bounds.render_workers,
+        bounds.render_queue,
+    ));
+    let on_demand = bounds.cache_bytes / ON_DEMAND_SHARE;
+    let older = older::OlderDocs::new(
         docs.clone(),
-        bounds.cache_bytes,
-        pool::RenderPool::new(bounds.render_workers, bounds.render_queue),
+        bounds.cache_bytes - on_demand,
+        Arc::clone(&pool),
         Arc::clone(metrics),
-    ))
+    );
+    let ondemand = ondemand::OnDemandDocs::new(docs.clone(), on_demand, pool, Arc::clone(metrics));
+    (Arc::new(older), Arc::new(ondemand))
 }
 
 impl Renders {

@@ -3,6 +3,8 @@
 //! The cache, the on-demand routes and `vnfeed render` all go through here, so a document
 //! is the same bytes whoever asks for it.
 
+pub mod labels;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};

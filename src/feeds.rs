@@ -73,6 +73,27 @@ impl FeedDef {
     pub fn is_all(&self) -> bool {
         self.slug == ALL_SLUG
     }
+
+    /// The feed of an author or a tag (see `labels`), which no TOML defines: its `slug` is
+    /// the path under `/feeds/` (`authors/ngoc-thu`), so every renderer links it rightly.
+    /// It classifies nothing.
+    pub fn label(path: String, title: String, description: String) -> FeedDef {
+        FeedDef {
+            slug: path,
+            title_en: title.clone(),
+            title,
+            description,
+            aliases: Vec::new(),
+            rules: FeedRules {
+                threshold: rules::DEFAULT_THRESHOLD,
+                positions: rules::DEFAULT_POSITIONS,
+                terms: Vec::new(),
+                phrases: Vec::new(),
+            },
+            exclude: KeywordSet::new::<&str>(&[]),
+            ttl: None,
+        }
+    }
 }
 
 /// How a slug in a URL or a JSON `categories` list resolved.

@@ -1,5 +1,6 @@
 //! Real clients against the real server: headless Chromium driven over WebDriver through the
-//! index, a category and an article (text, dates, no console errors, screenshots), and the
+//! index, a category, an article, its author's page and a tag's page (text, dates, no console
+//! errors, screenshots), and the
 //! newsboat feed reader subscribed to every RSS and Atom feed. Each says plainly when the
 //! program it needs is not installed (`.ci/run` installs both) and then does not pretend to pass
 //! anything else.
@@ -91,7 +92,7 @@ async fn local_only_server(backend: &Backend) -> TestServer {
     sources.sort();
     let with_image = r#"{"id": "le-thuong-co", "title": "Lễ thượng cờ tại cột mốc 79",
         "published": "2025-04-02T07:30:00+07:00", "categories": ["borders"],
-        "author": "Hà Vy",
+        "author": "Hà Vy", "tags": ["Cột mốc", "Lễ thượng cờ"],
         "body": "Sáng nay, cán bộ, chiến sĩ đồn biên phòng làm lễ thượng cờ tại cột mốc 79.\n\nBuổi lễ có đông đảo bà con các bản lân cận tham dự.",
         "image": "/media/cot-moc.png"}"#;
     sources.push(write_files(
@@ -243,6 +244,36 @@ async fn chromium_reads_the_index_a_category_and_an_article() {
     .unwrap();
     assert_eq!(overflow, json!(0), "no horizontal scrolling at 390 px");
     save("article-phone.png", client.screenshot().await.unwrap());
+
+    // The author's page and a tag's page, followed from the article.
+    client.set_window_size(1280, 1000).await.unwrap();
+    follow(&client, "Hà Vy").await;
+    assert_eq!(
+        client.current_url().await.unwrap().as_str(),
+        format!("{}/authors/ha-vy", server.url)
+    );
+    assert_eq!(texts(&client, "h1").await, ["Hà Vy"]);
+    assert_eq!(
+        texts(&client, "ul.articles h3 a").await,
+        [borders[0].title.clone()]
+    );
+    assert_eq!(
+        texts(&client, "ul.articles time").await,
+        [human_vi(borders[0].published)]
+    );
+    save("author.png", client.screenshot().await.unwrap());
+    client.back().await.unwrap();
+    follow(&client, "cột mốc").await;
+    assert_eq!(
+        client.current_url().await.unwrap().as_str(),
+        format!("{}/tags/cot-moc", server.url)
+    );
+    assert_eq!(texts(&client, "h1").await, ["Từ khóa: cột mốc"]);
+    assert_eq!(
+        texts(&client, "ul.articles h3 a").await,
+        [borders[0].title.clone()]
+    );
+    save("tag.png", client.screenshot().await.unwrap());
 
     let log = client
         .issue_cmd(BrowserLog)

@@ -407,6 +407,8 @@ async fn a_store_from_before_history_is_migrated_with_every_article_in_it() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE history_entries; DROP TABLE archive_pages; DROP TABLE feed_changes; \
+             DROP TABLE article_labels; DROP TABLE label_revisions; \
+             ALTER TABLE articles DROP COLUMN tags; \
              ALTER TABLE articles DROP COLUMN categories; \
              ALTER TABLE articles DROP COLUMN categories_explicit; PRAGMA user_version = 3;",
         )

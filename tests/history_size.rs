@@ -47,6 +47,7 @@ fn draft(id: &str, n: usize, body: Vec<Block>) -> Draft {
         categorized: vnfeed::model::Categorized::ByRules,
         url: None,
         image: None,
+        tags: Vec::new(),
     }
 }
 

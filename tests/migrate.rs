@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use common::*;
 use vnfeed::import;
 use vnfeed::model::Format;
-use vnfeed::store::{MigrateStore, StoredArticle};
+use vnfeed::store::{LabelKey, LabelKind, MigrateStore, StoredArticle};
 
 async fn everything(store: &dyn MigrateStore) -> Vec<StoredArticle> {
     let mut all = Vec::new();
@@ -82,6 +82,7 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         categorized: vnfeed::model::Categorized::ByRules,
         url: edited.url.clone(),
         image: edited.image.clone(),
+        tags: vec!["biên giới mới".into(), "cột mốc".into()],
     };
     let later: DateTime<Utc> = "2026-11-21T03:00:00Z".parse().unwrap();
     edited = source.upsert(vec![draft], later).await.unwrap()[0]
@@ -129,6 +130,20 @@ async fn an_sqlite_store_moves_to_postgresql_and_back_exactly_as_stored() {
         source.tombstones(FeedKey::All, 10).await.unwrap(),
         target.tombstones(FeedKey::All, 10).await.unwrap()
     );
+    // Tags and authors came along, and the label index with them.
+    let author = vnfeed::vietnamese::slug::slugify(edited.author.as_deref().unwrap());
+    for label in [
+        LabelKey::new(LabelKind::Tag, "cot-moc"),
+        LabelKey::new(LabelKind::Author, author),
+    ] {
+        let there = target.labelled(&label, 50).await.unwrap();
+        assert!(there.iter().any(|a| a.id == edited.id), "{label:?}");
+        assert_eq!(
+            source.labelled(&label, 50).await.unwrap(),
+            there,
+            "{label:?}"
+        );
+    }
     assert_eq!(
         target.by_slug(&old_slug).await.unwrap().unwrap().title,
         "Tiêu đề mới sau khi biên tập"

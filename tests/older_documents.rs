@@ -39,6 +39,7 @@ fn draft(n: usize, category: &str, paragraphs: usize) -> Draft {
         categorized: vnfeed::model::Categorized::ByRules,
         url: None,
         image: None,
+        tags: Vec::new(),
     }
 }
 

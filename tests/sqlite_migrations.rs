@@ -56,6 +56,7 @@ async fn a_store_from_before_the_categories_column_reads_the_same_categories() {
     // Back to schema version 4, before the column existed (and the history of then).
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
+        before_labels(&conn);
         back_to_frozen_history(&conn);
         conn.execute_batch("ALTER TABLE articles DROP COLUMN categories; PRAGMA user_version = 4;")
             .unwrap();
@@ -146,6 +147,57 @@ async fn a_store_from_before_the_categories_column_reads_the_same_categories() {
     );
 }
 
+/// Takes out what schema version 8 added: tags and the author/tag index.
+fn before_labels(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "DROP TABLE article_labels; DROP TABLE label_revisions;
+         ALTER TABLE articles DROP COLUMN tags; PRAGMA user_version = 7;",
+    )
+    .unwrap();
+}
+
+/// A store from before tags (schema version 7) opens with every author filed: its authors'
+/// feeds hold their articles with no write.
+#[tokio::test]
+async fn a_store_from_before_labels_files_every_author() {
+    use vnfeed::store::{LabelKey, LabelKind};
+    let dir = tempdir();
+    let path = dir.path().join("vnfeed.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        let drafts: Vec<Draft> = (0..3)
+            .map(|n| {
+                let mut d = draft(n, &["borders"]);
+                d.author = Some(if n == 1 { "Minh Khôi" } else { "Ngọc Thư" }.into());
+                d
+            })
+            .collect();
+        store.upsert(drafts, Utc::now()).await.unwrap();
+    }
+    before_labels(&rusqlite::Connection::open(&path).unwrap());
+    let store = SqliteStore::open(&path).unwrap();
+    let ids = |articles: Vec<Article>| articles.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    let ngoc_thu = LabelKey::new(LabelKind::Author, "ngoc-thu");
+    assert_eq!(
+        ids(store.labelled(&ngoc_thu, 10).await.unwrap()),
+        ["tin-02", "tin-00"]
+    );
+    let minh_khoi = LabelKey::new(LabelKind::Author, "minh-khoi");
+    assert_eq!(
+        ids(store.labelled(&minh_khoi, 10).await.unwrap()),
+        ["tin-01"]
+    );
+    assert!(
+        store
+            .by_id("tin-00")
+            .await
+            .unwrap()
+            .unwrap()
+            .tags
+            .is_empty()
+    );
+}
+
 /// Turns the history tables of this vnfeed back into those of schema versions 4 and 5 (one
 /// entry per write, frozen copies in `article_versions`), entries in the same order.
 fn back_to_frozen_history(conn: &rusqlite::Connection) {
@@ -181,6 +233,7 @@ async fn a_store_with_frozen_copies_keeps_one_entry_per_article() {
     }
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
+        before_labels(&conn);
         back_to_frozen_history(&conn);
         // 50 edits of tin-07 under the old rules: each froze a copy and appended an entry,
         // so the history had 200 entries: two full pages.
@@ -202,7 +255,7 @@ async fn a_store_with_frozen_copies_keeps_one_entry_per_article() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 7);
+    assert_eq!(version, 8);
     let tables: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE name IN ('article_versions', 'feed_history')",

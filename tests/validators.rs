@@ -31,6 +31,7 @@ fn draft(id: &str, title: &str, published: &str) -> Draft {
         categorized: vnfeed::model::Categorized::ByRules,
         url: None,
         image: None,
+        tags: Vec::new(),
     }
 }
 

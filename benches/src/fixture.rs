@@ -46,6 +46,7 @@ impl Feed {
                     categorized: vnfeed::model::Categorized::ByRules,
                     url: d.url,
                     image: d.image,
+                    tags: d.tags,
                 }
             })
             .collect();

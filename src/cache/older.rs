@@ -100,7 +100,7 @@ pub struct OlderDocs {
     cache: Cache<Key, Arc<Found>, Bytes>,
     /// Each feed's generation, by slug; the feed set is fixed while the server runs.
     generations: HashMap<String, AtomicU64>,
-    pool: RenderPool,
+    pool: Arc<RenderPool>,
     metrics: Arc<Metrics>,
 }
 
@@ -108,7 +108,7 @@ impl OlderDocs {
     pub fn new(
         docs: Documents,
         capacity: u64,
-        pool: RenderPool,
+        pool: Arc<RenderPool>,
         metrics: Arc<Metrics>,
     ) -> OlderDocs {
         let options = OptionsBuilder::new()

@@ -90,6 +90,7 @@ fn draft_of(article: Article, categories: Vec<String>) -> Draft {
         categorized: Categorized::ByRules,
         url: article.url,
         image: article.image,
+        tags: article.tags,
     }
 }
 

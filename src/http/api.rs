@@ -496,6 +496,7 @@ fn article_json(state: &AppState, article: &Article) -> Value {
         "author": article.author,
         "summary": article.summary,
         "categories": article.categories,
+        "tags": article.tags,
         "url": article.url,
         "image": article.image,
     });

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod linger;
 mod media;
 mod older;
+mod ondemand;
 mod range;
 pub mod rate;
 pub mod representation;

@@ -75,7 +75,7 @@ pub async fn archive(
 
 /// 503 for a document that could not be had now: the render queue is full (with
 /// Retry-After), or the store failed.
-fn refused(e: &OlderError) -> Resp {
+pub(super) fn refused(e: &OlderError) -> Resp {
     match e {
         OlderError::Busy(_) => {
             let mut resp = text(

@@ -13,7 +13,9 @@ use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::representation::Rendered;
 use super::response::{Body, Resp, json, redirect, strip_body, text, unavailable};
 use super::state::AppState;
-use super::{feed_headers, media, older};
+use super::{feed_headers, media, older, ondemand};
+use crate::cache::OnDemand;
+use crate::documents::labels::{MAX_SLUG_BYTES, kind_of_segment};
 use crate::feeds::Lookup;
 use crate::metrics::RouteLabel;
 use crate::model::Format;
@@ -79,7 +81,7 @@ where
                     media::serve(state, req.headers(), head, req.uri().path()).await,
                 );
             }
-            None => answer(state, &req, route).await,
+            None => answer(state, peer, &req, route).await,
         },
         None => text(StatusCode::NOT_FOUND, "not found\n"),
     };
@@ -90,7 +92,7 @@ fn is_read<B>(req: &Request<B>) -> bool {
     req.method() == Method::GET || req.method() == Method::HEAD
 }
 
-async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp {
+async fn answer<B>(state: &AppState, peer: IpAddr, req: &Request<B>, route: Route<'_>) -> Resp {
     let query = req.uri().query().unwrap_or("");
     let head = req.method() == Method::HEAD;
     if !is_read(req) {
@@ -159,6 +161,7 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
             )),
             None => text(StatusCode::NOT_FOUND, "no such feed\n"),
         },
+        Route::OnDemand(key) => ondemand::answer(state, peer, headers, head, key).await,
         Route::Media => unreachable!("GET and HEAD of /media are answered by `handle`"),
         Route::Article(slug) => match state.store.by_slug(slug).await {
             Ok(Some(article)) => {
@@ -215,6 +218,9 @@ enum Route<'a> {
     /// A file of the media directory (the path is checked there).
     Media,
     Article(&'a str),
+    /// Rendered on demand (`ondemand`): an author's or a tag's feed or page, their OPML
+    /// lists, the sitemaps, `robots.txt`.
+    OnDemand(OnDemand),
 }
 
 /// Maps a path to a route. Nothing here touches the file system: a path that is not one of
@@ -226,6 +232,9 @@ fn route(path: &str) -> Option<Route<'_>> {
         "/feeds.opml" => return Some(Route::Opml),
         "/metrics" => return Some(Route::Metrics),
         _ => {}
+    }
+    if let Some(key) = on_demand(path) {
+        return Some(Route::OnDemand(key));
     }
     if let Some(file) = path.strip_prefix("/feeds/") {
         let (stem, ext) = file.rsplit_once('.')?;
@@ -247,6 +256,41 @@ fn route(path: &str) -> Option<Route<'_>> {
         return is_name(slug).then_some(Route::Article(slug));
     }
     None
+}
+
+/// The paths of the documents rendered on demand: `/feeds/{authors,tags}/{slug}.{format}`,
+/// `/feeds/{authors,tags}.opml`, `/{authors,tags}/{slug}`, `/sitemap.xml`,
+/// `/sitemaps/{n}.xml`, `/news-sitemap.xml`, `/robots.txt`.
+fn on_demand(path: &str) -> Option<OnDemand> {
+    use crate::store::LabelKey;
+    match path {
+        "/sitemap.xml" => return Some(OnDemand::SitemapIndex),
+        "/news-sitemap.xml" => return Some(OnDemand::NewsSitemap),
+        "/robots.txt" => return Some(OnDemand::Robots),
+        _ => {}
+    }
+    let label = |kind, slug: &str| {
+        (is_name(slug) && slug.len() <= MAX_SLUG_BYTES).then(|| LabelKey::new(kind, slug))
+    };
+    if let Some(number) = path.strip_prefix("/sitemaps/") {
+        return Some(OnDemand::Sitemap(parse_number(
+            number.strip_suffix(".xml")?,
+        )?));
+    }
+    if let Some(file) = path.strip_prefix("/feeds/") {
+        let (stem, ext) = file.rsplit_once('.')?;
+        if ext == "opml" {
+            return kind_of_segment(stem).map(OnDemand::LabelOpml);
+        }
+        let (segment, slug) = stem.split_once('/')?;
+        let kind = kind_of_segment(segment)?;
+        return Some(OnDemand::LabelFeed(
+            label(kind, slug)?,
+            Format::from_extension(ext)?,
+        ));
+    }
+    let (segment, slug) = path.strip_prefix('/')?.split_once('/')?;
+    Some(OnDemand::LabelPage(label(kind_of_segment(segment)?, slug)?))
 }
 
 /// RFC 9112 §3.2: a request with more than one `Host`, or a `Host` that is not an
@@ -317,6 +361,15 @@ impl Route<'_> {
             Route::Archive(..) => RouteLabel::Archive,
             Route::Media => RouteLabel::Media,
             Route::Article(_) => RouteLabel::Article,
+            Route::OnDemand(key) => match key {
+                OnDemand::LabelFeed(..) => RouteLabel::Feed,
+                OnDemand::LabelPage(_) => RouteLabel::Category,
+                OnDemand::LabelOpml(_) => RouteLabel::Opml,
+                OnDemand::SitemapIndex
+                | OnDemand::Sitemap(_)
+                | OnDemand::NewsSitemap
+                | OnDemand::Robots => RouteLabel::Index,
+            },
         }
     }
 }

@@ -54,6 +54,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "categories",
     "url",
     "image",
+    "tags",
 ];
 
 /// Longest accepted id, in bytes; ids travel in URLs and GUIDs.
@@ -218,6 +219,20 @@ pub fn to_draft(value: &Value, feeds: &FeedSet) -> Result<Draft, JsonError> {
             Categorized::ByRules,
         ),
     };
+    let tags = match obj.get("tags") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            let names = items
+                .iter()
+                .map(|item| {
+                    item.as_str()
+                        .ok_or_else(|| field_err("tags", "must be an array of strings"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            super::tags::normalize(names).map_err(|e| field_err("tags", e.to_string()))?
+        }
+        Some(_) => return Err(field_err("tags", "must be an array of strings")),
+    };
     let id = match optional_str(obj, "id")? {
         Some(id) => valid_id(&id)?,
         None => derived_id(url.as_deref(), &title, published.timestamp()),
@@ -234,6 +249,7 @@ pub fn to_draft(value: &Value, feeds: &FeedSet) -> Result<Draft, JsonError> {
         categorized,
         url,
         image,
+        tags,
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod size;
+pub mod tags;
 pub mod text;
 
 use std::collections::HashMap;
@@ -212,6 +213,7 @@ pub fn parse_source(
                 categorized: Categorized::ByRules,
                 url: None,
                 image: None,
+                tags: parsed.tags,
             }]
         }
         Kind::Json => {

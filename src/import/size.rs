@@ -131,6 +131,7 @@ mod tests {
             categorized: crate::model::Categorized::ByRules,
             url: None,
             image: None,
+            tags: Vec::new(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The plain-text article layout newsrooms hand us: a title line, a dateline, paragraphs
 //! separated by blank lines, image captions written twice (the second time with a final
-//! period), and the author alone on a short last line.
+//! period), the author alone on a short last line, and optionally the keywords alone on a
+//! line of their own anywhere after the dateline: `Từ khóa: biển đông, kinh tế`.
 
 use chrono::{DateTime, Utc};
 
@@ -16,6 +17,8 @@ pub struct TextArticle {
     pub lead: String,
     pub body: Vec<Block>,
     pub author: Option<String>,
+    /// From the `Từ khóa:` line, normalized (see `import::tags`); empty without one.
+    pub tags: Vec<String>,
 }
 
 /// Why a text file is not an article, with the 1-based line it concerns.
@@ -36,6 +39,9 @@ fn fail(line: usize, reason: impl Into<String>) -> TextError {
 /// Longest line, in characters, still taken for an author's name.
 const AUTHOR_MAX_CHARS: usize = 60;
 const AUTHOR_MAX_WORDS: usize = 6;
+
+/// How the keyword line starts (both accent placements of "khóa" are in use).
+const KEYWORD_PREFIXES: [&str; 2] = ["Từ khóa:", "Từ khoá:"];
 
 /// Parses already-decoded, NFC text.
 pub fn parse(text: &str) -> Result<TextArticle, TextError> {
@@ -63,7 +69,8 @@ pub fn parse(text: &str) -> Result<TextArticle, TextError> {
         other => fail(*date_line, other.to_string()),
     })?;
 
-    let groups = paragraphs(rest);
+    let mut groups = paragraphs(rest);
+    let tags = keywords(&mut groups)?;
     let mut blocks: Vec<Block> = Vec::new();
     let mut author = None;
     let last = groups.len().saturating_sub(1);
@@ -87,7 +94,29 @@ pub fn parse(text: &str) -> Result<TextArticle, TextError> {
         lead,
         body: blocks,
         author,
+        tags,
     })
+}
+
+/// Takes the keyword line out of the groups (a group of that one line) and reads its tags.
+fn keywords(groups: &mut Vec<Vec<(usize, String)>>) -> Result<Vec<String>, TextError> {
+    let keyword_line = |group: &Vec<(usize, String)>| {
+        let [(line, text)] = group.as_slice() else {
+            return None;
+        };
+        KEYWORD_PREFIXES
+            .iter()
+            .find_map(|p| text.strip_prefix(p))
+            .map(|list| (*line, list.to_string()))
+    };
+    let Some(at) = groups.iter().position(|g| keyword_line(g).is_some()) else {
+        return Ok(Vec::new());
+    };
+    let (line, list) = keyword_line(&groups.remove(at)).expect("found above");
+    if groups.iter().any(|g| keyword_line(g).is_some()) {
+        return Err(fail(line, "more than one `Từ khóa:` line"));
+    }
+    super::tags::normalize(list.split(',')).map_err(|e| fail(line, format!("`Từ khóa:` {e}")))
 }
 
 /// Groups of consecutive non-blank lines.
@@ -199,6 +228,24 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_keyword_line_gives_tags_and_leaves_the_author_and_body_alone() {
+        let text = "Tiêu đề\n\n22/04/2024\n\nĐoạn một.\n\nNgọc Thư\n\nTừ khóa: Biển Đông, kinh tế ,, Biển  đông\n";
+        let a = parse(text).unwrap();
+        assert_eq!(a.tags, ["biển đông", "kinh tế"]);
+        assert_eq!(a.author.as_deref(), Some("Ngọc Thư"));
+        assert_eq!(a.body.len(), 1);
+        let without = parse("Tiêu đề\n\n22/04/2024\n\nĐoạn một.\n").unwrap();
+        assert!(without.tags.is_empty());
+    }
+
+    #[test]
+    fn a_bad_keyword_line_is_named_by_its_line() {
+        let err = parse("Tiêu đề\n\n22/04/2024\n\nĐoạn một.\n\nTừ khoá: ###\n").unwrap_err();
+        assert_eq!(err.line, 7);
+        assert!(err.reason.contains("###"), "{}", err.reason);
     }
 
     #[test]

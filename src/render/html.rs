@@ -72,6 +72,12 @@ impl When {
     }
 }
 
+/// A name linking to its page (an author's, a tag's).
+struct Named {
+    name: String,
+    href: String,
+}
+
 /// An article in a list.
 struct Card {
     title: String,
@@ -106,7 +112,10 @@ struct ArticlePage<'a> {
     published: When,
     /// Shown only when the article was edited after publication.
     updated: Option<When>,
-    author: Option<&'a str>,
+    /// The author, linked to their page when the name has a slug.
+    author: Option<Named>,
+    /// The article's tags, each linked to its page.
+    tags: Vec<Named>,
     image: Option<String>,
     /// The summary, unless the body already opens with it.
     summary: &'a str,
@@ -138,6 +147,15 @@ impl Html<'_> {
             description: feed.description.clone(),
             href: self.site.category_url(&feed.slug),
             links: self.feed_links(feed),
+        }
+    }
+
+    /// `name` linked to its page under `/{segment}/` (see `documents::labels`).
+    fn named(&self, segment: &str, name: &str) -> Named {
+        let slug = crate::vietnamese::slug::slugify(name);
+        Named {
+            name: name.to_string(),
+            href: format!("{}/{segment}/{slug}", self.site.base_url),
         }
     }
 
@@ -210,7 +228,15 @@ impl Html<'_> {
             title: &article.title,
             published: When::new(article.published),
             updated: (article.updated > article.published).then(|| When::new(article.updated)),
-            author: article.author.as_deref(),
+            author: article
+                .author
+                .as_ref()
+                .map(|name| self.named("authors", name)),
+            tags: article
+                .tags
+                .iter()
+                .map(|name| self.named("tags", name))
+                .collect(),
             image: article.image.as_ref().map(|i| self.site.absolute(&i.url)),
             summary: if opens_with_summary {
                 ""

@@ -8,6 +8,7 @@ pub mod html;
 pub mod json;
 pub mod opml;
 pub mod rss;
+pub mod sitemap;
 mod view;
 
 use crate::model::Format;

@@ -70,8 +70,12 @@ impl Site {
         )
     }
 
-    /// The HTML page of a feed: a category's latest articles and its feed links.
+    /// The HTML page of a feed: a category's latest articles and its feed links. An
+    /// author's or a tag's feed (slug `authors/…`, `tags/…`) has its page at `/authors/…`.
     pub fn category_url(&self, slug: &str) -> String {
+        if slug.contains('/') {
+            return format!("{}/{slug}", self.base_url);
+        }
         format!("{}/categories/{slug}", self.base_url)
     }
 

@@ -33,7 +33,14 @@ impl DraftBuilder {
             categorized: vnfeed::model::Categorized::ByRules,
             url: None,
             image: None,
+            tags: Vec::new(),
         })
+    }
+
+    /// Tags as the store takes them (already normalized: lowercase NFC, sorted).
+    pub fn tags(mut self, tags: &[&str]) -> Self {
+        self.0.tags = tags.iter().map(|t| t.to_string()).collect();
+        self
     }
 
     pub fn summary(mut self, summary: impl Into<String>) -> Self {

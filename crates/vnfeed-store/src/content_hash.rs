@@ -14,7 +14,8 @@ use crate::model::{Block, Draft, Image};
 
 /// A hash of everything a draft says, so re-importing an unchanged source is a no-op.
 pub fn content_hash(draft: &Draft) -> String {
-    let canonical = (
+    let mut hasher = Hasher(Sha256::new());
+    let fields = (
         &draft.title,
         &draft.summary,
         draft.body.iter().map(SortedBlock::from).collect::<Vec<_>>(),
@@ -25,8 +26,15 @@ pub fn content_hash(draft: &Draft) -> String {
         &draft.url,
         draft.image.as_ref().map(SortedImage::from),
     );
-    let mut hasher = Hasher(Sha256::new());
-    serde_json::to_writer(&mut hasher, &canonical).expect("a hasher takes every byte");
+    // Tags came later: a draft without any hashes as before (so stored hashes still match),
+    // one with some has them as a tenth element.
+    let written = if draft.tags.is_empty() {
+        serde_json::to_writer(&mut hasher, &fields)
+    } else {
+        let (a, b, c, d, e, f, g, h, i) = fields;
+        serde_json::to_writer(&mut hasher, &(a, b, c, d, e, f, g, h, i, &draft.tags))
+    };
+    written.expect("a hasher takes every byte");
     hex(&hasher.0.finalize()[..16])
 }
 
@@ -166,7 +174,17 @@ mod tests {
                 mime_type: Some("image/jpeg".into()),
                 length: Some(123_456),
             }),
+            tags: vec![],
         }
+    }
+
+    #[test]
+    fn tags_change_the_hash_and_no_tags_hash_as_before() {
+        let bare = draft();
+        let mut tagged = draft();
+        tagged.tags = vec!["biển đông".into()];
+        assert_eq!(content_hash(&bare), by_value(&bare));
+        assert_ne!(content_hash(&tagged), content_hash(&bare));
     }
 
     #[test]

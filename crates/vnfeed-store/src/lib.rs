@@ -9,6 +9,7 @@ pub mod model;
 pub mod archive;
 pub mod clock;
 mod content_hash;
+pub mod labels;
 pub mod plan;
 pub mod postgres;
 pub mod record;
@@ -23,6 +24,7 @@ use crate::model::{Article, Draft, Tombstone};
 
 pub use clock::Clock;
 pub use content_hash::content_hash;
+pub use labels::{LabelKey, LabelKind, LabelName, SitemapEntry};
 pub use postgres::PostgresStore;
 pub use record::{ArchivePageRow, HistoryEntry, StoredArticle};
 pub use sqlite::SqliteStore;
@@ -386,6 +388,38 @@ pub trait Store: Send + Sync {
     fn change_notices(&self) -> Option<tokio::sync::watch::Receiver<ChangeNotices>> {
         None
     }
+
+    /// The newest `limit` articles filed under a label (an author or a tag, see
+    /// [`labels`]), newest first, ties broken by id, only those shown now (as
+    /// [`Store::latest`]). Walks the label's index: an unknown label costs one index seek.
+    async fn labelled(&self, label: &LabelKey, limit: usize) -> Result<Vec<Article>, StoreError>;
+
+    /// Up to `limit` labels of a kind that have an article shown now, those with the newest
+    /// article first (ties by slug), each with the name its newest article gives it.
+    async fn label_names(
+        &self,
+        kind: LabelKind,
+        limit: usize,
+    ) -> Result<Vec<LabelName>, StoreError>;
+
+    /// Which labels changed after revision `since` (as [`Store::changes_since`] tells the
+    /// categories): the label documents to render again. `None` when the store cannot tell.
+    async fn labels_changed_since(
+        &self,
+        since: i64,
+    ) -> Result<Option<BTreeSet<LabelKey>>, StoreError>;
+
+    /// The articles shown now, oldest first (ties by id), `limit` after the first `offset`:
+    /// a sitemap page. Slugs, titles and times only.
+    async fn sitemap(&self, offset: u64, limit: usize) -> Result<Vec<SitemapEntry>, StoreError>;
+
+    /// The articles published from `since` until now, newest first (ties by id), at most
+    /// `limit`: the news sitemap.
+    async fn recent(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<SitemapEntry>, StoreError>;
 }
 
 /// What only `vnfeed migrate` needs: every article, tombstone and history row exactly as

@@ -65,6 +65,9 @@ pub struct Draft {
     pub categorized: Categorized,
     pub url: Option<String>,
     pub image: Option<Image>,
+    /// Keywords: NFC, lowercase, diacritics kept (`biển đông`), unique by their slug, in
+    /// byte order. Each names a tag feed, `/feeds/tags/{slug}`.
+    pub tags: Vec<String>,
 }
 
 impl Draft {
@@ -85,6 +88,7 @@ impl Draft {
             categorized: self.categorized,
             url: self.url,
             image: self.image,
+            tags: self.tags,
         }
     }
 }
@@ -107,6 +111,8 @@ pub struct Article {
     pub categorized: Categorized,
     pub url: Option<String>,
     pub image: Option<Image>,
+    /// See [`Draft::tags`].
+    pub tags: Vec<String>,
 }
 
 impl Article {

@@ -81,6 +81,7 @@ impl Write {
                 image: self.image,
                 categories_explicit: draft.categorized == Categorized::Explicitly,
                 categories: draft.categories,
+                tags: draft.tags,
             },
             content_hash: self.content_hash,
         }
@@ -186,6 +187,7 @@ mod tests {
             categorized: Categorized::ByRules,
             url: None,
             image: None,
+            tags: vec![],
         }
     }
 

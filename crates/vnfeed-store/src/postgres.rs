@@ -9,6 +9,7 @@
 
 mod copy;
 mod history;
+mod labels;
 mod listen;
 mod write;
 
@@ -27,7 +28,10 @@ use tokio_postgres::{IsolationLevel, NoTls};
 use crate::redact;
 
 use super::record::{self, Row};
-use super::{ArchivePage, ChangeNotices, Changes, FeedKey, Staleness, Store, StoreError, Upserted};
+use super::{
+    ArchivePage, ChangeNotices, Changes, FeedKey, LabelKey, LabelKind, LabelName, SitemapEntry,
+    Staleness, Store, StoreError, Upserted,
+};
 use crate::Clock;
 use crate::model::{Article, Draft, Tombstone};
 
@@ -79,6 +83,7 @@ CREATE INDEX tombstones_newest ON tombstones (deleted DESC, id DESC);
 -- editor may have chosen is moved by a guess (see sqlite.rs).
 ALTER TABLE articles ADD COLUMN categories_explicit BOOLEAN NOT NULL DEFAULT TRUE;
 "#,
+    labels::MIGRATION,
 ];
 
 /// Advisory lock keys ("vnfeed" in ASCII, then a number), held for one transaction.
@@ -93,7 +98,7 @@ pub const CHANNEL: &str = "vnfeed_changes";
 const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, \
     a.updated, a.url, a.image, \
     ARRAY(SELECT ac.category FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category), \
-    a.categories_explicit";
+    a.categories_explicit, a.tags";
 
 /// Cloning is shallow: clones share the pool and the change listener.
 #[derive(Clone)]
@@ -229,6 +234,9 @@ impl PostgresStore {
             }
             for sql in MIGRATIONS.iter().skip(found as usize) {
                 tx.batch_execute(sql).await?;
+                if *sql == labels::MIGRATION {
+                    labels::backfill(&tx).await?;
+                }
             }
             tx.execute("DELETE FROM vnfeed_schema", &[]).await?;
             tx.execute("INSERT INTO vnfeed_schema (version) VALUES ($1)", &[&known])
@@ -320,6 +328,7 @@ fn row_of(r: &tokio_postgres::Row) -> Row {
         image: r.get(9),
         categories: r.get(10),
         categories_explicit: r.get(11),
+        tags: r.get(12),
     }
 }
 
@@ -557,6 +566,71 @@ impl Store for PostgresStore {
 
     fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    async fn labelled(&self, label: &LabelKey, limit: usize) -> Result<Vec<Article>, StoreError> {
+        let client = self.client().await?;
+        let now = self.clock.now().timestamp();
+        labels::labelled(&client, label, limit, now)
+            .await
+            .map_err(|e| self.db_err(e))
+    }
+
+    async fn label_names(
+        &self,
+        kind: LabelKind,
+        limit: usize,
+    ) -> Result<Vec<LabelName>, StoreError> {
+        let client = self.client().await?;
+        let now = self.clock.now().timestamp();
+        labels::names(&client, kind, limit, now)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn labels_changed_since(
+        &self,
+        since: i64,
+    ) -> Result<Option<BTreeSet<LabelKey>>, StoreError> {
+        let mut client = self.client().await?;
+        let result: Result<_, tokio_postgres::Error> = async {
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let revision: i64 = tx.query_one(REVISION_SQL, &[]).await?.get(0);
+            let changed = if since < 0 || since > revision {
+                None
+            } else {
+                Some(labels::changed_since(&tx, since).await?)
+            };
+            tx.commit().await?;
+            Ok(changed)
+        }
+        .await;
+        result.map_err(|e| self.err(e))
+    }
+
+    async fn sitemap(&self, offset: u64, limit: usize) -> Result<Vec<SitemapEntry>, StoreError> {
+        let client = self.client().await?;
+        let now = self.clock.now().timestamp();
+        labels::sitemap(&client, offset, limit, now)
+            .await
+            .map_err(|e| self.db_err(e))
+    }
+
+    async fn recent(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<SitemapEntry>, StoreError> {
+        let client = self.client().await?;
+        let now = self.clock.now().timestamp();
+        labels::recent(&client, since.timestamp(), limit, now)
+            .await
+            .map_err(|e| self.db_err(e))
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {

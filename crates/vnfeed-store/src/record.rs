@@ -28,6 +28,8 @@ pub struct Row {
     pub categories: Vec<String>,
     /// True when the source named the categories ([`Categorized::Explicitly`]).
     pub categories_explicit: bool,
+    /// See [`Draft::tags`]: kept as the draft gave them.
+    pub tags: Vec<String>,
 }
 
 impl Row {
@@ -58,6 +60,7 @@ impl Row {
             categorized: categorized(self.categories_explicit),
             url: self.url,
             image,
+            tags: self.tags,
         })
     }
 }

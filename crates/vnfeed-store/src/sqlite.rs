@@ -6,6 +6,7 @@
 
 mod copy;
 mod history;
+mod labels;
 mod readers;
 
 use std::collections::BTreeSet;
@@ -20,7 +21,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::plan::{self, Existing, Lookup, Plan};
 use super::record::{self, Row as RawRow};
 use super::{
-    ArchivePage, Changes, FeedKey, Outcome, Staleness, Store, StoreError, StoredArticle, Upserted,
+    ArchivePage, Changes, FeedKey, LabelKey, LabelKind, LabelName, Outcome, SitemapEntry,
+    Staleness, Store, StoreError, StoredArticle, Upserted,
 };
 use crate::Clock;
 use crate::model::{Article, Categorized, Draft, Tombstone};
@@ -89,13 +91,14 @@ UPDATE articles SET categories = coalesce((
 -- rules classify marks it 0 without changing anything else).
 ALTER TABLE articles ADD COLUMN categories_explicit INTEGER NOT NULL DEFAULT 1;
 "#,
+    labels::MIGRATION,
 ];
 
 /// An article row, its categories included (the `categories` column, which `put_article`
 /// writes in the same statement as the rest of the row): reading N articles reads N rows and
 /// nothing else. Category slugs never contain a comma.
 const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, a.updated, a.url, a.image, \
-     a.categories, a.categories_explicit";
+     a.categories, a.categories_explicit, a.tags";
 
 const REVISION_SQL: &str = "SELECT value FROM meta WHERE key = 'revision'";
 
@@ -258,6 +261,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction().map_err(&err)?;
         tx.execute_batch(sql).map_err(&err)?;
+        if *sql == labels::MIGRATION {
+            labels::backfill(&tx).map_err(&err)?;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)
             .map_err(&err)?;
         tx.commit().map_err(&err)?;
@@ -307,7 +313,8 @@ impl Store for SqliteStore {
             };
             let categories_json = serde_json::to_string(&tombstone.categories)
                 .map_err(|e| corrupt(&tombstone.id, "categories", e))?;
-            // article_categories rows go with it (ON DELETE CASCADE).
+            // article_categories and article_labels rows go with it (ON DELETE CASCADE).
+            labels::touch(&tx, &tombstone.id)?;
             tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
                 .execute(params![tombstone.id])?;
             history::leave(&tx, &tombstone.id, now.timestamp())?;
@@ -544,6 +551,56 @@ impl Store for SqliteStore {
         self.errors.load(Ordering::Relaxed)
     }
 
+    async fn labelled(&self, label: &LabelKey, limit: usize) -> Result<Vec<Article>, StoreError> {
+        let label = label.clone();
+        let now = self.clock.now().timestamp();
+        self.read_typed(move |conn| labels::labelled(conn, &label, limit, now))
+            .await
+    }
+
+    async fn label_names(
+        &self,
+        kind: LabelKind,
+        limit: usize,
+    ) -> Result<Vec<LabelName>, StoreError> {
+        let now = self.clock.now().timestamp();
+        self.read(move |conn| labels::names(conn, kind, limit, now))
+            .await
+    }
+
+    async fn labels_changed_since(
+        &self,
+        since: i64,
+    ) -> Result<Option<BTreeSet<LabelKey>>, StoreError> {
+        self.read(move |conn| {
+            let revision: i64 = conn
+                .prepare_cached(REVISION_SQL)?
+                .query_row([], |r| r.get(0))?;
+            if since < 0 || since > revision {
+                return Ok(None);
+            }
+            labels::changed_since(conn, since).map(Some)
+        })
+        .await
+    }
+
+    async fn sitemap(&self, offset: u64, limit: usize) -> Result<Vec<SitemapEntry>, StoreError> {
+        let now = self.clock.now().timestamp();
+        self.read_typed(move |conn| labels::sitemap(conn, offset, limit, now))
+            .await
+    }
+
+    async fn recent(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<SitemapEntry>, StoreError> {
+        let now = self.clock.now().timestamp();
+        let since = since.timestamp();
+        self.read_typed(move |conn| labels::recent(conn, since, limit, now))
+            .await
+    }
+
     async fn revision(&self) -> Result<i64, StoreError> {
         self.read(|conn| {
             conn.prepare_cached(REVISION_SQL)?
@@ -701,6 +758,7 @@ fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
         image: row.get(9)?,
         categories: split_categories(&row.get::<_, String>(10)?),
         categories_explicit: row.get(11)?,
+        tags: labels::decode(12, &row.get::<_, String>(12)?)?,
     })
 }
 
@@ -841,13 +899,14 @@ fn put_article(
     let row = &stored.row;
     tx.prepare_cached(
         "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image,
-             content_hash, categories, categories_explicit)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             content_hash, categories, categories_explicit, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title,
              summary = excluded.summary, body = excluded.body, author = excluded.author,
              published = excluded.published, updated = excluded.updated, url = excluded.url,
              image = excluded.image, content_hash = excluded.content_hash,
-             categories = excluded.categories, categories_explicit = excluded.categories_explicit",
+             categories = excluded.categories, categories_explicit = excluded.categories_explicit,
+             tags = excluded.tags",
     )?
     .execute(params![
         row.id,
@@ -862,8 +921,10 @@ fn put_article(
         row.image,
         stored.content_hash,
         join_categories(&row.categories),
-        row.categories_explicit
+        row.categories_explicit,
+        labels::encode(&row.tags)
     ])?;
+    labels::replace(tx, row)?;
     if replacing == Replacing::SameId {
         let before = tx
             .prepare_cached(
@@ -921,6 +982,7 @@ mod tests {
             categorized: Categorized::ByRules,
             url: None,
             image: None,
+            tags: Vec::new(),
         }
     }
 

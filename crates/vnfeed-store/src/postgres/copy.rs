@@ -26,7 +26,7 @@ pub(super) async fn export(
         .iter()
         .map(|r| StoredArticle {
             row: row_of(r),
-            content_hash: r.get(12),
+            content_hash: r.get(13),
         })
         .collect())
 }
@@ -51,6 +51,7 @@ pub(super) async fn restore(
             .await?;
     }
     for t in tombstones {
+        super::labels::touch(&tx, &t.id).await?;
         tx.execute("DELETE FROM articles WHERE id = $1", &[&t.id])
             .await?;
         super::history::leave(&tx, &t.id, now).await?;

@@ -48,7 +48,8 @@ pub(super) async fn delete(
     now: DateTime<Utc>,
 ) -> Result<Option<Tombstone>, DbError> {
     let tx = write_transaction(client).await?;
-    // article_categories rows go with it (ON DELETE CASCADE).
+    super::labels::touch(&tx, id).await?;
+    // article_categories and article_labels rows go with it (ON DELETE CASCADE).
     let row = tx
         .query_opt(
             "DELETE FROM articles a WHERE a.id = $1 RETURNING ARRAY(SELECT ac.category \
@@ -253,13 +254,13 @@ pub(super) async fn put_article(
     let upsert = tx
         .prepare_cached(
             "INSERT INTO articles (id, slug, title, summary, body, author, published, updated, url, image,
-                 content_hash, categories_explicit)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 content_hash, categories_explicit, tags)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title,
                  summary = excluded.summary, body = excluded.body, author = excluded.author,
                  published = excluded.published, updated = excluded.updated, url = excluded.url,
                  image = excluded.image, content_hash = excluded.content_hash,
-                 categories_explicit = excluded.categories_explicit",
+                 categories_explicit = excluded.categories_explicit, tags = excluded.tags",
         )
         .await?;
     tx.execute(
@@ -277,9 +278,11 @@ pub(super) async fn put_article(
             &row.image,
             &stored.content_hash,
             &row.categories_explicit,
+            &row.tags,
         ],
     )
     .await?;
+    super::labels::replace(tx, row).await?;
     let before = tx
         .query(
             "DELETE FROM article_categories WHERE article_id = $1 RETURNING category",

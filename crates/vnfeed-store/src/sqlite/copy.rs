@@ -27,7 +27,7 @@ pub(super) fn export(
         .query_map(params![after, limit as i64], |r| {
             Ok(StoredArticle {
                 row: raw_row(r)?,
-                content_hash: r.get(12)?,
+                content_hash: r.get(13)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -56,6 +56,7 @@ pub(super) fn restore(
     for t in tombstones {
         let categories =
             serde_json::to_string(&t.categories).map_err(|e| corrupt(&t.id, "categories", e))?;
+        super::labels::touch(&tx, &t.id)?;
         tx.prepare_cached("DELETE FROM articles WHERE id = ?1")?
             .execute(params![t.id])?;
         super::history::leave(&tx, &t.id, now)?;
