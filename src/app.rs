@@ -20,6 +20,7 @@ use crate::feeds::{FeedDefError, FeedSet, Lookup};
 use crate::http::AppState;
 use crate::http::api::ApiConfig;
 use crate::http::auth::{TokenFileError, Tokens};
+use crate::identity::SiteFile;
 use crate::import::{self, Report};
 use crate::media::{MediaDir, MediaError};
 use crate::render::Site;
@@ -64,16 +65,39 @@ pub enum AppError {
 pub struct Opened {
     pub store: Arc<dyn Store>,
     pub feeds: Arc<FeedSet>,
+    /// The feeds directory's `site.toml` (or the built-in one).
+    pub site_file: SiteFile,
+}
+
+/// The feed definitions and the site file of `--feeds DIR`, or the ones built in.
+pub fn definitions(dir: Option<&std::path::Path>) -> Result<(FeedSet, SiteFile), FeedDefError> {
+    match dir {
+        Some(dir) => Ok((FeedSet::load(dir)?, SiteFile::load(dir)?)),
+        None => Ok((FeedSet::embedded(), SiteFile::embedded())),
+    }
 }
 
 pub async fn open(args: &StoreArgs) -> Result<Opened, AppError> {
     // Definitions first: a bad one should stop us before we touch the store.
-    let feeds = FeedSet::load(&args.feeds)?;
+    let (feeds, site_file) = definitions(args.feeds.as_deref())?;
     let store = open_store(&args.store).await?;
     Ok(Opened {
         store,
         feeds: Arc::new(feeds),
+        site_file,
     })
+}
+
+/// The site as every document shows it: `--site-title` over the site file's title.
+fn site(base_url: &str, args: &SiteArgs, file: &SiteFile) -> Site {
+    let title = args
+        .site_title
+        .as_deref()
+        .or(file.title.as_deref())
+        .unwrap_or(crate::identity::DEFAULT_TITLE);
+    Site::new(base_url, title)
+        .with_hub(args.hub.clone())
+        .with_site_file(file)
 }
 
 /// Opens the backend `location` names, migrating its schema.
@@ -101,6 +125,12 @@ pub struct Server {
 impl Server {
     pub async fn prepare(args: &ServeArgs) -> Result<Server, AppError> {
         let opened = open(&args.store).await?;
+        match &args.store.feeds {
+            Some(dir) => tracing::info!(dir = %dir.display(), "feed definitions from --feeds"),
+            None => {
+                tracing::info!("feed definitions: the built-in ones (--feeds DIR replaces them)")
+            }
+        }
         if !args.no_samples && opened.store.count().await? == 0 {
             let report = import::import_sources(
                 opened.store.as_ref(),
@@ -121,10 +151,11 @@ impl Server {
                 source,
             })?;
         let local = listener.local_addr().map_err(AppError::Serve)?;
-        let site = Arc::new(
-            Site::new(&args.site.base_url_or(local), &args.site.site_title)
-                .with_hub(args.site.hub.clone()),
-        );
+        let site = Arc::new(site(
+            &args.site.base_url_or(local),
+            &args.site,
+            &opened.site_file,
+        ));
         let mut cache = FeedCache::new(
             Arc::clone(&opened.store),
             Arc::clone(&opened.feeds),
@@ -333,7 +364,7 @@ pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
         .base_url
         .clone()
         .unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
-    let site = Arc::new(Site::new(&base, &args.site.site_title).with_hub(args.site.hub.clone()));
+    let site = Arc::new(site(&base, &args.site, &opened.site_file));
     let docs = documents(&opened, site, &args.site)?;
     let doc = docs
         .page(&feed, 1)

@@ -54,9 +54,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct ClassifyArgs {
-    /// The directory of feed definitions whose rules decide.
-    #[arg(long, env = "VNFEED_FEEDS", default_value = "feeds")]
-    pub feeds: PathBuf,
+    /// The directory of feed definitions whose rules decide [default: the ones built in].
+    #[arg(long, env = "VNFEED_FEEDS")]
+    pub feeds: Option<PathBuf>,
     /// Print every category's score and the terms behind it.
     #[arg(long)]
     pub explain: bool,
@@ -88,9 +88,11 @@ pub struct StoreArgs {
     /// PostgreSQL database shared by replicas (`postgres://user@host/db`).
     #[arg(long, env = "VNFEED_STORE", default_value = "vnfeed.db", value_parser = StoreLocation::parse)]
     pub store: StoreLocation,
-    /// The directory of feed definitions (one TOML file per category feed).
-    #[arg(long, env = "VNFEED_FEEDS", default_value = "feeds")]
-    pub feeds: PathBuf,
+    /// The directory of feed definitions: one TOML file per category feed, and `site.toml`
+    /// for the site's title, description, icon and logo [default: the ones built in, a copy
+    /// of the repository's feeds/].
+    #[arg(long, env = "VNFEED_FEEDS")]
+    pub feeds: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -98,9 +100,10 @@ pub struct SiteArgs {
     /// The public URL every link and self URL starts with [default: http://ADDR].
     #[arg(long, env = "VNFEED_BASE_URL", value_parser = parse_base_url)]
     pub base_url: Option<String>,
-    /// The site's name, shown in feed titles and pages.
-    #[arg(long, env = "VNFEED_SITE_TITLE", default_value = "vnfeed")]
-    pub site_title: String,
+    /// The site's name, shown in feed titles and pages [default: the title in site.toml, else
+    /// vnfeed].
+    #[arg(long, env = "VNFEED_SITE_TITLE")]
+    pub site_title: Option<String>,
     /// Items per feed (and per page of `?page=N`).
     #[arg(long, env = "VNFEED_FEED_LIMIT", default_value_t = crate::render::DEFAULT_LIMIT, value_parser = parse_limit)]
     pub limit: usize,

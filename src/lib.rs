@@ -23,6 +23,7 @@ pub mod descriptors;
 pub mod documents;
 pub mod feeds;
 pub mod http;
+pub mod identity;
 pub mod import;
 pub mod media;
 pub mod metrics;

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+mod builtin;
 mod conditional;
 mod headers;
 pub mod health;

@@ -12,7 +12,7 @@ use super::api::BoxError;
 use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::representation::Rendered;
 use super::response::{Body, Resp, json, redirect, strip_body, text, unavailable};
-use super::{AppState, media, older};
+use super::{AppState, builtin, media, older};
 use crate::feeds::Lookup;
 use crate::metrics::RouteLabel;
 use crate::model::Format;
@@ -139,6 +139,7 @@ async fn answer<B>(state: &AppState, req: &Request<B>, route: Route<'_>) -> Resp
             None => text(StatusCode::NOT_FOUND, "no such feed\n"),
         },
         Route::Media => unreachable!("GET and HEAD of /media are answered by `handle`"),
+        Route::Builtin(image) => builtin::serve(headers, head, image),
         Route::Article(slug) => match state.store.by_slug(slug).await {
             Ok(Some(article)) => {
                 let html = crate::render::html::Html {
@@ -194,6 +195,8 @@ enum Route<'a> {
     /// A file of the media directory (the path is checked there).
     Media,
     Article(&'a str),
+    /// vnfeed's own icon or logo, from the binary.
+    Builtin(&'static crate::identity::Builtin),
 }
 
 /// Maps a path to a route. Nothing here touches the file system: a path that is not one of
@@ -205,6 +208,9 @@ fn route(path: &str) -> Option<Route<'_>> {
         "/feeds.opml" => return Some(Route::Opml),
         "/metrics" => return Some(Route::Metrics),
         _ => {}
+    }
+    if let Some(image) = crate::identity::builtin(path) {
+        return Some(Route::Builtin(image));
     }
     if let Some(file) = path.strip_prefix("/feeds/") {
         let (stem, ext) = file.rsplit_once('.')?;
@@ -284,7 +290,8 @@ impl Route<'_> {
             Route::Category(_) => RouteLabel::Category,
             Route::Feed(..) => RouteLabel::Feed,
             Route::Archive(..) => RouteLabel::Archive,
-            Route::Media => RouteLabel::Media,
+            // Images, as the media directory's are.
+            Route::Media | Route::Builtin(_) => RouteLabel::Media,
             Route::Article(_) => RouteLabel::Article,
         }
     }
