@@ -79,9 +79,10 @@ impl TestServer {
             "127.0.0.1:0".into(),
             "--store".into(),
             backend.location.clone(),
-            "--feeds".into(),
-            repo().join("feeds").display().to_string(),
         ];
+        if !extra.contains(&"--feeds") {
+            argv.extend(["--feeds".into(), repo().join("feeds").display().to_string()]);
+        }
         if !extra.contains(&"--poll-ms") {
             argv.extend(["--poll-ms".into(), "100".into()]);
         }

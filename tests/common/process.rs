@@ -23,8 +23,22 @@ impl ServeProcess {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_vnfeed"));
         cmd.args(["serve", "--addr", "127.0.0.1:0", "--feeds"])
             .arg(super::repo().join("feeds"))
+            .args(args);
+        ServeProcess::spawn(cmd, limits)
+    }
+
+    /// Runs `vnfeed serve --addr 127.0.0.1:0 ARGS` in `dir` as a user who installed the
+    /// binary would: no `--feeds`, no `VNFEED_*` variables, whatever `dir` holds.
+    pub fn start_in(dir: &std::path::Path, args: &[&str]) -> Result<ServeProcess, String> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vnfeed"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)
-            .env("RUST_LOG", "info")
+            .current_dir(dir);
+        ServeProcess::spawn(cmd, &[])
+    }
+
+    fn spawn(mut cmd: Command, limits: &[Rlimit]) -> Result<ServeProcess, String> {
+        cmd.env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
