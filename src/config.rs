@@ -97,7 +97,8 @@ pub struct StoreArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SiteArgs {
-    /// The public URL every link and self URL starts with [default: http://ADDR].
+    /// The public URL every link and self URL starts with [default: http://ADDR, with
+    /// localhost for an ADDR of 0.0.0.0 or [::]].
     #[arg(long, env = "VNFEED_BASE_URL", value_parser = parse_base_url)]
     pub base_url: Option<String>,
     /// The site's name, shown in feed titles and pages [default: the title in site.toml, else
@@ -471,17 +472,46 @@ fn parse_base_url(s: &str) -> Result<String, String> {
 }
 
 impl SiteArgs {
-    /// The base URL given, or the one the server is reachable at.
+    /// The base URL given, or the one the server is reachable at. Listening on every
+    /// address (`0.0.0.0:8080`, as in the container image) is reachable as `localhost`:
+    /// `http://0.0.0.0:8080/` is no address a reader can follow.
     pub fn base_url_or(&self, addr: SocketAddr) -> String {
-        self.base_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}"))
+        self.base_url.clone().unwrap_or_else(|| {
+            if addr.ip().is_unspecified() {
+                format!("http://localhost:{}", addr.port())
+            } else {
+                format!("http://{addr}")
+            }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unspecified_listen_address_links_as_localhost() {
+        let site = |base: Option<&str>| SiteArgs {
+            base_url: base.map(String::from),
+            site_title: None,
+            limit: 50,
+            hub: None,
+            media_dir: None,
+        };
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert_eq!(
+            site(None).base_url_or(at("0.0.0.0:8080")),
+            "http://localhost:8080"
+        );
+        assert_eq!(site(None).base_url_or(at("[::]:80")), "http://localhost:80");
+        assert_eq!(
+            site(None).base_url_or(at("127.0.0.1:8081")),
+            "http://127.0.0.1:8081"
+        );
+        let given = site(Some("https://tin.example"));
+        assert_eq!(given.base_url_or(at("0.0.0.0:8080")), "https://tin.example");
+    }
 
     #[test]
     fn store_locations_are_told_apart_once() {

@@ -6,9 +6,10 @@
 //! pages) -> `cache` (finished bytes and validators) -> `http` (routes, conditional GET).
 //! `websub` tells a hub which feeds a change touched. The `vnfeed-vietnamese` crate owns
 //! datelines, NFC, Windows-1258, slugs and keyword matching; `feeds` owns the feed
-//! definitions and `classify` the scoring that sorts articles into them; `model` (in
-//! `vnfeed-store`) the plain data they all share; `app` wires the commands; `descriptors`
-//! sets and checks the process's open-file budget. The `vnfeed-check` crate is the feed
+//! definitions and `classify` the scoring that sorts articles into them; `identity` the
+//! site file and the icons and logos; `model` (in `vnfeed-store`) the plain data they all
+//! share; `app` wires the commands; `descriptors` sets and checks the process's open-file
+//! budget. The `vnfeed-check` crate is the feed
 //! validator behind `vnfeed check`; it depends on nothing of the server, which its own
 //! `Cargo.toml` makes the compiler enforce.
 //!

@@ -37,13 +37,21 @@ impl ServeProcess {
         ServeProcess::spawn(cmd, &[])
     }
 
+    /// Runs `cmd` (a `vnfeed serve` the caller set up: its arguments, variables, working
+    /// directory) and waits until it listens.
+    pub fn start_command(cmd: Command) -> Result<ServeProcess, String> {
+        ServeProcess::spawn(cmd, &[])
+    }
+
+    /// Spawns `cmd` with none of this process's `VNFEED_*` variables but those `cmd` sets.
     fn spawn(mut cmd: Command, limits: &[Rlimit]) -> Result<ServeProcess, String> {
+        let set: Vec<std::ffi::OsString> = cmd.get_envs().map(|(k, _)| k.to_owned()).collect();
         cmd.env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         for (key, _) in std::env::vars() {
-            if key.starts_with("VNFEED_") {
+            if key.starts_with("VNFEED_") && !set.iter().any(|k| *k == *key) {
                 cmd.env_remove(key);
             }
         }
@@ -75,7 +83,8 @@ impl ServeProcess {
                     let Ok(line) = line else { break };
                     if let Some(at) = line.find("listening on http://") {
                         let url = line[at + "listening on ".len()..]
-                            .split_whitespace()
+                            // A JSON log line has the message in quotes.
+                            .split(|c: char| c.is_whitespace() || c == '"')
                             .next()
                             .unwrap()
                             .to_string();
