@@ -17,7 +17,9 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 # --- runtime: Debian slim (the glibc the binary was built against), no compiler, no shell
 # tools beyond bash, which the health check uses.
 FROM debian:trixie-slim
-RUN useradd --system --uid 10001 --home-dir /var/lib/vnfeed --shell /usr/sbin/nologin vnfeed \
+RUN groupadd --system --gid 10001 vnfeed \
+    && useradd --system --uid 10001 --gid vnfeed --home-dir /var/lib/vnfeed \
+        --shell /usr/sbin/nologin vnfeed \
     && install -d -o vnfeed -g vnfeed -m 0750 /var/lib/vnfeed
 COPY --from=build /out/vnfeed /usr/local/bin/vnfeed
 COPY deploy/docker/healthcheck.sh /usr/local/bin/vnfeed-healthcheck

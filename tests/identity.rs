@@ -178,7 +178,7 @@ async fn the_site_file_and_a_feed_file_replace_the_built_in_images() {
         (&borders["icon"], &borders["favicon"]),
         (&site_icon.clone().into(), &site_icon.clone().into())
     );
-    assert_eq!(page_icons(&body(&server, "/").await), [site_icon.clone()]);
+    assert_eq!(page_icons(&body(&server, "/").await), [site_icon.as_str()]);
 
     // The feed's own icon, the site's logo.
     let security = body(&server, "/feeds/security.rss").await;
