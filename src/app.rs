@@ -131,6 +131,7 @@ impl Server {
                 tracing::info!("feed definitions: the built-in ones (--feeds DIR replaces them)")
             }
         }
+        warn_unserved_images(&opened, args.site.media_dir.is_some());
         if !args.no_samples && opened.store.count().await? == 0 {
             let report = import::import_sources(
                 opened.store.as_ref(),
@@ -223,6 +224,24 @@ impl Server {
             publisher.abort();
         }
         result.map_err(AppError::Serve)
+    }
+}
+
+/// Says which configured icons and logos are paths this server would answer 404 for.
+fn warn_unserved_images(opened: &Opened, media_dir: bool) {
+    let site = &opened.site_file;
+    let feeds = opened.feeds.categories().iter();
+    let configured = site
+        .icon
+        .iter()
+        .chain(&site.logo)
+        .chain(feeds.flat_map(|f| f.icon.iter().chain(&f.logo)));
+    for url in crate::identity::unserved(configured.map(String::as_str), media_dir) {
+        tracing::warn!(
+            url,
+            "an icon or logo this server does not serve: a path must be one of /media/ (with \
+             --media-dir) or a built-in image (/icon.png, /favicon.png, /logo.png, /icon.svg)"
+        );
     }
 }
 

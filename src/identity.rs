@@ -199,6 +199,16 @@ impl SiteFile {
     }
 }
 
+/// The configured images that are paths this server will answer 404 for: neither a built-in
+/// image nor, with a media directory, a file under `/media/`. Said at start-up, since
+/// whether the file exists is the media directory's business at request time.
+pub fn unserved<'a>(urls: impl Iterator<Item = &'a str>, media_dir: bool) -> Vec<&'a str> {
+    urls.filter(|url| url.starts_with('/'))
+        .filter(|url| builtin(url).is_none())
+        .filter(|url| !(media_dir && url.starts_with(crate::media::URL_PREFIX)))
+        .collect()
+}
+
 /// Checks an `icon` or `logo` value: an `https://` URL (pages allow images from this server
 /// and over https only, see `http::headers`) or a path on this server starting with `/`.
 pub fn image_url(
@@ -282,6 +292,21 @@ mod tests {
             let err = parse(text).unwrap_err();
             assert!(err.starts_with(expected), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn paths_this_server_does_not_serve_are_found() {
+        let urls = [
+            "/icon.png",
+            "/media/a.png",
+            "/anh/b.png",
+            "https://cdn.example/c.png",
+        ];
+        assert_eq!(unserved(urls.into_iter(), true), ["/anh/b.png"]);
+        assert_eq!(
+            unserved(urls.into_iter(), false),
+            ["/media/a.png", "/anh/b.png"]
+        );
     }
 
     #[test]

@@ -298,3 +298,45 @@ fn the_built_in_definitions_are_the_repository_s_feeds_directory() {
         identity::SiteFile::load(&repo().join("feeds")).unwrap()
     );
 }
+
+#[test]
+fn an_icon_path_this_server_does_not_serve_is_named_at_start_up() {
+    let dir = TempDir::new().unwrap();
+    let feeds = feeds_copy(dir.path());
+    std::fs::write(
+        feeds.join("site.toml"),
+        "icon = \"/media/bieu-tuong.png\"\nlogo = \"/logo.png\"\n",
+    )
+    .unwrap();
+    add_to_feed(&feeds, "borders.toml", "logo = \"/anh/bien-gioi.png\"");
+    let feeds = feeds.display().to_string();
+    // No --media-dir: /media/ is not served either; /logo.png is the built-in logo.
+    let server = ServeProcess::start_in(dir.path(), &["--feeds", &feeds]).unwrap();
+    let warned: Vec<String> = server
+        .log()
+        .lines()
+        .filter(|l| l.contains("an icon or logo this server does not serve"))
+        .map(String::from)
+        .collect();
+    assert_eq!(warned.len(), 2, "{warned:#?}");
+    assert!(
+        warned[0].contains("url=\"/media/bieu-tuong.png\""),
+        "{}",
+        warned[0]
+    );
+    assert!(
+        warned[1].contains("url=\"/anh/bien-gioi.png\""),
+        "{}",
+        warned[1]
+    );
+    drop(server);
+    // With a media directory, only the path outside /media/ is.
+    let media = dir.path().join("media");
+    std::fs::create_dir(&media).unwrap();
+    let media = media.display().to_string();
+    let server =
+        ServeProcess::start_in(dir.path(), &["--feeds", &feeds, "--media-dir", &media]).unwrap();
+    let log = server.log();
+    assert_eq!(log.matches("does not serve").count(), 1, "{log}");
+    assert!(log.contains("url=\"/anh/bien-gioi.png\""), "{log}");
+}
