@@ -112,13 +112,20 @@ async fn the_health_check_fails_on_anything_but_200_and_on_a_bad_address() {
     let port = listener.local_addr().unwrap().port();
     let server = tokio::spawn(async move {
         let (mut socket, _) = listener.accept().await.unwrap();
-        let mut request = vec![0; 1024];
-        let n = socket.read(&mut request).await.unwrap();
+        // The whole head first, as a server does: answering after part of it would close
+        // the connection under a client still writing.
+        let mut request = Vec::new();
+        let mut chunk = [0; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the request ended early");
+            request.extend_from_slice(&chunk[..n]);
+        }
         socket
             .write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n")
             .await
             .unwrap();
-        String::from_utf8_lossy(&request[..n]).into_owned()
+        String::from_utf8_lossy(&request).into_owned()
     });
     let addr = format!("0.0.0.0:{port}");
     let (healthy, said) = tokio::task::spawn_blocking(move || healthcheck(&addr))

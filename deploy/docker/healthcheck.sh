@@ -3,6 +3,8 @@
 # bash alone (its /dev/tcp), since the slim image has no curl or wget. The port is the one of
 # VNFEED_ADDR (0.0.0.0:8080 in the image); the request goes to loopback.
 set -uo pipefail
+# A server that closes early makes a write fail (said below), not kill the script silently.
+trap '' PIPE
 
 addr="${VNFEED_ADDR:-127.0.0.1:8080}"
 port="${addr##*:}"
