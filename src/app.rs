@@ -19,6 +19,7 @@ use crate::documents::Documents;
 use crate::feeds::{FeedDefError, FeedSet, Lookup};
 use crate::http::auth::{TokenFileError, Tokens};
 use crate::http::{ApiConfig, AppState};
+use crate::identity::SiteFile;
 use crate::import::{self, Report};
 use crate::media::{MediaDir, MediaError};
 use crate::metrics::Metrics;
@@ -64,6 +65,16 @@ pub enum AppError {
 pub struct Opened {
     pub store: Arc<dyn Store>,
     pub feeds: Arc<FeedSet>,
+    /// The feeds directory's `site.toml` (or the built-in one).
+    pub site_file: SiteFile,
+}
+
+/// The feed definitions and the site file of `--feeds DIR`, or the ones built in.
+pub fn definitions(dir: Option<&std::path::Path>) -> Result<(FeedSet, SiteFile), FeedDefError> {
+    match dir {
+        Some(dir) => Ok((FeedSet::load(dir)?, SiteFile::load(dir)?)),
+        None => Ok((FeedSet::embedded(), SiteFile::embedded())),
+    }
 }
 
 pub async fn open(args: &StoreArgs) -> Result<Opened, AppError> {
@@ -73,12 +84,26 @@ pub async fn open(args: &StoreArgs) -> Result<Opened, AppError> {
 /// [`open`], with the store showing articles by `clock`.
 pub async fn open_at(args: &StoreArgs, clock: Clock) -> Result<Opened, AppError> {
     // Definitions first: a bad one should stop us before we touch the store.
-    let feeds = FeedSet::load(&args.feeds)?;
+    let (feeds, site_file) = definitions(args.feeds.as_deref())?;
     let store = open_store_at(&args.store, clock).await?;
     Ok(Opened {
         store,
         feeds: Arc::new(feeds),
+        site_file,
     })
+}
+
+/// The site as every document shows it: `--site-title` over the site file's title.
+fn site(base_url: &str, args: &SiteArgs, file: &SiteFile) -> Site {
+    let title = args
+        .site_title
+        .as_deref()
+        .or(file.title.as_deref())
+        .unwrap_or(crate::identity::DEFAULT_TITLE);
+    Site::new(base_url, title)
+        .with_hub(args.hub.clone())
+        .with_ttl(args.feed_ttl)
+        .with_site_file(file)
 }
 
 /// Opens the backend `location` names, migrating its schema.
@@ -141,6 +166,13 @@ impl Server {
     /// of scheduled articles (tests move a manual clock instead of waiting).
     pub async fn prepare_at(args: &ServeArgs, clock: Clock) -> Result<Server, AppError> {
         let opened = open_at(&args.store, clock.clone()).await?;
+        match &args.store.feeds {
+            Some(dir) => tracing::info!(dir = %dir.display(), "feed definitions from --feeds"),
+            None => {
+                tracing::info!("feed definitions: the built-in ones (--feeds DIR replaces them)")
+            }
+        }
+        warn_unserved_images(&opened, args.site.media_dir.is_some());
         if !args.no_samples && is_empty(opened.store.as_ref()).await? {
             let report = import::import_sources(
                 opened.store.as_ref(),
@@ -164,11 +196,11 @@ impl Server {
             source,
         })?;
         let local = listener.local_addr().map_err(AppError::Serve)?;
-        let site = Arc::new(
-            Site::new(&args.site.base_url_or(local), &args.site.site_title)
-                .with_hub(args.site.hub.clone())
-                .with_ttl(args.site.feed_ttl),
-        );
+        let site = Arc::new(site(
+            &args.site.base_url_or(local),
+            &args.site,
+            &opened.site_file,
+        ));
         let docs = documents(&opened, Arc::clone(&site), &args.site)?;
         // Made here and handed to both: the cache counts renders, the server requests.
         let metrics = Arc::new(Metrics::new());
@@ -244,6 +276,24 @@ impl Server {
             publisher.abort();
         }
         result.map_err(AppError::Serve)
+    }
+}
+
+/// Says which configured icons and logos are paths this server would answer 404 for.
+fn warn_unserved_images(opened: &Opened, media_dir: bool) {
+    let site = &opened.site_file;
+    let feeds = opened.feeds.categories().iter();
+    let configured = site
+        .icon
+        .iter()
+        .chain(&site.logo)
+        .chain(feeds.flat_map(|f| f.icon.iter().chain(&f.logo)));
+    for url in crate::identity::unserved(configured.map(String::as_str), media_dir) {
+        tracing::warn!(
+            url,
+            "an icon or logo this server does not serve: a path must be one of /media/ (with \
+             --media-dir) or a built-in image (/icon.png, /favicon.png, /logo.png, /icon.svg)"
+        );
     }
 }
 
@@ -385,11 +435,7 @@ pub async fn render(args: RenderArgs) -> Result<Vec<u8>, AppError> {
         .base_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", crate::config::DEFAULT_ADDR));
-    let site = Arc::new(
-        Site::new(&base, &args.site.site_title)
-            .with_hub(args.site.hub.clone())
-            .with_ttl(args.site.feed_ttl),
-    );
+    let site = Arc::new(site(&base, &args.site, &opened.site_file));
     let docs = documents(&opened, site, &args.site)?;
     let doc = docs
         .page(&feed, 1)
@@ -472,7 +518,7 @@ pub async fn migrate(args: MigrateArgs) -> Result<crate::migrate::Migrated, AppE
 /// `vnfeed reclassify`: the moves to print, applied in one transaction unless `--dry-run`.
 pub async fn reclassify(args: crate::config::ReclassifyArgs) -> Result<String, AppError> {
     use crate::classify::reclassify;
-    let feeds = FeedSet::load(&args.store.feeds)?;
+    let (feeds, _) = definitions(args.store.feeds.as_deref())?;
     let store = open_for_copy(&args.store.store).await?;
     let moves = reclassify::moves(store.as_ref(), &feeds).await?;
     let report = reclassify::report(&moves, !args.dry_run);

@@ -21,8 +21,6 @@ use crate::model::Format;
 
 /// `--addr`'s default, also the base URL `vnfeed render` assumes without `--base-url`.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
-/// `--feeds`' default: the directory of feed definitions.
-pub const DEFAULT_FEEDS_DIR: &str = "feeds";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -81,9 +79,9 @@ pub struct ReclassifyArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ClassifyArgs {
-    /// The directory of feed definitions whose rules decide.
-    #[arg(long, env = "VNFEED_FEEDS", default_value = DEFAULT_FEEDS_DIR)]
-    pub feeds: PathBuf,
+    /// The directory of feed definitions whose rules decide [default: the ones built in].
+    #[arg(long, env = "VNFEED_FEEDS")]
+    pub feeds: Option<PathBuf>,
     /// Print every category's score and the terms behind it.
     #[arg(long)]
     pub explain: bool,
@@ -115,19 +113,23 @@ pub struct StoreArgs {
     /// PostgreSQL database shared by replicas (`postgres://user@host/db`).
     #[arg(long, env = "VNFEED_STORE", default_value = "vnfeed.db", value_parser = StoreLocation::parse)]
     pub store: StoreLocation,
-    /// The directory of feed definitions (one TOML file per category feed).
-    #[arg(long, env = "VNFEED_FEEDS", default_value = DEFAULT_FEEDS_DIR)]
-    pub feeds: PathBuf,
+    /// The directory of feed definitions: one TOML file per category feed, and `site.toml`
+    /// for the site's title, description, icon and logo [default: the ones built in, a copy
+    /// of the repository's feeds/].
+    #[arg(long, env = "VNFEED_FEEDS")]
+    pub feeds: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct SiteArgs {
-    /// The public URL every link and self URL starts with [default: http://ADDR].
+    /// The public URL every link and self URL starts with [default: http://ADDR, with
+    /// localhost for an ADDR of 0.0.0.0 or [::]].
     #[arg(long, env = "VNFEED_BASE_URL", value_parser = parse_base_url)]
     pub base_url: Option<String>,
-    /// The site's name, shown in feed titles and pages.
-    #[arg(long, env = "VNFEED_SITE_TITLE", default_value = "vnfeed")]
-    pub site_title: String,
+    /// The site's name, shown in feed titles and pages [default: the title in site.toml, else
+    /// vnfeed].
+    #[arg(long, env = "VNFEED_SITE_TITLE")]
+    pub site_title: Option<String>,
     /// Items per feed (and per page of `?page=N`).
     #[arg(long, env = "VNFEED_FEED_LIMIT", default_value_t = crate::render::DEFAULT_LIMIT, value_parser = parse_limit)]
     pub limit: usize,
@@ -524,11 +526,17 @@ fn parse_base_url(s: &str) -> Result<String, String> {
 }
 
 impl SiteArgs {
-    /// The base URL given, or the one the server is reachable at.
+    /// The base URL given, or the one the server is reachable at. Listening on every
+    /// address (`0.0.0.0:8080`, as in the container image) is reachable as `localhost`:
+    /// `http://0.0.0.0:8080/` is no address a reader can follow.
     pub fn base_url_or(&self, addr: SocketAddr) -> String {
-        self.base_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}"))
+        self.base_url.clone().unwrap_or_else(|| {
+            if addr.ip().is_unspecified() {
+                format!("http://localhost:{}", addr.port())
+            } else {
+                format!("http://{addr}")
+            }
+        })
     }
 }
 
@@ -545,6 +553,30 @@ fn parse_workers(s: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unspecified_listen_address_links_as_localhost() {
+        let site = |base: Option<&str>| SiteArgs {
+            base_url: base.map(String::from),
+            site_title: None,
+            limit: 50,
+            hub: None,
+            media_dir: None,
+            feed_ttl: crate::polling::DEFAULT_TTL_MINUTES,
+        };
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert_eq!(
+            site(None).base_url_or(at("0.0.0.0:8080")),
+            "http://localhost:8080"
+        );
+        assert_eq!(site(None).base_url_or(at("[::]:80")), "http://localhost:80");
+        assert_eq!(
+            site(None).base_url_or(at("127.0.0.1:8081")),
+            "http://127.0.0.1:8081"
+        );
+        let given = site(Some("https://tin.example"));
+        assert_eq!(given.base_url_or(at("0.0.0.0:8080")), "https://tin.example");
+    }
 
     #[test]
     fn store_locations_are_told_apart_once() {
@@ -599,7 +631,8 @@ mod tests {
         assert_eq!(serve.article.max_article_bytes(), DEFAULT_MAX_ARTICLE_BYTES);
         assert_eq!(serve.site.limit, crate::render::DEFAULT_LIMIT);
         assert_eq!(serve.addr, DEFAULT_ADDR.parse::<SocketAddr>().unwrap());
-        assert_eq!(serve.store.feeds, PathBuf::from(DEFAULT_FEEDS_DIR));
+        // No directory: the definitions built into the binary.
+        assert_eq!(serve.store.feeds, None);
 
         let Command::Import(import) = parse(&["vnfeed", "import", "articles"]) else {
             panic!("import parses as import")

@@ -1,9 +1,12 @@
 //! Feed definitions: one TOML file per category feed in the feeds directory, plus the
 //! built-in combined feed `all`. Owns loading and validating them, resolving slugs and
-//! aliases, and deciding which feeds an article belongs to.
+//! aliases, and deciding which feeds an article belongs to. The definitions shipped in
+//! `feeds/` are embedded in the binary, so `vnfeed serve` runs from any directory; `--feeds
+//! DIR` replaces them.
 
 use std::path::{Path, PathBuf};
 
+use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 
 use crate::classify::rules::{self, FeedRules};
@@ -20,6 +23,57 @@ pub struct FeedDefError {
     pub line: Option<usize>,
     pub field: Option<String>,
     pub message: String,
+}
+
+impl FeedDefError {
+    /// A TOML syntax or type error, at its line.
+    pub fn toml(file: &Path, text: &str, e: &toml::de::Error) -> FeedDefError {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        FeedDefError {
+            file: file.to_path_buf(),
+            line,
+            field: None,
+            message: e.message().trim().to_string(),
+        }
+    }
+
+    /// A value that parsed but is not allowed.
+    pub fn field(file: &Path, field: &str, message: String) -> FeedDefError {
+        FeedDefError {
+            file: file.to_path_buf(),
+            line: None,
+            field: Some(field.to_string()),
+            message,
+        }
+    }
+}
+
+/// The feed definitions shipped in `feeds/`, as built into the binary.
+static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/feeds");
+
+/// The embedded definitions as (path, text) pairs, sorted, `site.toml` included: the files
+/// `FeedSet::embedded` and `SiteFile::embedded` read.
+pub fn embedded_files() -> Vec<(PathBuf, &'static str)> {
+    let mut files: Vec<(PathBuf, &'static str)> = EMBEDDED
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+        .map(|f| {
+            let text = f
+                .contents_utf8()
+                .expect("the shipped definitions are UTF-8");
+            (Path::new("feeds").join(f.path()), text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Whether a file of the feeds directory is the site file rather than a feed.
+fn is_site_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n == crate::identity::SITE_FILE)
 }
 
 fn location(line: Option<usize>, field: Option<&str>) -> String {
@@ -52,6 +106,21 @@ struct FeedFile {
     /// Minutes readers may keep the feed before asking again (see `polling`); the site
     /// default (`--feed-ttl`) when absent.
     ttl: Option<u32>,
+    /// This feed's own square icon and 2:1 logo (see `identity`); the site's otherwise.
+    icon: Option<String>,
+    logo: Option<String>,
+    /// `full` (the default) or `summary`: see [`ContentMode`].
+    content: Option<String>,
+}
+
+/// How much of each article a feed carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ContentMode {
+    /// The whole body: RSS `content:encoded`, Atom `content`, JSON Feed `content_html`.
+    #[default]
+    Full,
+    /// Only the lead and the link, as Vietnamese news sites publish: no body at all.
+    Summary,
 }
 
 /// One feed: a category defined in TOML, or `all`.
@@ -65,6 +134,10 @@ pub struct FeedDef {
     pub aliases: Vec<String>,
     /// Minutes readers may keep the feed (`ttl` in its file); `None`: the site default.
     pub ttl: Option<u32>,
+    /// The feed's own icon and logo, as configured (a path or an https URL).
+    pub icon: Option<String>,
+    pub logo: Option<String>,
+    pub content: ContentMode,
     rules: FeedRules,
     exclude: KeywordSet,
 }
@@ -92,6 +165,9 @@ impl FeedDef {
             },
             exclude: KeywordSet::new::<&str>(&[]),
             ttl: None,
+            icon: None,
+            logo: None,
+            content: ContentMode::Full,
         }
     }
 }
@@ -114,7 +190,18 @@ pub struct FeedSet {
 }
 
 impl FeedSet {
-    /// Loads every `*.toml` file of `dir`. Any bad file stops the load with an error naming it.
+    /// The definitions built into the binary (the repository's `feeds/`).
+    pub fn embedded() -> FeedSet {
+        let sources = embedded_files()
+            .into_iter()
+            .filter(|(path, _)| !is_site_file(path))
+            .map(|(path, text)| (path, text.to_string()))
+            .collect();
+        FeedSet::from_sources(sources).expect("the shipped definitions are valid (tested)")
+    }
+
+    /// Loads every `*.toml` file of `dir` but the site file. Any bad file stops the load with
+    /// an error naming it.
     pub fn load(dir: &Path) -> Result<FeedSet, FeedDefError> {
         let read_err = |message: String| FeedDefError {
             file: dir.to_path_buf(),
@@ -127,7 +214,7 @@ impl FeedSet {
         let mut paths = Vec::new();
         for entry in entries {
             let path = entry.map_err(|e| read_err(e.to_string()))?.path();
-            if path.extension().is_some_and(|e| e == "toml") {
+            if path.extension().is_some_and(|e| e == "toml") && !is_site_file(&path) {
                 paths.push(path);
             }
         }
@@ -180,6 +267,9 @@ impl FeedSet {
             description: "Mọi bài viết, mới nhất trước.".to_string(),
             aliases: vec!["tat-ca".to_string()],
             ttl: None,
+            icon: None,
+            logo: None,
+            content: ContentMode::Full,
             rules: FeedRules {
                 threshold: rules::DEFAULT_THRESHOLD,
                 positions: rules::DEFAULT_POSITIONS,
@@ -253,12 +343,7 @@ impl FeedSet {
 }
 
 fn field_error(file: &Path, field: &str, message: String) -> FeedDefError {
-    FeedDefError {
-        file: file.to_path_buf(),
-        line: None,
-        field: Some(field.to_string()),
-        message,
-    }
+    FeedDefError::field(file, field, message)
 }
 
 fn is_slug(s: &str) -> bool {
@@ -270,17 +355,7 @@ fn is_slug(s: &str) -> bool {
 }
 
 fn parse_feed_file(file: &Path, text: &str) -> Result<FeedDef, FeedDefError> {
-    let raw: FeedFile = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
-        FeedDefError {
-            file: file.to_path_buf(),
-            line,
-            field: None,
-            message: e.message().trim().to_string(),
-        }
-    })?;
+    let raw: FeedFile = toml::from_str(text).map_err(|e| FeedDefError::toml(file, text, &e))?;
     if !is_slug(&raw.slug) {
         return Err(field_error(
             file,
@@ -326,6 +401,17 @@ fn parse_feed_file(file: &Path, text: &str) -> Result<FeedDef, FeedDefError> {
     }
     let rules = rules::compile(&raw.keywords, raw.classify)
         .map_err(|e| field_error(file, &e.field, e.message))?;
+    let content = match raw.content.as_deref() {
+        None | Some("full") => ContentMode::Full,
+        Some("summary") => ContentMode::Summary,
+        Some(other) => {
+            return Err(field_error(
+                file,
+                "content",
+                format!("`{other}` is not `full` or `summary`"),
+            ));
+        }
+    };
     let clean = crate::vietnamese::text::clean_line;
     Ok(FeedDef {
         slug: raw.slug,
@@ -334,6 +420,9 @@ fn parse_feed_file(file: &Path, text: &str) -> Result<FeedDef, FeedDefError> {
         description: clean(&raw.description),
         aliases: raw.aliases,
         ttl: raw.ttl,
+        icon: crate::identity::image_url(file, "icon", raw.icon)?,
+        logo: crate::identity::image_url(file, "logo", raw.logo)?,
+        content,
         rules,
         exclude: KeywordSet::new(&raw.exclude),
     })

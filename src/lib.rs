@@ -7,9 +7,10 @@
 //! `websub` tells a hub which feeds a change touched; `schedule` wakes the cache when an
 //! article dated in the future comes due. The `vnfeed-vietnamese` crate owns
 //! datelines, NFC, Windows-1258, slugs and keyword matching; `feeds` owns the feed
-//! definitions and `classify` the scoring that sorts articles into them; `model` (in
-//! `vnfeed-store`) the plain data they all share; `app` wires the commands; `descriptors`
-//! sets and checks the process's open-file budget. The `vnfeed-check` crate is the feed
+//! definitions and `classify` the scoring that sorts articles into them; `identity` the
+//! site file and the icons and logos; `model` (in `vnfeed-store`) the plain data they all
+//! share; `app` wires the commands; `descriptors` sets and checks the process's open-file
+//! budget. The `vnfeed-check` crate is the feed
 //! validator behind `vnfeed check`; it depends on nothing of the server, which its own
 //! `Cargo.toml` makes the compiler enforce.
 //!
@@ -24,6 +25,7 @@ pub mod descriptors;
 pub mod documents;
 pub mod feeds;
 pub mod http;
+pub mod identity;
 pub mod import;
 pub mod media;
 pub mod metrics;

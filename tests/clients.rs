@@ -196,6 +196,22 @@ async fn chromium_reads_the_index_a_category_and_an_article() {
         "the newest article's date, the Vietnamese way"
     );
     save("index.png", client.screenshot().await.unwrap());
+    // The icons the page links (the built-in SVG and PNG) load under the page's CSP.
+    for selector in [
+        "link[rel=icon][type='image/svg+xml']",
+        "link[rel=icon]:not([type])",
+    ] {
+        let width = client
+            .execute_async(
+                "const [selector, done] = arguments; \
+                 const i = new Image(); i.onload = () => done(i.naturalWidth); \
+                 i.onerror = () => done(0); i.src = document.querySelector(selector).href;",
+                vec![json!(selector)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(width, json!(64), "{selector}");
+    }
 
     // Follow a category.
     follow(&client, "Biên giới").await;

@@ -32,7 +32,10 @@ pub enum ClassifyError {
 
 /// Runs the command and returns what it prints.
 pub fn run(args: &ClassifyArgs) -> Result<String, ClassifyError> {
-    let feeds = FeedSet::load(&args.feeds)?;
+    let feeds = match &args.feeds {
+        Some(dir) => FeedSet::load(dir)?,
+        None => FeedSet::embedded(),
+    };
     match &args.eval {
         Some(labels) => match args.paths.as_slice() {
             [dir] => Ok(evaluate(&feeds, labels, dir)?.to_string()),

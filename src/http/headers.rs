@@ -11,11 +11,11 @@ use http::header::{
     CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 
-/// `data:` is the pages' empty favicon (`<link rel="icon" href="data:,">`), which spares
-/// browsers a request for `/favicon.ico`.
+/// Images from this server (the favicon, local media) or over https (article images, a
+/// configured icon). No `data:`: since the pages link a real favicon, nothing uses it.
 static PAGE_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
     let policy = format!(
-        "default-src 'none'; style-src {}; img-src 'self' https: data:; base-uri 'none'; \
+        "default-src 'none'; style-src {}; img-src 'self' https:; base-uri 'none'; \
          form-action 'none'; frame-ancestors 'none'",
         crate::render::html::style_hash()
     );

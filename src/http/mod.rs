@@ -4,6 +4,7 @@
 mod accept;
 pub mod api;
 pub mod auth;
+mod builtin;
 mod conditional;
 mod feed_headers;
 mod headers;

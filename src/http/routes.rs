@@ -13,7 +13,7 @@ use super::conditional::{FEED_CACHE_CONTROL, respond};
 use super::representation::Rendered;
 use super::response::{Body, Resp, json, redirect, strip_body, text, unavailable};
 use super::state::AppState;
-use super::{feed_headers, media, older, ondemand};
+use super::{builtin, feed_headers, media, older, ondemand};
 use crate::cache::OnDemand;
 use crate::documents::labels::{MAX_SLUG_BYTES, kind_of_segment};
 use crate::feeds::Lookup;
@@ -163,6 +163,7 @@ async fn answer<B>(state: &AppState, peer: IpAddr, req: &Request<B>, route: Rout
         },
         Route::OnDemand(key) => ondemand::answer(state, peer, headers, head, key).await,
         Route::Media => unreachable!("GET and HEAD of /media are answered by `handle`"),
+        Route::Builtin(image) => builtin::serve(headers, head, image),
         Route::Article(slug) => match state.store.by_slug(slug).await {
             Ok(Some(article)) => {
                 let html = crate::render::html::Html {
@@ -221,6 +222,8 @@ enum Route<'a> {
     /// Rendered on demand (`ondemand`): an author's or a tag's feed or page, their OPML
     /// lists, the sitemaps, `robots.txt`.
     OnDemand(OnDemand),
+    /// vnfeed's own icon or logo, from the binary.
+    Builtin(&'static crate::identity::Builtin),
 }
 
 /// Maps a path to a route. Nothing here touches the file system: a path that is not one of
@@ -232,6 +235,9 @@ fn route(path: &str) -> Option<Route<'_>> {
         "/feeds.opml" => return Some(Route::Opml),
         "/metrics" => return Some(Route::Metrics),
         _ => {}
+    }
+    if let Some(image) = crate::identity::builtin(path) {
+        return Some(Route::Builtin(image));
     }
     if let Some(key) = on_demand(path) {
         return Some(Route::OnDemand(key));
@@ -359,7 +365,8 @@ impl Route<'_> {
             Route::Category(_) => RouteLabel::Category,
             Route::Feed(..) => RouteLabel::Feed,
             Route::Archive(..) => RouteLabel::Archive,
-            Route::Media => RouteLabel::Media,
+            // Images, as the media directory's are.
+            Route::Media | Route::Builtin(_) => RouteLabel::Media,
             Route::Article(_) => RouteLabel::Article,
             Route::OnDemand(key) => match key {
                 OnDemand::LabelFeed(..) => RouteLabel::Feed,

@@ -40,6 +40,8 @@ pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
             ..Link::default()
         });
     }
+    // RFC 4287 4.2.5 and 4.2.8: a square icon, a logo twice as wide as high.
+    let images = view.images();
     let mut namespaces = namespaces(view.tombstones);
     let mut extensions = tombstones(view.tombstones);
     if nav.is_archive() {
@@ -60,7 +62,9 @@ pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
         links,
         extensions,
         namespaces,
-        subtitle: Some(Text::plain(view.feed.description.clone())),
+        subtitle: Some(Text::plain(view.description().to_string())),
+        icon: Some(images.icon.url),
+        logo: Some(images.logo.url),
         generator: Some(Generator {
             value: GENERATOR.into(),
             uri: None,
@@ -106,7 +110,9 @@ fn entry(view: &FeedView<'_>, article: &Article) -> Entry {
             .collect(),
         links: entry_links(view, article),
         summary: Some(Text::plain(article.summary.clone())),
-        content: Some(Content {
+        // A summary-only feed keeps the summary and the alternate link, which RFC 4287 4.1.2
+        // requires of an entry without content.
+        content: view.full_content().then(|| Content {
             value: Some(body::html_at(
                 &article.body,
                 &view.site.article_url(article),

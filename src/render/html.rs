@@ -39,6 +39,11 @@ struct Head<'a> {
     alternates: Vec<FeedLink>,
     opml: bool,
     style: &'static str,
+    /// The site's favicon (PNG), and its SVG icon when it has one.
+    favicon: String,
+    svg_icon: Option<String>,
+    /// The index's `<meta name="description">`: the site file's description.
+    description: Option<String>,
 }
 
 /// A feed in one format, as a link.
@@ -177,6 +182,14 @@ impl Html<'_> {
             alternates: feeds.iter().flat_map(|f| self.feed_links(f)).collect(),
             opml: false,
             style: STYLE,
+            favicon: self.site.absolute(&self.site.images.favicon.url),
+            svg_icon: self
+                .site
+                .images
+                .svg
+                .as_ref()
+                .map(|i| self.site.absolute(&i.url)),
+            description: None,
         }
     }
 
@@ -185,6 +198,7 @@ impl Html<'_> {
         let feeds: Vec<&FeedDef> = self.feeds.feeds().collect();
         let mut head = self.head(self.site.title.clone(), &feeds);
         head.opml = true;
+        head.description = self.site.description.clone();
         let page = IndexPage {
             head,
             sections: feeds.iter().map(|f| self.section(f)).collect(),

@@ -19,6 +19,8 @@ struct JsonFeed<'a> {
     home_page_url: String,
     feed_url: String,
     description: &'a str,
+    icon: String,
+    favicon: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_url: Option<String>,
     language: &'static str,
@@ -39,7 +41,12 @@ struct Item<'a> {
     id: String,
     url: String,
     title: &'a str,
-    content_html: String,
+    /// JSON Feed 1.1: an item has `content_html` or `content_text`, or both. A summary-only
+    /// feed gives the lead as `content_text` instead of the body as `content_html`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<&'a str>,
     summary: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<String>,
@@ -77,12 +84,15 @@ pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
         }],
         _ => Vec::new(),
     };
+    let images = view.images();
     let feed = JsonFeed {
         version: VERSION_URL,
         title: view.title(),
         home_page_url: site.category_url(slug),
         feed_url: nav.self_url(site, slug, Format::Json),
-        description: &view.feed.description,
+        description: view.description(),
+        icon: images.icon.url,
+        favicon: images.favicon.url,
         next_url: nav.older(site, slug, Format::Json),
         language: "vi",
         hubs,
@@ -95,6 +105,7 @@ pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
 
 fn item<'a>(view: &'a FeedView<'_>, article: &'a Article) -> Item<'a> {
     let image = view.image(article);
+    let full = view.full_content();
     let attachments = image
         .iter()
         .filter_map(|i| {
@@ -109,7 +120,12 @@ fn item<'a>(view: &'a FeedView<'_>, article: &'a Article) -> Item<'a> {
         id: article.guid(),
         url: view.site.article_url(article),
         title: &article.title,
-        content_html: body::html_at(&article.body, &view.site.article_url(article)),
+        content_html: full.then(|| body::html_at(&article.body, &view.site.article_url(article))),
+        // The lead; the title when an article has none, so the item is never without content.
+        content_text: (!full).then(|| match article.summary.trim() {
+            "" => article.title.as_str(),
+            _ => article.summary.as_str(),
+        }),
         summary: &article.summary,
         image: image.map(|i| i.url),
         date_published: rfc3339(article.published),

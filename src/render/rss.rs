@@ -7,7 +7,7 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::extension::syndication::{self, SyndicationExtension, UpdatePeriod};
 use rss::extension::{Extension, ExtensionMap};
-use rss::{Category, Channel, Enclosure, Guid, Item};
+use rss::{Category, Channel, Enclosure, Guid, Image, Item};
 
 use super::body;
 use super::history::Nav;
@@ -66,11 +66,14 @@ pub fn render(view: &FeedView<'_>, nav: &Nav) -> Vec<u8> {
         namespaces.insert("fh".into(), FH_NAMESPACE.into());
         extensions.insert("fh".into(), element("fh:archive", BTreeMap::new()));
     }
+    let title = view.title();
+    let link = view.site.index_url();
     let channel = Channel {
-        title: view.title(),
-        link: view.site.index_url(),
+        image: Some(image(view, &title, &link)),
+        title,
+        link,
         // Readers show a `description` as HTML: plain text goes in escaped.
-        description: body::escape_text(&view.feed.description),
+        description: body::escape_text(view.description()),
         language: Some("vi".into()),
         last_build_date: view.last_updated().map(rfc822),
         generator: Some(format!("{GENERATOR} {VERSION}")),
@@ -128,6 +131,32 @@ fn hex_references_in_plain_text(xml: Vec<u8>) -> Vec<u8> {
         });
         out.push_str(tag);
         rest = &rest[end..];
+    }
+}
+
+/// The largest image width RSS 2.0 allows (and its height's limit is larger still).
+const IMAGE_MAX_WIDTH: u32 = 144;
+
+/// The channel's `<image>`: the feed's square icon. Its title and link are the channel's own,
+/// as RSS 2.0 says they should be and the W3C validator checks (ImageTitleDoesntMatch,
+/// ImageLinkDoesntMatch). The size is given when known, scaled to RSS's largest width.
+fn image(view: &FeedView<'_>, title: &str, link: &str) -> Image {
+    let icon = view.images().icon;
+    let (width, height) = match icon.size {
+        Some((w, h)) if w > 0 => {
+            let width = w.min(IMAGE_MAX_WIDTH);
+            let height = (u64::from(h) * u64::from(width) / u64::from(w)).max(1);
+            (Some(width.to_string()), Some(height.to_string()))
+        }
+        _ => (None, None),
+    };
+    Image {
+        url: icon.url,
+        title: title.to_string(),
+        link: link.to_string(),
+        width,
+        height,
+        description: None,
     }
 }
 
@@ -196,10 +225,10 @@ fn item(view: &FeedView<'_>, article: &Article) -> Item {
         description: Some(body::escape_text(&article.summary)),
         guid: Some(guid),
         pub_date: Some(rfc822(article.published)),
-        content: Some(body::html_at(
-            &article.body,
-            &view.site.article_url(article),
-        )),
+        // A summary-only feed has the lead (`description`) and the link, no body.
+        content: view
+            .full_content()
+            .then(|| body::html_at(&article.body, &view.site.article_url(article))),
         enclosure,
         categories: article
             .categories

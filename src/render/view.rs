@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::feeds::{FeedDef, FeedSet};
+use crate::identity::{Images, SiteFile};
 use crate::model::{Article, Format, Tombstone};
 use crate::polling::Polling;
 
@@ -18,6 +19,10 @@ pub struct Site {
     pub hub: Option<String>,
     /// How long readers may keep a feed whose file sets no `ttl` (`--feed-ttl`).
     pub polling: Polling,
+    /// The combined feed's description, from the site file; its built-in one otherwise.
+    pub description: Option<String>,
+    /// Icon, logo and favicon: the site file's, or vnfeed's built-in ones.
+    pub images: Images,
 }
 
 impl Site {
@@ -27,7 +32,16 @@ impl Site {
             title: title.to_string(),
             hub: None,
             polling: Polling::default(),
+            description: None,
+            images: Images::builtin(),
         }
+    }
+
+    /// The site file's description and images (its title is chosen with `--site-title`).
+    pub fn with_site_file(mut self, file: &SiteFile) -> Site {
+        self.description = file.description.clone();
+        self.images = file.images();
+        self
     }
 
     /// Sets the site default of the polling hint (minutes).
@@ -132,6 +146,35 @@ impl FeedView<'_> {
 
     pub fn title(&self) -> String {
         format!("{} – {}", self.feed.title, self.site.title)
+    }
+
+    /// The feed's description; the site file's for the combined feed when it gives one.
+    pub fn description(&self) -> &str {
+        match &self.site.description {
+            Some(d) if self.feed.is_all() => d,
+            _ => &self.feed.description,
+        }
+    }
+
+    /// The feed's icon, logo and favicon as absolute URLs: its own where its definition
+    /// gives them, the site's otherwise.
+    pub fn images(&self) -> Images {
+        let mut images = self
+            .site
+            .images
+            .with(self.feed.icon.as_deref(), self.feed.logo.as_deref());
+        for image in [&mut images.icon, &mut images.logo, &mut images.favicon] {
+            image.url = self.site.absolute(&image.url);
+        }
+        if let Some(svg) = &mut images.svg {
+            svg.url = self.site.absolute(&svg.url);
+        }
+        images
+    }
+
+    /// Whether items carry their whole body, or only the lead and the link.
+    pub fn full_content(&self) -> bool {
+        self.feed.content == crate::feeds::ContentMode::Full
     }
 
     /// The article's image as readers get it: an absolute URL, with its type and size when

@@ -23,13 +23,35 @@ impl ServeProcess {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_vnfeed"));
         cmd.args(["serve", "--addr", "127.0.0.1:0", "--feeds"])
             .arg(super::repo().join("feeds"))
+            .args(args);
+        ServeProcess::spawn(cmd, limits)
+    }
+
+    /// Runs `vnfeed serve --addr 127.0.0.1:0 ARGS` in `dir` as a user who installed the
+    /// binary would: no `--feeds`, no `VNFEED_*` variables, whatever `dir` holds.
+    pub fn start_in(dir: &std::path::Path, args: &[&str]) -> Result<ServeProcess, String> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vnfeed"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)
-            .env("RUST_LOG", "info")
+            .current_dir(dir);
+        ServeProcess::spawn(cmd, &[])
+    }
+
+    /// Runs `cmd` (a `vnfeed serve` the caller set up: its arguments, variables, working
+    /// directory) and waits until it listens.
+    pub fn start_command(cmd: Command) -> Result<ServeProcess, String> {
+        ServeProcess::spawn(cmd, &[])
+    }
+
+    /// Spawns `cmd` with none of this process's `VNFEED_*` variables but those `cmd` sets.
+    fn spawn(mut cmd: Command, limits: &[Rlimit]) -> Result<ServeProcess, String> {
+        let set: Vec<std::ffi::OsString> = cmd.get_envs().map(|(k, _)| k.to_owned()).collect();
+        cmd.env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         for (key, _) in std::env::vars() {
-            if key.starts_with("VNFEED_") {
+            if key.starts_with("VNFEED_") && !set.iter().any(|k| *k == *key) {
                 cmd.env_remove(key);
             }
         }
@@ -61,7 +83,8 @@ impl ServeProcess {
                     let Ok(line) = line else { break };
                     if let Some(at) = line.find("listening on http://") {
                         let url = line[at + "listening on ".len()..]
-                            .split_whitespace()
+                            // A JSON log line has the message in quotes.
+                            .split(|c: char| c.is_whitespace() || c == '"')
                             .next()
                             .unwrap()
                             .to_string();
