@@ -21,6 +21,7 @@ pub mod app;
 pub mod cache;
 pub mod classify;
 pub mod config;
+pub mod definitions;
 pub mod descriptors;
 pub mod documents;
 pub mod feeds;
