@@ -6,25 +6,85 @@
 
 use std::path::{Path, PathBuf};
 
+use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 
 use crate::classify::rules::{self, FeedRules};
 use crate::classify::{ArticleText, Classifier, Explanation};
 use crate::vietnamese::keywords::KeywordSet;
 
-pub(crate) mod embedded;
-pub(crate) mod error;
-
-pub use embedded::embedded_files;
-pub use error::FeedDefError;
-
 /// The combined feed that holds every article.
 use vnfeed_store::ALL_SLUG;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}: {message}", file.display(), location(*line, field.as_deref()))]
+pub struct FeedDefError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl FeedDefError {
+    /// A TOML syntax or type error, at its line.
+    pub fn toml(file: &Path, text: &str, e: &toml::de::Error) -> FeedDefError {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        FeedDefError {
+            file: file.to_path_buf(),
+            line,
+            field: None,
+            message: e.message().trim().to_string(),
+        }
+    }
+
+    /// A value that parsed but is not allowed.
+    pub fn field(file: &Path, field: &str, message: String) -> FeedDefError {
+        FeedDefError {
+            file: file.to_path_buf(),
+            line: None,
+            field: Some(field.to_string()),
+            message,
+        }
+    }
+}
+
+/// The feed definitions shipped in `feeds/`, as built into the binary.
+static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/feeds");
+
+/// The embedded definitions as (path, text) pairs, sorted, `site.toml` included: the files
+/// `FeedSet::embedded` and `SiteFile::embedded` read.
+pub fn embedded_files() -> Vec<(PathBuf, &'static str)> {
+    let mut files: Vec<(PathBuf, &'static str)> = EMBEDDED
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+        .map(|f| {
+            let text = f
+                .contents_utf8()
+                .expect("the shipped definitions are UTF-8");
+            (Path::new("feeds").join(f.path()), text)
+        })
+        .collect();
+    files.sort();
+    files
+}
 
 /// Whether a file of the feeds directory is the site file rather than a feed.
 fn is_site_file(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n == crate::identity::SITE_FILE)
+}
+
+fn location(line: Option<usize>, field: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(line) = line {
+        out.push_str(&format!(" line {line}"));
+    }
+    if let Some(field) = field {
+        out.push_str(&format!(" field `{field}`"));
+    }
+    out
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::feeds::error::FeedDefError;
+use crate::feeds::FeedDefError;
 
 /// The site file's name in the feeds directory; every other `*.toml` there is a feed.
 pub const SITE_FILE: &str = "site.toml";
@@ -164,7 +164,7 @@ impl SiteFile {
 
     /// The site file built into the binary (the repository's `feeds/site.toml`), if any.
     pub fn embedded() -> SiteFile {
-        crate::feeds::embedded::embedded_files()
+        crate::feeds::embedded_files()
             .into_iter()
             .find(|(path, _)| path.file_name().is_some_and(|n| n == SITE_FILE))
             .map(|(path, text)| SiteFile::parse(&path, text))
