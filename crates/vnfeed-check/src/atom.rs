@@ -6,9 +6,12 @@ use roxmltree::Node;
 use super::date;
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
+use super::media_type::is_media_type;
+use super::rules::Rule;
+use super::sink::Sink;
 use super::vocabularies::{self, Level};
 use super::xml::{self, ATOM_NS, XHTML_NS, XML_NS, attr_at, child, children, text, value_at};
-use super::{Rule, Sink, html_safety, iri, language, structure};
+use super::{html_safety, iri, language, structure};
 
 const FEED: &[&str] = &[
     "author",
@@ -754,22 +757,6 @@ fn plain_text(at: usize, value: &str, what: &str, sink: &mut Sink<'_>) {
             format!("{what} is plain text but contains HTML: {markup}"),
         );
     }
-}
-
-/// `type/subtype` with RFC 6838 name characters; composite types cannot be inline content.
-pub(crate) fn is_media_type(s: &str) -> bool {
-    let essence = s.split(';').next().unwrap_or("").trim();
-    let Some((top, sub)) = essence.split_once('/') else {
-        return false;
-    };
-    let token = |t: &str| {
-        !t.is_empty()
-            && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
-    };
-    token(top)
-        && token(sub)
-        && !matches!(top.to_ascii_lowercase().as_str(), "multipart" | "message")
 }
 
 fn rfc3339(node: Node<'_, '_>, facts: &mut Facts, sink: &mut Sink<'_>) {

@@ -3,8 +3,9 @@
 
 use roxmltree::Node;
 
+use super::rules::Rule;
+use super::sink::Sink;
 use super::xml::{ATOM_NS, attr_at};
-use super::{Rule, Sink};
 
 const SY_NS: &str = "http://purl.org/rss/1.0/modules/syndication/";
 

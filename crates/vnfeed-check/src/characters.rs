@@ -6,7 +6,8 @@
 
 use roxmltree::Document;
 
-use super::{Rule, Sink};
+use super::rules::Rule;
+use super::sink::Sink;
 
 /// Reports the first bad character of each text and attribute value in the document.
 pub fn check(doc: &Document<'_>, sink: &mut Sink<'_>) {

@@ -5,8 +5,10 @@
 use roxmltree::Node;
 
 use super::date::{self, W3cdtf};
+use super::language;
+use super::rules::Rule;
+use super::sink::Sink;
 use super::xml::{self, CONTENT_NS, DC_NS, child, text, value_at};
-use super::{Rule, Sink, language};
 
 const SY_NS: &str = "http://purl.org/rss/1.0/modules/syndication/";
 const ADMIN_NS: &str = "http://webns.net/mvcb/";

@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 
 use super::date::{Stamp, Zone};
-use super::{Options, Rule, Sink, iri, language};
+use super::options::Options;
+use super::rules::Rule;
+use super::sink::Sink;
+use super::{iri, language};
 use vnfeed_vietnamese::dateline::feed_offset;
 
 /// How far ahead of "now" a date may be before it counts as in the future: clocks drift.

@@ -10,8 +10,9 @@ use html5ever::tokenizer::{
 use roxmltree::Node;
 use std::cell::RefCell;
 
+use super::rules::Rule;
+use super::sink::Sink;
 use super::xml::XHTML_NS;
-use super::{Rule, Sink};
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 const MATHML_NS: &str = "http://www.w3.org/1998/Math/MathML";

@@ -12,7 +12,11 @@ use http::header::{
 };
 
 use super::client::{Client, Fetched, Limits};
-use super::{FeedFormat, Finding, Options, Report, Rule, check_document};
+use super::document::check_document;
+use super::finding::Finding;
+use super::options::Options;
+use super::report::{FeedFormat, Report};
+use super::rules::Rule;
 
 const ACCEPT_FEEDS: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
                             application/xml;q=0.9, application/json;q=0.9, text/xml;q=0.8, */*;q=0.1";

@@ -74,235 +74,41 @@ mod characters;
 pub mod client;
 mod date;
 mod discover;
+mod document;
 mod extensions;
 mod feed;
+mod finding;
 mod html;
 mod html_safety;
 pub mod http;
 mod iri;
 mod json_feed;
 mod language;
+mod media_type;
+mod options;
 pub mod output;
+mod report;
 mod rss;
 pub mod rules;
 mod semantics;
+mod sink;
 pub mod site;
 mod skip;
 mod structure;
 mod vocabularies;
 mod xml;
+mod xml_feed;
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
+use chrono::Utc;
 
 pub use client::Client;
+pub use document::{check_bytes, check_document, check_file};
+pub use finding::Finding;
 pub use http::{check_url, check_url_with};
+pub use options::Options;
+pub use report::{Checked, FeedFormat, Report};
 pub use rules::{Rule, Severity};
 pub use site::{Walk, check_input};
-
-/// One problem, where it is. `line` and `column` are 1-based (columns count characters);
-/// both are 0 for findings about the HTTP exchange or the input as a whole.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub line: u32,
-    pub column: u32,
-    pub severity: Severity,
-    #[serde(rename = "code", serialize_with = "serialize_rule")]
-    pub rule: Rule,
-    pub message: String,
-}
-
-fn serialize_rule<S: serde::Serializer>(rule: &Rule, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(rule.code())
-}
-
-impl Finding {
-    pub fn new(rule: Rule, line: u32, column: u32, message: impl Into<String>) -> Finding {
-        Finding {
-            line,
-            column,
-            severity: rule.severity(),
-            rule,
-            message: message.into(),
-        }
-    }
-
-    /// A finding about the input or the exchange, not a place in the document.
-    pub fn global(rule: Rule, message: impl Into<String>) -> Finding {
-        Finding::new(rule, 0, 0, message)
-    }
-}
-
-/// The formats the checker knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum FeedFormat {
-    #[serde(rename = "rss")]
-    Rss,
-    #[serde(rename = "atom")]
-    Atom,
-    #[serde(rename = "json")]
-    JsonFeed,
-}
-
-/// `line:column: severity code: message`, on one line.
-impl std::fmt::Display for Finding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}: {} {}: {}",
-            self.line,
-            self.column,
-            self.severity.as_str(),
-            self.rule.code(),
-            self.message.replace('\n', " ")
-        )
-    }
-}
-
-/// What the checker needs beyond the bytes.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// "Now", for dates in the future. Passed in so a check is repeatable.
-    pub now: DateTime<Utc>,
-    /// The URL the document was fetched from, if any: the self link must match it.
-    pub location: Option<String>,
-}
-
-impl Options {
-    pub fn at(now: DateTime<Utc>) -> Options {
-        Options {
-            now,
-            location: None,
-        }
-    }
-
-    /// The same options, for a document fetched from `location`.
-    pub fn located(mut self, location: &str) -> Options {
-        self.location = Some(location.to_string());
-        self
-    }
-}
-
-/// The findings for one input (a file, standard input or a URL).
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// The path or URL as given; `-` for standard input.
-    pub source: String,
-    pub format: Option<FeedFormat>,
-    pub findings: Vec<Finding>,
-    /// For a URL, the redirects followed to reach the document (permanent ones are also
-    /// `http-redirect` findings).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub redirects: Vec<client::Redirect>,
-}
-
-impl Report {
-    /// A report with no findings yet.
-    pub fn new(source: &str) -> Report {
-        Report {
-            source: source.to_string(),
-            format: None,
-            findings: Vec::new(),
-            redirects: Vec::new(),
-        }
-    }
-
-    /// A report whose input could not be checked at all.
-    pub fn failed(source: &str, rule: Rule, message: impl Into<String>) -> Report {
-        let mut report = Report::new(source);
-        report.findings.push(Finding::global(rule, message));
-        report
-    }
-
-    /// No errors (warnings allowed): what `vnfeed check` exits 0 for.
-    pub fn is_valid(&self) -> bool {
-        self.errors() == 0
-    }
-
-    /// No finding at all, warnings included: what `vnfeed check --strict` exits 0 for.
-    pub fn is_clean(&self) -> bool {
-        self.findings.is_empty()
-    }
-
-    pub fn errors(&self) -> usize {
-        self.count(Severity::Error)
-    }
-
-    pub fn warnings(&self) -> usize {
-        self.count(Severity::Warning)
-    }
-
-    fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
-    }
-
-    /// Puts findings in document order, HTTP findings first, so output is stable.
-    pub(crate) fn sort(&mut self) {
-        self.findings.sort_by(|a, b| {
-            (a.line, a.column, a.rule, &a.message).cmp(&(b.line, b.column, b.rule, &b.message))
-        });
-    }
-}
-
-/// One line per finding, `source:line:column: severity code: message`, as `vnfeed check`
-/// prints them.
-impl std::fmt::Display for Report {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for finding in &self.findings {
-            writeln!(f, "{}:{finding}", self.source)?;
-        }
-        Ok(())
-    }
-}
-
-/// A document after the checks: its format (when it could be told) and the findings.
-#[derive(Debug, Clone)]
-pub struct Checked {
-    pub format: Option<FeedFormat>,
-    /// The character encoding the document was read in (XML only; JSON is UTF-8).
-    pub encoding: Option<&'static encoding_rs::Encoding>,
-    pub findings: Vec<Finding>,
-}
-
-/// Checks one document, whatever its format.
-pub fn check_document(bytes: &[u8], options: &Options) -> Checked {
-    if json_feed::looks_like_json(bytes) {
-        return Checked {
-            format: Some(FeedFormat::JsonFeed),
-            encoding: None,
-            findings: json_feed::check(bytes, options),
-        };
-    }
-    xml::check(bytes, options)
-}
-
-/// Checks a document read from `source` (a path, `-`, or anything else for the label).
-pub fn check_bytes(source: &str, bytes: &[u8], options: &Options) -> Report {
-    let checked = check_document(bytes, options);
-    let mut report = Report::new(source);
-    report.format = checked.format;
-    report.findings = checked.findings;
-    report.sort();
-    report
-}
-
-/// Checks a file, or standard input when `path` is `-`.
-pub fn check_file(path: &str, options: &Options) -> Report {
-    use std::io::Read;
-    let read = if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map(|_| buf)
-    } else {
-        std::fs::read(path)
-    };
-    match read {
-        Ok(bytes) => check_bytes(path, &bytes, options),
-        Err(e) => Report::failed(path, Rule::Unreadable, format!("cannot read {path}: {e}")),
-    }
-}
 
 /// Checks `feed` as of now and panics, listing every finding, if it has an error (or,
 /// with `strict`, any finding). What [`assert_valid_feed!`] and [`assert_clean_feed!`] call.
@@ -354,90 +160,4 @@ macro_rules! assert_clean_feed {
             Some(format_args!($($arg)+)),
         )
     };
-}
-
-/// Maps byte offsets in a document to 1-based lines and character columns, the way
-/// roxmltree counts them, without rescanning the text for every finding.
-pub(crate) struct LineIndex<'t> {
-    text: &'t str,
-    starts: Vec<usize>,
-}
-
-impl<'t> LineIndex<'t> {
-    pub fn new(text: &'t str) -> LineIndex<'t> {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
-    }
-
-    pub fn position(&self, offset: usize) -> (u32, u32) {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let column = self.text[self.starts[line]..offset].chars().count() + 1;
-        (line as u32 + 1, column as u32)
-    }
-
-    /// The byte offset of a 1-based line and byte column (as serde_json reports them).
-    pub fn offset(&self, line: usize, byte_column: usize) -> usize {
-        let start = self
-            .starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(self.text.len());
-        (start + byte_column.saturating_sub(1)).min(self.text.len())
-    }
-}
-
-/// Collects findings against byte offsets of one document.
-pub(crate) struct Sink<'t> {
-    index: LineIndex<'t>,
-    findings: Vec<Finding>,
-}
-
-impl<'t> Sink<'t> {
-    pub fn new(text: &'t str) -> Sink<'t> {
-        Sink {
-            index: LineIndex::new(text),
-            findings: Vec::new(),
-        }
-    }
-
-    pub fn at(&mut self, offset: usize, rule: Rule, message: impl Into<String>) {
-        let (line, column) = self.index.position(offset);
-        self.findings
-            .push(Finding::new(rule, line, column, message));
-    }
-
-    pub fn line_of(&self, offset: usize) -> u32 {
-        self.index.position(offset).0
-    }
-
-    pub fn index(&self) -> &LineIndex<'t> {
-        &self.index
-    }
-
-    pub fn into_findings(self) -> Vec<Finding> {
-        self.findings
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_index_counts_characters_not_bytes() {
-        let text = "ab\nĐảng x\n\nz";
-        let index = LineIndex::new(text);
-        assert_eq!(index.position(0), (1, 1));
-        assert_eq!(index.position(3), (2, 1));
-        let x = text.find('x').unwrap();
-        assert_eq!(index.position(x), (2, 6));
-        assert_eq!(index.position(text.len()), (4, 2));
-        let z = text.find('z').unwrap();
-        assert_eq!(index.position(z), (4, 1));
-    }
 }

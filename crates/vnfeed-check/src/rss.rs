@@ -6,11 +6,13 @@ use roxmltree::Node;
 use super::date::{self, W3cdtf};
 use super::feed::{Facts, Item};
 use super::html::{RelativeRefs, markup_in_text};
+use super::rules::Rule;
+use super::sink::Sink;
 use super::vocabularies::{self, Level};
 use super::xml::{
     self, ATOM_NS, CONTENT_NS, DC_NS, XHTML_NS, attr_at, child, children, text, value_at,
 };
-use super::{Rule, Sink, extensions, html_safety, iri, language, semantics, skip, structure};
+use super::{extensions, html_safety, iri, language, semantics, skip, structure};
 
 const CHANNEL: &[&str] = &[
     "title",
@@ -434,7 +436,7 @@ fn enclosure(e: Node<'_, '_>, sink: &mut Sink<'_>) {
         }
     }
     if let Some(kind) = e.attribute("type")
-        && !super::atom::is_media_type(kind)
+        && !super::media_type::is_media_type(kind)
     {
         sink.at(
             attr_at(e, "type"),

@@ -5,8 +5,9 @@
 
 use roxmltree::Node;
 
+use super::rules::Rule;
+use super::sink::Sink;
 use super::xml::{ATOM_NS, DC_NS, XHTML_NS, child};
-use super::{Rule, Sink};
 
 const DCTERMS_NS: &str = "http://purl.org/dc/terms/";
 const ADMIN_NS: &str = "http://webns.net/mvcb/";

@@ -10,8 +10,11 @@ use url::Url;
 
 use super::client::Client;
 use super::discover::{self, Kind};
+use super::document::check_bytes;
 use super::http::{UrlCheck, fetch_and_check};
-use super::{Options, Report, Rule, check_bytes};
+use super::options::Options;
+use super::report::Report;
+use super::rules::Rule;
 
 /// How far a check may go beyond its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

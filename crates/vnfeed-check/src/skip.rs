@@ -3,8 +3,9 @@
 
 use roxmltree::Node;
 
+use super::rules::Rule;
+use super::sink::Sink;
 use super::xml::{self, children, text, value_at};
-use super::{Rule, Sink};
 
 const DAYS: &[&str] = &[
     "Monday",

@@ -9,8 +9,9 @@
 
 use roxmltree::Node;
 
+use super::rules::Rule;
+use super::sink::Sink;
 use super::xml::ATOM_NS;
-use super::{Rule, Sink};
 
 /// RSS 2.0 elements with attributes; every other RSS element takes none.
 const RSS: &[(&str, &[&str])] = &[

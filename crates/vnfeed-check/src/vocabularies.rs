@@ -5,8 +5,10 @@
 
 use roxmltree::Node;
 
+use super::iri;
+use super::rules::Rule;
+use super::sink::Sink;
 use super::xml::{children, text, value_at};
-use super::{Rule, Sink, iri};
 
 const GEO_NS: &str = "http://www.w3.org/2003/01/geo/wgs84_pos#";
 const GEOURL_NS: &str = "http://geourl.org/rss/module/";

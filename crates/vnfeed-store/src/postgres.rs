@@ -11,6 +11,7 @@ mod copy;
 mod history;
 mod labels;
 mod listen;
+mod sql;
 mod write;
 
 use std::collections::BTreeSet;
@@ -27,13 +28,15 @@ use tokio_postgres::{IsolationLevel, NoTls};
 
 use crate::redact;
 
-use super::record::{self, Row};
+use super::record;
 use super::{
     ArchivePage, ChangeNotices, Changes, FeedKey, LabelKey, LabelKind, LabelName, SitemapEntry,
     Staleness, Store, StoreError, Upserted,
 };
 use crate::Clock;
 use crate::model::{Article, Draft, Tombstone};
+pub use sql::CHANNEL;
+use sql::{COLUMNS, DbError, MIGRATE_LOCK, row_of};
 
 /// Each entry moves the schema one version up; `vnfeed_schema` records how far a database is.
 const MIGRATIONS: &[&str] = &[
@@ -86,19 +89,7 @@ ALTER TABLE articles ADD COLUMN categories_explicit BOOLEAN NOT NULL DEFAULT TRU
     labels::MIGRATION,
 ];
 
-/// Advisory lock keys ("vnfeed" in ASCII, then a number), held for one transaction.
-const MIGRATE_LOCK: i64 = 0x766e_6665_6564_0001;
-const WRITE_LOCK: i64 = 0x766e_6665_6564_0002;
-
 const REVISION_SQL: &str = "SELECT value FROM meta WHERE key = 'revision'";
-
-/// The NOTIFY channel every write announces its new revision on.
-pub const CHANNEL: &str = "vnfeed_changes";
-
-const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, \
-    a.updated, a.url, a.image, \
-    ARRAY(SELECT ac.category FROM article_categories ac WHERE ac.article_id = a.id ORDER BY ac.category), \
-    a.categories_explicit, a.tags";
 
 /// Cloning is shallow: clones share the pool and the change listener.
 #[derive(Clone)]
@@ -313,27 +304,6 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
         None => e.to_string(),
     }
 }
-
-fn row_of(r: &tokio_postgres::Row) -> Row {
-    Row {
-        id: r.get(0),
-        slug: r.get(1),
-        title: r.get(2),
-        summary: r.get(3),
-        body: r.get(4),
-        author: r.get(5),
-        published: r.get(6),
-        updated: r.get(7),
-        url: r.get(8),
-        image: r.get(9),
-        categories: r.get(10),
-        categories_explicit: r.get(11),
-        tags: r.get(12),
-    }
-}
-
-/// Errors inside a transaction: SQL errors get the target attached afterwards.
-type DbError = crate::DbError<tokio_postgres::Error>;
 
 #[async_trait]
 impl Store for PostgresStore {

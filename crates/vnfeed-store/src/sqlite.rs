@@ -8,6 +8,7 @@ mod copy;
 mod history;
 mod labels;
 mod readers;
+mod row;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,16 +17,17 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::plan::{self, Existing, Lookup, Plan};
-use super::record::{self, Row as RawRow};
+use super::record;
 use super::{
     ArchivePage, Changes, FeedKey, LabelKey, LabelKind, LabelName, Outcome, SitemapEntry,
     Staleness, Store, StoreError, StoredArticle, Upserted,
 };
 use crate::Clock;
 use crate::model::{Article, Categorized, Draft, Tombstone};
+use row::{COLUMNS, DbError, finish, raw_row};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
 const MIGRATIONS: &[&str] = &[
@@ -93,12 +95,6 @@ ALTER TABLE articles ADD COLUMN categories_explicit INTEGER NOT NULL DEFAULT 1;
 "#,
     labels::MIGRATION,
 ];
-
-/// An article row, its categories included (the `categories` column, which `put_article`
-/// writes in the same statement as the rest of the row): reading N articles reads N rows and
-/// nothing else. Category slugs never contain a comma.
-const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.author, a.published, a.updated, a.url, a.image, \
-     a.categories, a.categories_explicit, a.tags";
 
 const REVISION_SQL: &str = "SELECT value FROM meta WHERE key = 'revision'";
 
@@ -234,9 +230,6 @@ impl SqliteStore {
         result
     }
 }
-
-/// Errors inside a blocking closure: SQL errors get the path attached afterwards.
-type DbError = crate::DbError<rusqlite::Error>;
 
 fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |source| StoreError::Sqlite {
@@ -744,24 +737,6 @@ fn tombstone_categories(lists: &[String]) -> BTreeSet<String> {
         .collect()
 }
 
-fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
-    Ok(RawRow {
-        id: row.get(0)?,
-        slug: row.get(1)?,
-        title: row.get(2)?,
-        summary: row.get(3)?,
-        body: row.get(4)?,
-        author: row.get(5)?,
-        published: row.get(6)?,
-        updated: row.get(7)?,
-        url: row.get(8)?,
-        image: row.get(9)?,
-        categories: split_categories(&row.get::<_, String>(10)?),
-        categories_explicit: row.get(11)?,
-        tags: labels::decode(12, &row.get::<_, String>(12)?)?,
-    })
-}
-
 /// The `categories` column: the list in byte order (as `record::Row` reads it back and as
 /// article_categories' key sorts it) joined with commas, '' for none (category slugs never
 /// contain a comma).
@@ -771,23 +746,12 @@ fn join_categories(categories: &[String]) -> String {
     sorted.join(",")
 }
 
-fn split_categories(list: &str) -> Vec<String> {
-    if list.is_empty() {
-        return Vec::new();
-    }
-    list.split(',').map(str::to_string).collect()
-}
-
 fn corrupt(id: &str, field: &'static str, message: impl ToString) -> DbError {
     DbError::Store(record::corrupt(id, field, message))
 }
 
 fn instant(id: &str, field: &'static str, secs: i64) -> Result<DateTime<Utc>, DbError> {
     record::instant(id, field, secs).map_err(DbError::Store)
-}
-
-fn finish(raw: RawRow) -> Result<Article, DbError> {
-    raw.into_article().map_err(DbError::Store)
 }
 
 /// What the store holds for `draft`: the article under its id and the one holding its URL.

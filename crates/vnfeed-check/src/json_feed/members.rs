@@ -1,12 +1,20 @@
 //! Typed access to JSON members for the JSON Feed rules: each accessor returns the value
 //! when it has the type the spec gives it, and reports `json-type` (or a missing or repeated
-//! member) when it does not.
+//! member) when it does not. Owns `JsonFeed`, the walk's state (the sink and the relative
+//! references seen) that these accessors and the rules in `json_feed` share.
 
 use jsonc_parser::ast::{Object, ObjectProp, Value};
 use jsonc_parser::common::Ranged;
 
-use super::JsonFeed;
-use crate::Rule;
+use crate::html::RelativeRefs;
+use crate::rules::Rule;
+use crate::sink::Sink;
+
+/// One JSON Feed document being walked: where findings go and the relative references seen.
+pub(super) struct JsonFeed<'s, 't> {
+    pub(super) sink: &'s mut Sink<'t>,
+    pub(super) refs: RelativeRefs,
+}
 
 pub(super) fn kind(v: &Value<'_>) -> &'static str {
     match v {

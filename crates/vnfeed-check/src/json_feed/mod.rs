@@ -10,10 +10,14 @@ use jsonc_parser::common::Ranged;
 
 use super::date;
 use super::feed::{self, Facts, Item};
+use super::finding::Finding;
 use super::html::{RelativeRefs, markup_in_text};
-use super::{Finding, LineIndex, Options, Rule, Sink, iri, language};
+use super::options::Options;
+use super::rules::Rule;
+use super::sink::{LineIndex, Sink};
+use super::{iri, language};
 
-use members::{get, kind};
+use members::{JsonFeed, get, kind};
 
 const VERSIONS: &[&str] = &[
     "https://jsonfeed.org/version/1.1",
@@ -95,11 +99,6 @@ pub fn check(bytes: &[u8], options: &Options) -> Vec<Finding> {
     .feed(object);
     feed::check(&facts, options, &mut sink);
     sink.into_findings()
-}
-
-struct JsonFeed<'s, 't> {
-    sink: &'s mut Sink<'t>,
-    refs: RelativeRefs,
 }
 
 impl JsonFeed<'_, '_> {

@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 
+use super::PostgresStore;
+use super::sql::{COLUMNS, row_of};
 use super::write::{put_article, record_change, write_transaction};
-use super::{COLUMNS, PostgresStore, row_of};
 use crate::model::Tombstone;
 use crate::{ArchivePageRow, HistoryEntry, MigrateStore, StoreError, StoredArticle};
 

@@ -6,7 +6,7 @@
 
 use deadpool_postgres::GenericClient;
 
-use super::{COLUMNS, DbError, row_of};
+use super::sql::{COLUMNS, DbError, row_of};
 use crate::FeedKey;
 use crate::archive::{self, OpenPage};
 use crate::model::Article;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use deadpool_postgres::GenericClient;
 
-use super::{COLUMNS, DbError, row_of};
+use super::sql::{COLUMNS, DbError, row_of};
 use crate::labels::{self, LabelKey, LabelKind, LabelName, SitemapEntry};
 use crate::model::Article;
 use crate::record::{Row, instant};

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio_postgres::{AsyncMessage, NoTls};
 
-use super::CHANNEL;
+use super::sql::CHANNEL;
 use crate::ChangeNotices;
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Object};
 
-use super::{CHANNEL, COLUMNS, DbError, WRITE_LOCK, row_of};
+use super::sql::{CHANNEL, COLUMNS, DbError, WRITE_LOCK, row_of};
 use crate::model::{Article, Categorized, Draft, Tombstone};
 use crate::plan::{self, Existing, Lookup, Plan};
 use crate::record;

@@ -7,10 +7,8 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
-use super::{
-    COLUMNS, DbError, Replacing, SqliteStore, corrupt, put_article, raw_row, record_change,
-    write_transaction,
-};
+use super::row::{COLUMNS, DbError, raw_row};
+use super::{Replacing, SqliteStore, corrupt, put_article, record_change, write_transaction};
 use crate::model::Tombstone;
 use crate::{ArchivePageRow, HistoryEntry, MigrateStore, StoreError, StoredArticle};
 

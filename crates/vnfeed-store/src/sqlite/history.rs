@@ -5,7 +5,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{COLUMNS, DbError, finish, raw_row};
+use super::row::{COLUMNS, DbError, finish, raw_row};
 use crate::FeedKey;
 use crate::archive::{self, OpenPage};
 use crate::model::Article;
@@ -388,7 +388,7 @@ mod tests {
     #[test]
     fn paging_and_history_queries_use_their_indexes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = super::super::SqliteStore::open(&dir.path().join("s.db")).unwrap();
+        let store = crate::SqliteStore::open(&dir.path().join("s.db")).unwrap();
         let conn = store.conn.lock().unwrap();
         let inner_category = plan(
             &conn,

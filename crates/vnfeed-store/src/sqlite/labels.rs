@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use rusqlite::{Connection, Transaction, params};
 
-use super::{COLUMNS, DbError, finish, raw_row};
+use super::row::{COLUMNS, DbError, finish, raw_row};
 use crate::labels::{self, LabelKey, LabelKind, LabelName, SitemapEntry};
 use crate::model::Article;
 use crate::record::{Row, instant};
@@ -61,13 +61,6 @@ pub(super) fn backfill(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 /// The `tags` column: a JSON array.
 pub(super) fn encode(tags: &[String]) -> String {
     serde_json::to_string(tags).expect("a list of strings serializes")
-}
-
-/// Reads the `tags` column of result column `index`.
-pub(super) fn decode(index: usize, json: &str) -> rusqlite::Result<Vec<String>> {
-    serde_json::from_str(json).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
-    })
 }
 
 /// Replaces an article's labels with the row's, marking the labels it had and has as
@@ -262,7 +255,7 @@ mod tests {
     #[test]
     fn a_label_feed_and_a_sitemap_walk_indexes_and_never_sort() {
         let dir = tempfile::tempdir().unwrap();
-        let store = super::super::SqliteStore::open(&dir.path().join("plan.db")).unwrap();
+        let store = crate::SqliteStore::open(&dir.path().join("plan.db")).unwrap();
         let conn = store.conn.lock().unwrap();
         let label = plan(
             &conn,
