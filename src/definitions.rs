@@ -6,6 +6,13 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 
+use crate::import::size::{ReadError, read_capped};
+
+/// Most bytes one definition file may have. The shipped ones are a few KiB; the cap keeps a
+/// file left in the directory by mistake (a dump, a symlink to a device) from being read
+/// into memory whole at start-up.
+pub const MAX_DEFINITION_BYTES: u64 = 1 << 20;
+
 #[derive(Debug, thiserror::Error)]
 #[error("{}{}: {message}", file.display(), location(*line, field.as_deref()))]
 pub struct FeedDefError {
@@ -69,4 +76,29 @@ fn location(line: Option<usize>, field: Option<&str>) -> String {
         out.push_str(&format!(" field `{field}`"));
     }
     out
+}
+
+/// Reads a definition file: a regular file (a symlink to one is followed) of at most
+/// [`MAX_DEFINITION_BYTES`] of UTF-8. Anything else (a FIFO, which would block the start for
+/// ever, a device, a directory) is refused before it is opened. `Ok(None)`: no such file.
+pub fn read_definition(path: &Path) -> Result<Option<String>, FeedDefError> {
+    let refused = |message: String| FeedDefError {
+        file: path.to_path_buf(),
+        line: None,
+        field: None,
+        message,
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(refused("not a regular file".into())),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(refused(format!("cannot read: {e}"))),
+    }
+    let bytes = read_capped(path, MAX_DEFINITION_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => refused(format!("cannot read: {e}")),
+        ReadError::TooLarge { .. } => refused(format!("larger than {MAX_DEFINITION_BYTES} bytes")),
+    })?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| refused(format!("not UTF-8: {e}")))
 }

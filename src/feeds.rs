@@ -157,11 +157,12 @@ impl FeedSet {
         paths.sort();
         let mut sources = Vec::new();
         for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|e| FeedDefError {
+            // Listed a moment ago; gone since is as unreadable as any other failure.
+            let text = crate::definitions::read_definition(&path)?.ok_or_else(|| FeedDefError {
                 file: path.clone(),
                 line: None,
                 field: None,
-                message: format!("cannot read: {e}"),
+                message: "cannot read: removed while the directory was read".into(),
             })?;
             sources.push((path, text));
         }

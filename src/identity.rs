@@ -150,15 +150,9 @@ impl SiteFile {
     /// Reads `dir/site.toml`; a directory without one gives the defaults.
     pub fn load(dir: &Path) -> Result<SiteFile, FeedDefError> {
         let path = dir.join(SITE_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => SiteFile::parse(&path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SiteFile::default()),
-            Err(e) => Err(FeedDefError {
-                file: path,
-                line: None,
-                field: None,
-                message: format!("cannot read: {e}"),
-            }),
+        match crate::definitions::read_definition(&path)? {
+            Some(text) => SiteFile::parse(&path, &text),
+            None => Ok(SiteFile::default()),
         }
     }
 

@@ -5,6 +5,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use common::*;
 use reqwest::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH, X_CONTENT_TYPE_OPTIONS};
@@ -262,6 +263,59 @@ fn a_bad_icon_logo_or_content_setting_stops_the_start_naming_the_file_and_field(
             !store.exists(),
             "definitions are checked before the store is touched"
         );
+    }
+}
+
+/// A definition file that is not a small regular file (a FIFO would block the start for
+/// ever, a link to `/dev/zero` would be read without end, a dump would be read whole) stops
+/// the start at once, naming the file, before the store is touched.
+#[test]
+fn a_fifo_a_device_or_a_huge_definition_file_is_refused_at_once() {
+    type Make = fn(&Path);
+    let cases: [(&str, Make, &str); 4] = [
+        (
+            "site.toml",
+            |p| assert!(Command::new("mkfifo").arg(p).status().unwrap().success()),
+            "not a regular file",
+        ),
+        (
+            "site.toml",
+            |p| std::os::unix::fs::symlink("/dev/zero", p).unwrap(),
+            "not a regular file",
+        ),
+        (
+            "site.toml",
+            |p| std::fs::write(p, "#".repeat(2 << 20)).unwrap(),
+            "larger than 1048576 bytes",
+        ),
+        (
+            "zz-extra.toml",
+            |p| assert!(Command::new("mkfifo").arg(p).status().unwrap().success()),
+            "not a regular file",
+        ),
+    ];
+    for (file, make, expected) in cases {
+        let dir = TempDir::new().unwrap();
+        let feeds = feeds_copy(dir.path());
+        let _ = std::fs::remove_file(feeds.join(file));
+        make(&feeds.join(file));
+        let store = dir.path().join("vnfeed.db");
+        let started = std::time::Instant::now();
+        let out = vnfeed(&[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--feeds",
+            feeds.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+        ]);
+        assert!(!out.status.success(), "{file} ({expected}): started");
+        let err = stderr(&out);
+        let named = format!("{}: {expected}", feeds.join(file).display());
+        assert!(err.contains(&named), "{err}");
+        assert!(!store.exists(), "the store is not touched");
+        eprintln!("{file} ({expected}): refused in {:?}", started.elapsed());
     }
 }
 
