@@ -571,10 +571,10 @@ impl Store for PostgresStore {
                 .start()
                 .await?;
             let revision: i64 = tx.query_one(REVISION_SQL, &[]).await?.get(0);
-            let changed = if since < 0 || since > revision {
-                None
-            } else {
-                Some(labels::changed_since(&tx, since).await?)
+            let changed = match Staleness::of(since, revision) {
+                Staleness::Current => Some(BTreeSet::new()),
+                Staleness::Unknown => None,
+                Staleness::Marked => Some(labels::changed_since(&tx, since).await?),
             };
             tx.commit().await?;
             Ok(changed)

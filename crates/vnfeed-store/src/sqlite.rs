@@ -569,10 +569,11 @@ impl Store for SqliteStore {
             let revision: i64 = conn
                 .prepare_cached(REVISION_SQL)?
                 .query_row([], |r| r.get(0))?;
-            if since < 0 || since > revision {
-                return Ok(None);
+            match Staleness::of(since, revision) {
+                Staleness::Current => Ok(Some(BTreeSet::new())),
+                Staleness::Unknown => Ok(None),
+                Staleness::Marked => labels::changed_since(conn, since).map(Some),
             }
-            labels::changed_since(conn, since).map(Some)
         })
         .await
     }
