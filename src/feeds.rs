@@ -87,12 +87,28 @@ impl FeedDef {
     /// the path under `/feeds/` (`authors/ngoc-thu`), so every renderer links it rightly.
     /// It classifies nothing.
     pub fn label(path: String, title: String, description: String) -> FeedDef {
+        FeedDef::unclassified(path, title.clone(), title, description, Vec::new())
+    }
+
+    /// A feed that no TOML defines and that classifies nothing (`all`, an author's, a
+    /// tag's): the site's polling, images and full content.
+    fn unclassified(
+        slug: String,
+        title: String,
+        title_en: String,
+        description: String,
+        aliases: Vec<String>,
+    ) -> FeedDef {
         FeedDef {
-            slug: path,
-            title_en: title.clone(),
+            slug,
             title,
+            title_en,
             description,
-            aliases: Vec::new(),
+            aliases,
+            ttl: None,
+            icon: None,
+            logo: None,
+            content: ContentMode::Full,
             rules: FeedRules {
                 threshold: rules::DEFAULT_THRESHOLD,
                 positions: rules::DEFAULT_POSITIONS,
@@ -100,10 +116,6 @@ impl FeedDef {
                 phrases: Vec::new(),
             },
             exclude: KeywordSet::new::<&str>(&[]),
-            ttl: None,
-            icon: None,
-            logo: None,
-            content: ContentMode::Full,
         }
     }
 }
@@ -197,24 +209,13 @@ impl FeedSet {
             categories.push(def);
         }
         categories.sort_by(|a, b| a.slug.cmp(&b.slug));
-        let all = FeedDef {
-            slug: ALL_SLUG.to_string(),
-            title: "Tất cả bài viết".to_string(),
-            title_en: "All articles".to_string(),
-            description: "Mọi bài viết, mới nhất trước.".to_string(),
-            aliases: vec!["tat-ca".to_string()],
-            ttl: None,
-            icon: None,
-            logo: None,
-            content: ContentMode::Full,
-            rules: FeedRules {
-                threshold: rules::DEFAULT_THRESHOLD,
-                positions: rules::DEFAULT_POSITIONS,
-                terms: Vec::new(),
-                phrases: Vec::new(),
-            },
-            exclude: KeywordSet::new::<&str>(&[]),
-        };
+        let all = FeedDef::unclassified(
+            ALL_SLUG.to_string(),
+            "Tất cả bài viết".to_string(),
+            "All articles".to_string(),
+            "Mọi bài viết, mới nhất trước.".to_string(),
+            vec!["tat-ca".to_string()],
+        );
         let classifier = Classifier::new(
             categories
                 .iter()
