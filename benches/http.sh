@@ -26,6 +26,8 @@
 # Everything listens on and targets 127.0.0.1. Nothing here passes or fails on a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benches/lib.sh
+source benches/lib.sh
 
 ROUNDS=${BENCH_ROUNDS:-5}
 SECONDS_PER_CASE=${BENCH_SECONDS:-8}
@@ -52,18 +54,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== tools"
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null && [[ -x "$(command -v nginx)" ]] || missing+=(nginx)
-command -v curl >/dev/null || missing+=(curl)
-command -v strace >/dev/null || missing+=(strace)
-if ((${#missing[@]})); then
-    echo "installing ${missing[*]} with apt-get"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-echo "wrk: $(wrk --version 2>&1 | head -1)"
-echo "nginx: $(nginx -v 2>&1)"
+install_tools strace
 
 echo "== build (release)"
 cargo build --release -p vnfeed -p vnfeed-bench --bin vnfeed --bin corpus
@@ -78,24 +69,6 @@ STORE=$OUT/store.db
 rm -rf "$CORPUS" "$STORE" "$STORE"-*
 target/release/corpus "$CORPUS" --count "$LARGE_ITEMS"
 target/release/vnfeed import --store "$STORE" --feeds feeds "$CORPUS" >/dev/null
-
-wait_for() { # url pid
-    for _ in $(seq 1 600); do
-        curl -sf -o /dev/null "$1" && return 0
-        kill -0 "$2" 2>/dev/null || { echo "the server for $1 exited; see its log in $OUT" >&2; exit 1; }
-        sleep 0.2
-    done
-    echo "nothing answers at $1" >&2
-    exit 1
-}
-free_port() {
-    local port
-    for port in $(seq "$1" $(($1 + 400))); do
-        ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
-    done
-    echo "no free port from $1" >&2
-    exit 1
-}
 
 # vnfeed: one server per feed size and runtime, by name; one base URL, so that all send
 # the same bytes.
@@ -132,35 +105,7 @@ for size in small large; do
     touch -r "$WWW/$size$FEED" "$WWW/$size$FEED.gz"
 done
 NGINX_PORT=$(free_port "$next_port")
-cat >"$WWW/nginx.conf" <<EOF
-worker_processes auto;
-pid $WWW/nginx.pid;
-error_log $WWW/error.log warn;
-daemon off;
-events { worker_connections 4096; }
-http {
-    types { application/rss+xml rss; }
-    charset utf-8;
-    charset_types application/rss+xml;
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_timeout 65;
-    keepalive_requests 100000000;
-    open_file_cache max=1000 inactive=60s;
-    open_file_cache_valid 60s;
-    open_file_cache_errors on;
-    etag on;
-    gzip_static on;
-    gzip_vary on;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root $WWW;
-        add_header Cache-Control "public, max-age=300";
-    }
-}
-EOF
+nginx_conf "$WWW" "$NGINX_PORT" >"$WWW/nginx.conf"
 nginx -c "$WWW/nginx.conf" -e "$WWW/error.log" 2>"$OUT/nginx.log" &
 PID[nginx]=$!
 pids+=("${PID[nginx]}")
@@ -187,14 +132,6 @@ for size in small large; do
     echo "$size feed: $(stat -c %s "$WWW/$size$FEED") bytes identity, $(stat -c %s "$WWW/$size$FEED.gz") gzip; the same bytes from all three servers"
 done
 
-# CPU time (clock ticks) of a server: the process and its children (nginx's workers).
-cpu_ticks() {
-    local total=0 p
-    for p in "$1" $(pgrep -P "$1"); do
-        total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-    done
-    echo "$total"
-}
 TICKS=$(getconf CLK_TCK)
 
 # Percent of all cores busy over one second (nothing of ours is running when it is read).

@@ -11,6 +11,8 @@
 # here passes or fails on a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=benches/lib.sh
+source benches/lib.sh
 
 ARTICLES=${BENCH_ARTICLES:-1000000}
 SECONDS_PER_CASE=${BENCH_SECONDS:-10}
@@ -36,20 +38,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== tools"
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null && [[ -x "$(command -v nginx)" ]] || missing+=(nginx)
-command -v curl >/dev/null || missing+=(curl)
-if ((${#missing[@]})); then
-    echo "installing ${missing[*]} with apt-get"
-    apt-get update -qq
-    pkgs=("${missing[@]/nginx/nginx-light}")
-    # Debian 13 dropped nginx-light; plain nginx has the same modules we use.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null ||
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-echo "wrk: $(wrk --version 2>&1 | head -1)"
-echo "nginx: $(nginx -v 2>&1)"
+install_tools
 
 echo "== build (release)"
 cargo build --release -p vnfeed -p vnfeed-bench --bins
@@ -107,24 +96,6 @@ skipped http && exit 0
 
 echo
 echo "== HTTP: vnfeed vs nginx serving the same bytes (wrk, ${SECONDS_PER_CASE} s per case, $ROUNDS rounds)"
-wait_for() { # url pid
-    for _ in $(seq 1 600); do
-        curl -sf -o /dev/null "$1" && return 0
-        kill -0 "$2" 2>/dev/null || { echo "the server for $1 exited; see its log in $OUT" >&2; exit 1; }
-        sleep 0.2
-    done
-    echo "nothing answers at $1" >&2
-    exit 1
-}
-# A loopback port nothing listens on (other people's servers may share the machine).
-free_port() {
-    local port
-    for port in $(seq "$1" $(($1 + 200))); do
-        ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
-    done
-    echo "no free port from $1" >&2
-    exit 1
-}
 VNFEED_PORT=$(free_port 18080)
 NGINX_PORT=$(free_port $((VNFEED_PORT + 1)))
 
@@ -145,36 +116,7 @@ curl -sf -H 'Accept-Encoding: gzip' -o "$WWW$FEED.gz" "$VN$FEED"
 gzip -dc "$WWW$FEED.gz" | cmp -s - "$WWW$FEED" || { echo "gzip body does not decode to the identity body" >&2; exit 1; }
 touch -r "$WWW$FEED" "$WWW$FEED.gz"
 
-cat >"$WWW/nginx.conf" <<EOF
-worker_processes auto;
-user root;
-pid $WWW/nginx.pid;
-error_log $WWW/error.log warn;
-daemon off;
-events { worker_connections 4096; }
-http {
-    types { application/rss+xml rss; application/atom+xml atom; }
-    charset utf-8;
-    charset_types application/rss+xml application/atom+xml;
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_timeout 65;
-    keepalive_requests 100000000;
-    open_file_cache max=1000 inactive=60s;
-    open_file_cache_valid 60s;
-    open_file_cache_errors on;
-    etag on;
-    gzip_static on;
-    gzip_vary on;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root $WWW;
-        add_header Cache-Control "public, max-age=300";
-    }
-}
-EOF
+nginx_conf "$WWW" "$NGINX_PORT" >"$WWW/nginx.conf"
 nginx -c "$WWW/nginx.conf" -e "$WWW/error.log" 2>"$OUT/http-nginx.log" &
 nginx_pid=$!
 pids+=("$nginx_pid")
@@ -198,16 +140,6 @@ size=$(stat -c %s "$WWW$FEED.gz")
 echo "feed $FEED: $(stat -c %s "$WWW$FEED") bytes identity, $size bytes gzip; same bytes from both servers"
 echo "vnfeed ETag $VN_ETAG, nginx ETag $NG_ETAG"
 
-# One wrk run; prints "requests/s p99_ms errors".
-# CPU time (clock ticks) a server's processes have used: the process and its children
-# (nginx's workers).
-cpu_ticks() { # pid
-    local total=0 p
-    for p in "$1" $(pgrep -P "$1"); do
-        total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-    done
-    echo "$total"
-}
 TICKS=$(getconf CLK_TCK)
 
 # One wrk run; prints "requests/s p99_ms server_cpu_us_per_request errors". The server's CPU
