@@ -187,7 +187,7 @@ impl Server {
             }
         }
         let listener = if args.workers > 0 {
-            crate::http::workers::shared_listener(args.addr)
+            crate::http::workers::first_listener(args.addr)
         } else {
             TcpListener::bind(args.addr).await
         }

@@ -26,6 +26,18 @@ const BACKLOG: u32 = 1024;
 /// Most worker threads `--workers` accepts: one per core is the point; far more is a typo.
 pub const MAX_WORKERS: usize = 256;
 
+/// The first listener of `--workers`, made by [`shared_listener`] once nothing else listens
+/// on `addr`. `SO_REUSEPORT` alone would let a second vnfeed started on the same port (a
+/// double start, an old deploy still running as the same user) join this one's listeners and
+/// take a share of its connections without a word; a probe bound without it fails first with
+/// "address in use", as the default runtime's plain bind does.
+pub fn first_listener(addr: SocketAddr) -> io::Result<TcpListener> {
+    if addr.port() != 0 {
+        drop(std::net::TcpListener::bind(addr)?);
+    }
+    shared_listener(addr)
+}
+
 /// A listener on `addr` that other sockets of this process may share (`SO_REUSEPORT`).
 pub fn shared_listener(addr: SocketAddr) -> io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
@@ -40,7 +52,7 @@ pub fn shared_listener(addr: SocketAddr) -> io::Result<TcpListener> {
     socket.listen(BACKLOG)
 }
 
-/// Serves on `first` (made by [`shared_listener`]) and on `workers - 1` more listeners of
+/// Serves on `first` (made by [`first_listener`]) and on `workers - 1` more listeners of
 /// its address, each on a thread of its own, until `shutdown` completes; then every worker
 /// finishes its requests in flight within the shutdown grace, as [`super::serve`] does.
 pub async fn serve(
