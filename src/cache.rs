@@ -7,16 +7,19 @@
 //! older pages and archive pages, and says which feeds' bytes changed (for WebSub).
 //!
 //! Older pages and archive pages are rendered when first asked for, on a bounded pool, and
-//! kept in a cache bounded in bytes (`older`, `pool`). Page 1 of every feed is pinned: the
-//! byte bound (`--cache-bytes`) counts it first, and the older documents get the rest. Of
-//! that rest, [`ON_DEMAND_SHARE`] goes to the documents there are too many of to render
-//! ahead (authors' and tags' feeds, sitemaps: `ondemand`), on the same pool.
+//! kept in a cache bounded in bytes (`older`, `pool`; single flight in `fill`). Page 1 of
+//! every feed is pinned: the byte bound (`--cache-bytes`) counts it first, and the older
+//! documents get the rest. Of that rest, [`ON_DEMAND_SHARE`] goes to the documents there are
+//! too many of to render ahead (authors' and tags' feeds, sitemaps: `ondemand`), on the same
+//! pool.
 
+mod fill;
 mod older;
 mod ondemand;
 mod pool;
 
-pub use older::{DocId, Found, OlderError};
+pub use fill::OlderError;
+pub use older::{DocId, Found};
 pub use ondemand::{OPML_LABELS, OnDemand, Served};
 
 use std::collections::HashMap;

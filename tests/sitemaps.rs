@@ -12,9 +12,13 @@ use std::process::Command;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use common::*;
 use reqwest::StatusCode;
+use vnfeed::store::Clock;
 use vnfeed::vietnamese::dateline::rfc3339;
 
-on_both_backends!(sitemaps_list_every_shown_article_and_news_the_last_two_days,);
+on_both_backends!(
+    sitemaps_list_every_shown_article_and_news_the_last_two_days,
+    the_news_sitemaps_two_days_are_the_stores_clocks,
+);
 
 /// A news sitemap `<url>`: its `loc`, its publication's fields, the rest of `news:news`.
 type NewsUrl = (String, Vec<(String, String)>, Vec<(String, String)>);
@@ -265,5 +269,72 @@ async fn sitemaps_list_every_shown_article_and_news_the_last_two_days(backend: B
             .unwrap()
             .contains(&page("tin-vua-dang"))
     );
+    server.stop().await;
+}
+
+/// The `<loc>` of each `<url>` of a news sitemap, in order.
+fn news_locs(xml: &[u8]) -> Vec<String> {
+    let xml = std::str::from_utf8(xml).unwrap();
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    children(doc.root_element(), SM)
+        .into_iter()
+        .map(|url| {
+            let loc = url.children().find(|n| n.is_element()).unwrap();
+            assert_eq!(loc.tag_name().name(), "loc");
+            loc.text().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// The news sitemap's 48 hours are counted on the store's clock, the one that decides which
+/// articles are shown: which articles it lists, and when the kept document goes stale with no
+/// write (its oldest article leaving the window). Here that clock is a manual one a month
+/// ahead of the wall clock, so a sitemap judged by the wall clock lists an article from 60
+/// hours back and is never found stale.
+async fn the_news_sitemaps_two_days_are_the_stores_clocks(backend: Backend) {
+    let now = secs(Utc::now()) + Duration::days(30);
+    let clock = Clock::manual(now);
+    let store = backend.open().await;
+    let drafts = vec![
+        DraftBuilder::new("sap-het", "Tin sắp hết hạn")
+            .published(now - Duration::hours(47))
+            .build(),
+        DraftBuilder::new("moi", "Tin mới")
+            .published(now - Duration::hours(1))
+            .build(),
+        DraftBuilder::new("da-cu", "Tin đã cũ")
+            .published(now - Duration::hours(60))
+            .build(),
+    ];
+    store.upsert(drafts, now).await.unwrap();
+    let server = TestServer::start_at(&backend, &["--no-samples"], clock.clone()).await;
+    let page = |slug: &str| format!("{}/articles/{slug}", server.url);
+    let renders = |m: &std::collections::BTreeMap<String, f64>| {
+        m.get("vnfeed_document_renders_total{kind=\"sitemap\"}")
+            .copied()
+            .unwrap_or(0.0)
+    };
+
+    let (_, _, news) = fetch(&server, "/news-sitemap.xml").await;
+    assert_eq!(
+        news_locs(&news),
+        [page("tin-moi"), page("tin-sap-het-han")],
+        "the last 48 hours by the store's clock, newest first"
+    );
+    let rendered = renders(&server.metrics().await);
+    assert_eq!(rendered, 1.0);
+
+    // A minute before the oldest leaves the window: still the kept document.
+    clock.advance(Duration::minutes(59));
+    let (_, _, news) = fetch(&server, "/news-sitemap.xml").await;
+    assert_eq!(news_locs(&news), [page("tin-moi"), page("tin-sap-het-han")]);
+    assert_eq!(renders(&server.metrics().await), rendered);
+
+    // It has left the window, with no write: the kept document is stale, rendered anew
+    // without it.
+    clock.advance(Duration::minutes(2));
+    let (_, _, news) = fetch(&server, "/news-sitemap.xml").await;
+    assert_eq!(news_locs(&news), [page("tin-moi")]);
+    assert_eq!(renders(&server.metrics().await), rendered + 1.0);
     server.stop().await;
 }

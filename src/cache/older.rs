@@ -1,15 +1,9 @@
 //! Older pages (`?page=N`, N > 1) and archive pages of every feed: rendered on the render
 //! pool when first asked for, then kept as identity and gzip bytes (no brotli: see
 //! `Rendered::without_brotli`) with their validators until a change
-//! touches their feed, in a cache bounded in bytes. Many requests for the same missing
-//! document share one render (single flight); a request that finds the pool full is
+//! touches their feed, in a cache bounded in bytes (`fill`). Many requests for the same
+//! missing document share one render (single flight); a request that finds the pool full is
 //! refused rather than queued.
-//!
-//! The cache is quick_cache's: its weight bound is a byte bound here (every coding of a
-//! document counted), and its eviction (CLOCK-Pro-like, with a small "cold" space for
-//! documents asked for once) keeps a scan of many distinct pages from pushing out the
-//! pages readers keep coming back to. One shard, so that the bound is one global figure
-//! and any document up to it can be kept.
 //!
 //! Invalidation: the store says which categories a write touched, not which of their
 //! entries. A write moves every page of a paged feed it touches (a new article shifts them
@@ -20,12 +14,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
-use quick_cache::sync::{Cache, DefaultLifecycle};
-use quick_cache::{DefaultHashBuilder, OptionsBuilder, Weighter};
-
-use super::pool::{Busy, RenderPool};
+use super::fill::{DocKey, Kept, OlderError, RenderCache, detached};
+use super::pool::RenderPool;
 use crate::documents::Documents;
 use crate::feeds::FeedDef;
 use crate::http::representation::Rendered;
@@ -62,14 +53,6 @@ pub enum Found {
     Missing,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum OlderError {
-    #[error(transparent)]
-    Busy(#[from] Busy),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
     slug: String,
@@ -79,29 +62,27 @@ struct Key {
     generation: u64,
 }
 
-/// Bookkeeping a kept document costs besides its bytes (key, entry, Arc, headers).
-const ENTRY_OVERHEAD: u64 = 256;
+impl DocKey for Key {
+    fn owned_bytes(&self) -> u64 {
+        self.slug.len() as u64
+    }
+}
 
-#[derive(Clone)]
-struct Bytes;
-
-impl Weighter<Key, Arc<Found>> for Bytes {
-    fn weight(&self, key: &Key, found: &Arc<Found>) -> u64 {
-        let body = match found.as_ref() {
+/// Held until a write touches its feed.
+impl Kept for Found {
+    fn bytes(&self) -> u64 {
+        match self {
             Found::Document { rendered, .. } => rendered.weight() as u64,
             Found::Missing => 0,
-        };
-        body + key.slug.len() as u64 + ENTRY_OVERHEAD
+        }
     }
 }
 
 pub struct OlderDocs {
     docs: Documents,
-    cache: Cache<Key, Arc<Found>, Bytes>,
+    cache: RenderCache<Key, Found>,
     /// Each feed's generation, by slug; the feed set is fixed while the server runs.
     generations: HashMap<String, AtomicU64>,
-    pool: Arc<RenderPool>,
-    metrics: Arc<Metrics>,
 }
 
 impl OlderDocs {
@@ -111,19 +92,10 @@ impl OlderDocs {
         pool: Arc<RenderPool>,
         metrics: Arc<Metrics>,
     ) -> OlderDocs {
-        let options = OptionsBuilder::new()
-            .shards(1)
-            // A 50-item feed document in three codings is some tens of KiB.
-            .estimated_items_capacity((capacity / (32 << 10)).clamp(64, 1 << 20) as usize)
-            .weight_capacity(capacity)
-            .build()
-            .expect("the options are in range");
-        let cache = Cache::with_options(
-            options,
-            Bytes,
-            DefaultHashBuilder::default(),
-            DefaultLifecycle::default(),
-        );
+        // A 50-item feed document in three codings is some tens of KiB.
+        let typical = 32 << 10;
+        let clock = docs.store.clock().clone();
+        let cache = RenderCache::new(capacity, typical, pool, metrics, clock);
         let generations = docs
             .feeds
             .feeds()
@@ -133,8 +105,6 @@ impl OlderDocs {
             docs,
             cache,
             generations,
-            pool,
-            metrics,
         }
     }
 
@@ -157,44 +127,25 @@ impl OlderDocs {
             format,
             generation: self.generation(&feed.slug),
         };
-        if let Some(found) = self.cache.get(&key) {
-            self.metrics.document_lookup(true);
+        if let Some(found) = self.cache.cached(&key) {
             return Ok(found);
         }
-        // A task of its own: a client that goes away does not cancel a render that others
-        // may be waiting for, nor leave the pool's count behind the CPU actually in use.
         let this = Arc::clone(self);
         let feed = feed.clone();
-        tokio::spawn(async move { this.fill(key, feed).await })
-            .await
-            .map_err(|e| OlderError::Store(StoreError::Task(e.to_string())))?
+        detached(async move { this.fill(key, feed).await }).await
     }
 
     async fn fill(&self, key: Key, feed: FeedDef) -> Result<Arc<Found>, OlderError> {
-        let guard = match self.cache.get_value_or_guard_async(&key).await {
-            Ok(found) => {
-                // Rendered meanwhile, by the request this one waited for.
-                self.metrics.document_lookup(true);
-                return Ok(found);
-            }
-            Err(guard) => guard,
-        };
-        self.metrics.document_lookup(false);
-        // Refused: the guard goes, and a request waiting on it tries the pool in turn.
-        let turn = self.pool.turn().await.inspect_err(|_| {
-            self.metrics.render_rejected();
-        })?;
-        let start = Instant::now();
-        let found = Arc::new(self.render(&feed, key.doc, key.format).await?);
-        drop(turn);
-        self.metrics
-            .document_rendered(key.doc.kind(), start.elapsed());
-        // A change that landed during the render moved the generation on: what was read may
-        // be older than it, so it is answered to this request but not kept.
-        if self.generation(&key.slug) == key.generation {
-            let _ = guard.insert(Arc::clone(&found));
-        }
-        Ok(found)
+        // Kept only while the feed's generation is still the key's: a change that landed
+        // since the request came moved it on, and the render may have read the store before.
+        let began = || key.generation;
+        let now = || self.generation(&key.slug);
+        let render = async { self.render(&feed, key.doc, key.format).await.map(Some) };
+        let found = self
+            .cache
+            .fill(&key, key.doc.kind(), began, now, render)
+            .await?;
+        Ok(found.expect("an older render always finds a document or `Found::Missing`"))
     }
 
     /// Reads the document through the store's readers and renders it on a blocking thread.
@@ -243,17 +194,10 @@ impl OlderDocs {
     /// What older pages and archive pages may take: the rest of the budget once the pinned
     /// documents (page 1 of every feed) are counted.
     pub fn set_capacity(&self, bytes: u64) {
-        if bytes != self.cache.capacity() {
-            self.cache.set_capacity(bytes);
-        }
+        self.cache.set_capacity(bytes);
     }
 
     pub fn size(&self) -> DocumentCacheSize {
-        DocumentCacheSize {
-            bytes: self.cache.weight(),
-            entries: self.cache.len() as u64,
-            capacity: self.cache.capacity(),
-            pinned: 0,
-        }
+        self.cache.size()
     }
 }

@@ -2,7 +2,7 @@
 //! and HTML page, the lists of them (OPML), the sitemaps and `robots.txt`. Each is rendered
 //! when first asked for, on the render pool shared with older pages (single flight: requests
 //! for the same missing document wait for one render), and kept in a cache bounded in bytes
-//! (its share of `--cache-bytes`, see `FeedCache`), identity and gzip codings counted.
+//! (`fill`; its share of `--cache-bytes`, see `FeedCache`), identity and gzip codings counted.
 //!
 //! What is not there is not kept: a request for an unknown author or tag costs one index
 //! seek under a pool turn and leaves nothing behind, so a client asking for millions of
@@ -13,18 +13,16 @@
 //! tags of each article written), and only their documents go, with the OPML list of their
 //! kind. Sitemaps go with any change. A render that overlapped an invalidation is answered
 //! but not kept (the epoch), as its store read may predate the write. The news sitemap
-//! also goes when its oldest article leaves the 48-hour window.
+//! also goes when its oldest article leaves the 48-hour window, by the store's clock (the
+//! one that decides which articles are shown).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use chrono::Utc;
-use quick_cache::sync::{Cache, DefaultLifecycle};
-use quick_cache::{DefaultHashBuilder, OptionsBuilder, Weighter};
 
-use super::older::OlderError;
+use super::fill::{DocKey, Kept, OlderError, RenderCache, detached};
 use super::pool::RenderPool;
 use crate::documents::Documents;
 use crate::documents::labels::{self as label_docs, LabelDoc};
@@ -34,7 +32,7 @@ use crate::metrics::{DocumentCacheSize, Metrics};
 use crate::model::Format;
 use crate::render::html::{self, Html};
 use crate::render::{opml, sitemap};
-use crate::store::{FeedKey, LabelKey, LabelKind, StoreError};
+use crate::store::{Clock, FeedKey, LabelKey, LabelKind, StoreError};
 
 /// Labels listed in `/feeds/authors.opml` or `/feeds/tags.opml` at most: those with the
 /// newest articles. A newsroom has thousands of tags; a reader importing a list wants the
@@ -76,42 +74,38 @@ impl OnDemand {
     }
 }
 
-/// A document rendered on demand, and until when it holds without a write (Unix seconds).
+/// A document rendered on demand, and until when it holds without a write (Unix seconds, by
+/// the store's clock).
 #[derive(Debug)]
 pub struct Served {
     pub rendered: Rendered,
     expires: Option<i64>,
 }
 
-impl Served {
-    fn fresh(&self, now: i64) -> bool {
-        self.expires.is_none_or(|t| now < t)
+impl Kept for Served {
+    fn bytes(&self) -> u64 {
+        self.rendered.weight() as u64
+    }
+
+    fn fresh(&self, clock: &Clock) -> bool {
+        self.expires.is_none_or(|t| clock.now().timestamp() < t)
     }
 }
 
-/// Bookkeeping a kept document costs besides its bytes (key, entry, Arc, headers).
-const ENTRY_OVERHEAD: u64 = 256;
-
-#[derive(Clone)]
-struct Bytes;
-
-impl Weighter<OnDemand, Arc<Served>> for Bytes {
-    fn weight(&self, key: &OnDemand, served: &Arc<Served>) -> u64 {
-        let slug = match key {
-            OnDemand::LabelFeed(label, _) | OnDemand::LabelPage(label) => label.slug.len(),
+impl DocKey for OnDemand {
+    fn owned_bytes(&self) -> u64 {
+        match self {
+            OnDemand::LabelFeed(label, _) | OnDemand::LabelPage(label) => label.slug.len() as u64,
             _ => 0,
-        };
-        served.rendered.weight() as u64 + slug as u64 + ENTRY_OVERHEAD
+        }
     }
 }
 
 pub struct OnDemandDocs {
     docs: Documents,
-    cache: Cache<OnDemand, Arc<Served>, Bytes>,
+    cache: RenderCache<OnDemand, Served>,
     /// Moved on by every invalidation; a render keeps its document only if it did not move.
     epoch: AtomicU64,
-    pool: Arc<RenderPool>,
-    metrics: Arc<Metrics>,
 }
 
 impl OnDemandDocs {
@@ -121,35 +115,18 @@ impl OnDemandDocs {
         pool: Arc<RenderPool>,
         metrics: Arc<Metrics>,
     ) -> OnDemandDocs {
-        let options = OptionsBuilder::new()
-            .shards(1)
-            .estimated_items_capacity((capacity / (16 << 10)).clamp(64, 1 << 20) as usize)
-            .weight_capacity(capacity)
-            .build()
-            .expect("the options are in range");
+        let clock = docs.store.clock().clone();
         OnDemandDocs {
+            cache: RenderCache::new(capacity, 16 << 10, pool, metrics, clock),
             docs,
-            cache: Cache::with_options(
-                options,
-                Bytes,
-                DefaultHashBuilder::default(),
-                DefaultLifecycle::default(),
-            ),
             epoch: AtomicU64::new(0),
-            pool,
-            metrics,
         }
     }
 
-    /// The document if it is kept and still holds: no render, no store read.
+    /// The document if it is kept and still holds by the store's clock: no render, no
+    /// store read.
     pub fn cached(&self, key: &OnDemand) -> Option<Arc<Served>> {
-        let found = self.cache.get(key)?;
-        if found.fresh(Utc::now().timestamp()) {
-            self.metrics.document_lookup(true);
-            return Some(found);
-        }
-        self.cache.remove(key);
-        None
+        self.cache.cached(key)
     }
 
     /// The document, from the cache or rendered now on the pool; `None` when there is no
@@ -158,46 +135,17 @@ impl OnDemandDocs {
         if let Some(found) = self.cached(&key) {
             return Ok(Some(found));
         }
-        // A task of its own: a client that goes away does not cancel a render others wait for.
         let this = Arc::clone(self);
-        tokio::spawn(async move { this.fill(key).await })
-            .await
-            .map_err(|e| OlderError::Store(StoreError::Task(e.to_string())))?
+        detached(async move { this.fill(key).await }).await
     }
 
     async fn fill(&self, key: OnDemand) -> Result<Option<Arc<Served>>, OlderError> {
-        let guard = match self.cache.get_value_or_guard_async(&key).await {
-            Ok(found) if found.fresh(Utc::now().timestamp()) => {
-                self.metrics.document_lookup(true);
-                return Ok(Some(found));
-            }
-            Ok(_) => {
-                self.cache.remove(&key);
-                match self.cache.get_value_or_guard_async(&key).await {
-                    Ok(found) => return Ok(Some(found)),
-                    Err(guard) => guard,
-                }
-            }
-            Err(guard) => guard,
-        };
-        self.metrics.document_lookup(false);
-        let epoch = self.epoch.load(Ordering::Acquire);
-        let turn = self.pool.turn().await.inspect_err(|_| {
-            self.metrics.render_rejected();
-        })?;
-        let start = Instant::now();
-        let served = self.render(&key).await?;
-        drop(turn);
-        self.metrics.document_rendered(key.kind(), start.elapsed());
-        // Nothing is kept for a document that does not exist: the guard goes unfilled.
-        let Some(served) = served else {
-            return Ok(None);
-        };
-        let served = Arc::new(served);
-        if self.epoch.load(Ordering::Acquire) == epoch {
-            let _ = guard.insert(Arc::clone(&served));
-        }
-        Ok(Some(served))
+        // Read as the render begins and as it ends: kept only if no invalidation came between.
+        let epoch = || self.epoch.load(Ordering::Acquire);
+        let render = self.render(&key);
+        self.cache
+            .fill(&key, key.kind(), epoch, epoch, render)
+            .await
     }
 
     /// Reads what the document needs and renders it on a blocking thread.
@@ -271,7 +219,7 @@ impl OnDemandDocs {
             }
             OnDemand::NewsSitemap => {
                 let window = chrono::Duration::hours(sitemap::NEWS_WINDOW_HOURS);
-                let since = Utc::now() - window;
+                let since = docs.store.clock().now() - window;
                 let entries = docs.store.recent(since, sitemap::NEWS_URLS).await?;
                 let last_modified = entries.iter().map(|e| e.updated).max();
                 // It changes with no write when its oldest article leaves the window.
@@ -324,18 +272,11 @@ impl OnDemandDocs {
     }
 
     pub fn set_capacity(&self, bytes: u64) {
-        if bytes != self.cache.capacity() {
-            self.cache.set_capacity(bytes);
-        }
+        self.cache.set_capacity(bytes);
     }
 
     pub fn size(&self) -> DocumentCacheSize {
-        DocumentCacheSize {
-            bytes: self.cache.weight(),
-            entries: self.cache.len() as u64,
-            capacity: self.cache.capacity(),
-            pinned: 0,
-        }
+        self.cache.size()
     }
 }
 

@@ -1,7 +1,7 @@
 //! The rules of a feed's history (RFC 5005 archived feeds) and of its validators, shared by
 //! every backend so they cannot drift apart: which archive page an entry goes to, what an
 //! entry weighs, what a document's `Last-Modified` is, and which articles are shown yet.
-//! Backends only run the SQL around these.
+//! Backends only run the SQL around these, and answer a page read as an [`ArchivePage`].
 //!
 //! The history of a feed holds **one entry per article**, always showing the article as it
 //! is now (no frozen copies): every write that creates or changes an article takes it out
@@ -20,6 +20,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::model::Article;
 use crate::record::Row;
 
 /// Entries per archive page at most.
@@ -70,6 +71,15 @@ pub fn weight(row: &Row) -> i64 {
 /// has come are shown, neither can be later than now (a far-future date pins nothing).
 pub fn last_modified(stored_change: Option<i64>, newest_shown: Option<i64>) -> Option<i64> {
     stored_change.max(newest_shown)
+}
+
+/// One archive page of a feed as readers get it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivePage {
+    /// The articles shown now, oldest entry first, each as it is now.
+    pub articles: Vec<Article>,
+    /// See [`last_modified`]; `None` for a page nothing was ever written to.
+    pub last_modified: Option<DateTime<Utc>>,
 }
 
 /// [`last_modified`] as an instant; a stored value out of range is no validator at all.

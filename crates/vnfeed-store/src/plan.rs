@@ -7,9 +7,11 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::content_hash::content_hash;
+use crate::error::StoreError;
 use crate::model::{Categorized, Draft};
+use crate::outcome::Outcome;
 use crate::record::{Row, StoredArticle, corrupt};
-use crate::{Outcome, StoreError, content_hash};
 use vnfeed_vietnamese::slug::slugify;
 
 /// A stored article as far as the decisions need it.

@@ -23,18 +23,20 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio::sync::watch;
-use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls};
 
-use crate::redact;
-
 use super::record;
-use super::{
-    ArchivePage, ChangeNotices, Changes, FeedKey, LabelKey, LabelKind, LabelName, SitemapEntry,
-    Staleness, Store, StoreError, Upserted,
-};
-use crate::Clock;
+use crate::archive::ArchivePage;
+use crate::changes::{ChangeNotices, Changes, Staleness};
+use crate::clock::Clock;
+use crate::error::{StoreError, redact};
+use crate::key::FeedKey;
+use crate::labels::{LabelKey, LabelKind, LabelName, SitemapEntry};
 use crate::model::{Article, Draft, Tombstone};
+use crate::outcome::Upserted;
+use crate::store::Store;
+// What a driver error means is decided with the store's errors; kept reachable here too.
+pub use crate::error::{describe, is_connection_error};
 pub use sql::CHANNEL;
 use sql::{COLUMNS, DbError, MIGRATE_LOCK, row_of};
 
@@ -272,36 +274,6 @@ impl PostgresStore {
         row.map(|r| row_of(&r).into_article())
             .transpose()
             .map_err(|e| self.counted(e))
-    }
-}
-
-/// True for errors that mean the server is gone or refusing connections (down, restarting,
-/// shutting down, out of connection slots), not that it rejected the statement.
-pub fn is_connection_error(e: &tokio_postgres::Error) -> bool {
-    if e.is_closed() {
-        return true;
-    }
-    match e.code() {
-        // No SQLSTATE: an I/O error or a timeout on the way to the server.
-        None => true,
-        Some(code) => {
-            let class = &code.code()[..2];
-            // 08: connection exception; 57: operator intervention (shutdown, restart);
-            // 53: insufficient resources (too many connections).
-            matches!(class, "08" | "57" | "53") || *code == SqlState::CANNOT_CONNECT_NOW
-        }
-    }
-}
-
-/// The driver's error with what it wraps: its own `Display` says only "db error" or
-/// "error connecting to server".
-pub fn describe(e: &tokio_postgres::Error) -> String {
-    if let Some(db) = e.as_db_error() {
-        return format!("{} {}: {}", db.severity(), db.code().code(), db.message());
-    }
-    match std::error::Error::source(e) {
-        Some(cause) => format!("{e}: {cause}"),
-        None => e.to_string(),
     }
 }
 

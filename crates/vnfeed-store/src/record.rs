@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::StoreError;
+use crate::error::StoreError;
 use crate::model::{Article, Block, Categorized, Image};
 
 /// An article row as stored, before its JSON columns are decoded.

@@ -7,6 +7,8 @@
 mod copy;
 mod history;
 mod labels;
+#[cfg(test)]
+mod query_plans;
 mod readers;
 mod row;
 
@@ -21,12 +23,16 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::plan::{self, Existing, Lookup, Plan};
 use super::record;
-use super::{
-    ArchivePage, Changes, FeedKey, LabelKey, LabelKind, LabelName, Outcome, SitemapEntry,
-    Staleness, Store, StoreError, StoredArticle, Upserted,
-};
-use crate::Clock;
+use crate::archive::ArchivePage;
+use crate::changes::{Changes, Staleness};
+use crate::clock::Clock;
+use crate::error::StoreError;
+use crate::key::FeedKey;
+use crate::labels::{LabelKey, LabelKind, LabelName, SitemapEntry};
 use crate::model::{Article, Categorized, Draft, Tombstone};
+use crate::outcome::{Outcome, Upserted};
+use crate::record::StoredArticle;
+use crate::store::Store;
 use row::{COLUMNS, DbError, finish, raw_row};
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
@@ -651,7 +657,7 @@ fn upsert_all(
     for draft in drafts {
         results.push(upsert_one(&tx, draft, now, &mut touched)?);
     }
-    if super::any_changed(&results) {
+    if crate::outcome::any_changed(&results) {
         record_change(&tx, &touched, now.timestamp())?;
     }
     tx.commit()?;
@@ -1001,7 +1007,12 @@ mod tests {
             assert_eq!(snapshots.unwrap(), (1, 1));
         }
         release_all.await.unwrap();
-        assert_eq!(crate::MigrateStore::count_stored(&store).await.unwrap(), 2);
+        assert_eq!(
+            crate::migrate::MigrateStore::count_stored(&store)
+                .await
+                .unwrap(),
+            2
+        );
     }
 
     #[test]

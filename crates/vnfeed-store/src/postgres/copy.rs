@@ -10,8 +10,10 @@ use deadpool_postgres::GenericClient;
 use super::PostgresStore;
 use super::sql::{COLUMNS, row_of};
 use super::write::{put_article, record_change, write_transaction};
+use crate::error::StoreError;
+use crate::migrate::MigrateStore;
 use crate::model::Tombstone;
-use crate::{ArchivePageRow, HistoryEntry, MigrateStore, StoreError, StoredArticle};
+use crate::record::{ArchivePageRow, HistoryEntry, StoredArticle};
 
 pub(super) async fn export(
     client: &impl GenericClient,
@@ -189,9 +191,13 @@ impl MigrateStore for PostgresStore {
         limit: usize,
     ) -> Result<Vec<StoredArticle>, StoreError> {
         let client = self.client().await?;
-        export(&client, after.unwrap_or(crate::FIRST_ARTICLE), limit)
-            .await
-            .map_err(|e| self.err(e))
+        export(
+            &client,
+            after.unwrap_or(crate::migrate::FIRST_ARTICLE),
+            limit,
+        )
+        .await
+        .map_err(|e| self.err(e))
     }
 
     async fn export_history(
@@ -200,7 +206,7 @@ impl MigrateStore for PostgresStore {
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         let client = self.client().await?;
-        export_history(&client, after.unwrap_or(crate::FIRST_ENTRY), limit)
+        export_history(&client, after.unwrap_or(crate::migrate::FIRST_ENTRY), limit)
             .await
             .map_err(|e| self.err(e))
     }
@@ -211,7 +217,7 @@ impl MigrateStore for PostgresStore {
         limit: usize,
     ) -> Result<Vec<ArchivePageRow>, StoreError> {
         let client = self.client().await?;
-        export_pages(&client, after.unwrap_or(crate::FIRST_PAGE), limit)
+        export_pages(&client, after.unwrap_or(crate::migrate::FIRST_PAGE), limit)
             .await
             .map_err(|e| self.err(e))
     }

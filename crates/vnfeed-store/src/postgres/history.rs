@@ -7,8 +7,8 @@
 use deadpool_postgres::GenericClient;
 
 use super::sql::{COLUMNS, DbError, row_of};
-use crate::FeedKey;
 use crate::archive::{self, OpenPage};
+use crate::key::FeedKey;
 use crate::model::Article;
 
 /// Schema version 2: the first history tables (one frozen copy per edit), filled for
@@ -236,7 +236,7 @@ pub(super) async fn archive(
     feed: FeedKey<'_>,
     number: u64,
     now: i64,
-) -> Result<Option<crate::ArchivePage>, DbError> {
+) -> Result<Option<crate::archive::ArchivePage>, DbError> {
     let newest = archive_count(client, feed).await?;
     if number == 0 || number > newest {
         return Ok(None);
@@ -262,7 +262,7 @@ pub(super) async fn archive(
         .into_iter()
         .map(|r| r.into_article())
         .collect::<Result<_, _>>()?;
-    Ok(Some(crate::ArchivePage {
+    Ok(Some(crate::archive::ArchivePage {
         articles,
         last_modified: archive::last_modified_at(changed, newest_shown),
     }))

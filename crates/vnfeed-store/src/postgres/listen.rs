@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::sql::CHANNEL;
-use crate::ChangeNotices;
+use crate::changes::ChangeNotices;
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const LONGEST_RETRY: Duration = Duration::from_secs(5);

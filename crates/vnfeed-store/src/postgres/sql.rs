@@ -19,7 +19,7 @@ pub(super) const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.au
     a.categories_explicit, a.tags";
 
 /// Errors inside a transaction: SQL errors get the target attached afterwards.
-pub(super) type DbError = crate::DbError<tokio_postgres::Error>;
+pub(super) type DbError = crate::error::DbError<tokio_postgres::Error>;
 
 pub(super) fn row_of(r: &tokio_postgres::Row) -> Row {
     Row {

@@ -9,9 +9,10 @@ use deadpool_postgres::{GenericClient, Object};
 
 use super::sql::{CHANNEL, COLUMNS, DbError, WRITE_LOCK, row_of};
 use crate::model::{Article, Categorized, Draft, Tombstone};
+use crate::outcome::{Outcome, Upserted};
 use crate::plan::{self, Existing, Lookup, Plan};
 use crate::record;
-use crate::{Outcome, StoredArticle, Upserted};
+use crate::record::StoredArticle;
 
 /// A transaction holding the store's write lock until it ends, so writers from every
 /// replica take turns (slugs are checked for uniqueness, the revision moves by one).
@@ -35,7 +36,7 @@ pub(super) async fn upsert(
     for draft in drafts {
         results.push(upsert_one(&tx, draft, now, &mut touched).await?);
     }
-    if crate::any_changed(&results) {
+    if crate::outcome::any_changed(&results) {
         record_change(&tx, &touched, now.timestamp()).await?;
     }
     tx.commit().await?;

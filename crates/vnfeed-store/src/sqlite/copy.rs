@@ -9,8 +9,10 @@ use rusqlite::{Connection, params};
 
 use super::row::{COLUMNS, DbError, raw_row};
 use super::{Replacing, SqliteStore, corrupt, put_article, record_change, write_transaction};
+use crate::error::StoreError;
+use crate::migrate::MigrateStore;
 use crate::model::Tombstone;
-use crate::{ArchivePageRow, HistoryEntry, MigrateStore, StoreError, StoredArticle};
+use crate::record::{ArchivePageRow, HistoryEntry, StoredArticle};
 
 pub(super) fn export(
     conn: &Connection,
@@ -160,7 +162,7 @@ impl MigrateStore for SqliteStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StoredArticle>, StoreError> {
-        let after = after.unwrap_or(crate::FIRST_ARTICLE).to_string();
+        let after = after.unwrap_or(crate::migrate::FIRST_ARTICLE).to_string();
         self.read_typed(move |conn| export(conn, &after, limit))
             .await
     }
@@ -170,7 +172,7 @@ impl MigrateStore for SqliteStore {
         after: Option<(&str, i64, i64)>,
         limit: usize,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let (feed, page, position) = after.unwrap_or(crate::FIRST_ENTRY);
+        let (feed, page, position) = after.unwrap_or(crate::migrate::FIRST_ENTRY);
         let feed = feed.to_string();
         self.read(move |conn| export_history(conn, (&feed, page, position), limit))
             .await
@@ -181,7 +183,7 @@ impl MigrateStore for SqliteStore {
         after: Option<(&str, i64)>,
         limit: usize,
     ) -> Result<Vec<ArchivePageRow>, StoreError> {
-        let (feed, page) = after.unwrap_or(crate::FIRST_PAGE);
+        let (feed, page) = after.unwrap_or(crate::migrate::FIRST_PAGE);
         let feed = feed.to_string();
         self.read(move |conn| export_pages(conn, (&feed, page), limit))
             .await

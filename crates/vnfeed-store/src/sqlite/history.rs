@@ -6,8 +6,8 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::row::{COLUMNS, DbError, finish, raw_row};
-use crate::FeedKey;
 use crate::archive::{self, OpenPage};
+use crate::key::FeedKey;
 use crate::model::Article;
 
 /// Schema version 4: the first history tables (one frozen copy per edit), filled for articles
@@ -220,7 +220,7 @@ pub(super) fn archive(
     feed: FeedKey<'_>,
     number: u64,
     now: i64,
-) -> Result<Option<crate::ArchivePage>, DbError> {
+) -> Result<Option<crate::archive::ArchivePage>, DbError> {
     let newest = archive_count(conn, feed)?;
     if number == 0 || number > newest {
         return Ok(None);
@@ -241,7 +241,7 @@ pub(super) fn archive(
         .optional()?;
     let newest_shown = raws.iter().map(|r| r.published).max();
     let articles = raws.into_iter().map(finish).collect::<Result<_, _>>()?;
-    Ok(Some(crate::ArchivePage {
+    Ok(Some(crate::archive::ArchivePage {
         articles,
         last_modified: archive::last_modified_at(changed, newest_shown),
     }))
@@ -318,7 +318,7 @@ pub(super) fn page(
 
 /// The query behind [`page`]: `?1` articles after the newest `?2` published by `?3`, of
 /// category `?4` when `in_category`.
-fn page_sql(in_category: bool) -> String {
+pub(super) fn page_sql(in_category: bool) -> String {
     if in_category {
         format!(
             "SELECT {COLUMNS} FROM (SELECT article_id, published FROM article_categories
@@ -351,104 +351,4 @@ pub(super) fn count(conn: &Connection, feed: FeedKey<'_>, now: i64) -> rusqlite:
             .query_row(params![category, now], |r| r.get(0))?,
     };
     Ok(n.max(0) as u64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn plan_of_page(conn: &Connection, feed: FeedKey<'_>) -> String {
-        let sql = page_sql(feed != FeedKey::All);
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        fn detail(r: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
-            r.get(3)
-        }
-        let rows: Vec<String> = match feed.category() {
-            None => stmt.query_map(params![5, 10, 1_000], detail),
-            Some(c) => stmt.query_map(params![5, 10, 1_000, c], detail),
-        }
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-        rows.join("\n")
-    }
-
-    fn plan(conn: &Connection, sql: &str) -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let rows: Vec<String> = stmt
-            .query_map([], |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        rows.join("\n")
-    }
-
-    /// Paging and history must read what a page needs through an index, never scan a table:
-    /// pin the query plans so a schema or query change that loses the index fails here.
-    #[test]
-    fn paging_and_history_queries_use_their_indexes() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::SqliteStore::open(&dir.path().join("s.db")).unwrap();
-        let conn = store.conn.lock().unwrap();
-        let inner_category = plan(
-            &conn,
-            "SELECT article_id, published FROM article_categories WHERE category = 'x' \
-             AND published <= 1000 ORDER BY published DESC, article_id DESC LIMIT 5 OFFSET 10",
-        );
-        assert!(
-            inner_category.contains("USING COVERING INDEX categories_newest"),
-            "{inner_category}"
-        );
-        let inner_all = plan(
-            &conn,
-            "SELECT id, published FROM articles WHERE published <= 1000 \
-             ORDER BY published DESC, id DESC LIMIT 5 OFFSET 10",
-        );
-        assert!(
-            inner_all.contains("USING COVERING INDEX articles_newest"),
-            "{inner_all}"
-        );
-        // The page's articles, by their place in the time-ordered index (see `page`).
-        for (feed, inner) in [
-            (FeedKey::All, "SELECT id, published FROM articles"),
-            (
-                FeedKey::Category("x"),
-                "SELECT article_id, published FROM article_categories",
-            ),
-        ] {
-            let whole = plan_of_page(&conn, feed);
-            assert!(
-                whole.contains("SEARCH a USING INDEX articles_newest (published=? AND id=?)"),
-                "{inner}: {whole}"
-            );
-            assert!(!whole.contains("autoindex"), "{inner}: {whole}");
-            assert!(!whole.contains("CORRELATED"), "{inner}: {whole}");
-        }
-        let archive = plan(
-            &conn,
-            &format!(
-                "SELECT {COLUMNS} FROM history_entries h JOIN articles a ON a.id = h.article_id \
-                 WHERE h.feed = 'x' AND h.page = 3 AND a.published <= 1000 ORDER BY h.position"
-            ),
-        );
-        assert!(
-            archive.contains("SEARCH h USING PRIMARY KEY (feed=? AND page=?)"),
-            "{archive}"
-        );
-        assert!(
-            archive.contains("SEARCH a USING INDEX sqlite_autoindex_articles_1 (id=?)"),
-            "{archive}"
-        );
-        assert!(!archive.contains("TEMP B-TREE"), "{archive}");
-        let newest = plan(
-            &conn,
-            "SELECT page, entries, bytes, appended FROM archive_pages WHERE feed = 'x' \
-             ORDER BY page DESC LIMIT 1",
-        );
-        assert!(
-            newest.contains("SEARCH archive_pages USING PRIMARY KEY (feed=?)"),
-            "{newest}"
-        );
-        assert!(!newest.contains("TEMP B-TREE"), "{newest}");
-    }
 }

@@ -140,7 +140,7 @@ pub(super) fn labelled(
 /// The query behind [`labelled`]: a walk of `labels_newest` from `?3` down, each article
 /// found by its place in `articles_newest` (as a category feed finds it): an unknown label is
 /// one seek that finds nothing.
-fn labelled_sql() -> String {
+pub(super) fn labelled_sql() -> String {
     format!(
         "SELECT {COLUMNS} FROM article_labels l
          JOIN articles a INDEXED BY articles_newest
@@ -177,7 +177,7 @@ pub(super) fn names(
 }
 
 /// Articles shown by `now`, oldest first (ties by id), `limit` after the first `offset`.
-const SITEMAP_SQL: &str = "SELECT id, slug, title, published, updated FROM articles
+pub(super) const SITEMAP_SQL: &str = "SELECT id, slug, title, published, updated FROM articles
      WHERE published <= ?1 ORDER BY published, id LIMIT ?2 OFFSET ?3";
 
 pub(super) fn sitemap(
@@ -236,47 +236,4 @@ fn entries(
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn plan(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let steps = stmt
-            .query_map(args, |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        steps.join("\n")
-    }
-
-    #[test]
-    fn a_label_feed_and_a_sitemap_walk_indexes_and_never_sort() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::SqliteStore::open(&dir.path().join("plan.db")).unwrap();
-        let conn = store.conn.lock().unwrap();
-        let label = plan(
-            &conn,
-            &labelled_sql(),
-            params!["tag", "bien-dong", 1_000, 50],
-        );
-        assert!(
-            label.contains(
-                "SEARCH l USING COVERING INDEX labels_newest (kind=? AND slug=? AND published<?)"
-            ),
-            "{label}"
-        );
-        assert!(
-            label.contains("SEARCH a USING INDEX articles_newest (published=? AND id=?)"),
-            "{label}"
-        );
-        let sitemap = plan(&conn, SITEMAP_SQL, params![1_000, 50_000, 0]);
-        assert!(sitemap.contains("articles_newest"), "{sitemap}");
-        for plan in [&label, &sitemap] {
-            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
-            assert!(!plan.contains("SCAN"), "{plan}");
-        }
-    }
 }

@@ -16,7 +16,7 @@ pub(super) const COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.body, a.au
      a.categories, a.categories_explicit, a.tags";
 
 /// Errors inside a blocking closure: SQL errors get the path attached afterwards.
-pub(super) type DbError = crate::DbError<rusqlite::Error>;
+pub(super) type DbError = crate::error::DbError<rusqlite::Error>;
 
 pub(super) fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
     Ok(RawRow {

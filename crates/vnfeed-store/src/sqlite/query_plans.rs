@@ -1,0 +1,139 @@
+//! The query plans SQLite picks for the reads that must walk an index, pinned so a schema
+//! or query change that loses an index fails here. A test-only child of `sqlite`: it opens
+//! a store and reads the SQL of `history` and `labels`, which depend on nothing of it.
+
+use rusqlite::{Connection, params};
+
+use super::SqliteStore;
+use super::history::page_sql;
+use super::labels::{SITEMAP_SQL, labelled_sql};
+use super::row::COLUMNS;
+use crate::key::FeedKey;
+
+/// EXPLAIN QUERY PLAN, one line per step.
+fn plan(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> String {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let steps = stmt
+        .query_map(args, |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    steps.join("\n")
+}
+
+fn plan_of_page(conn: &Connection, feed: FeedKey<'_>) -> String {
+    let sql = page_sql(feed != FeedKey::All);
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    fn detail(r: &rusqlite::Row<'_>) -> rusqlite::Result<String> {
+        r.get(3)
+    }
+    let rows: Vec<String> = match feed.category() {
+        None => stmt.query_map(params![5, 10, 1_000], detail),
+        Some(c) => stmt.query_map(params![5, 10, 1_000, c], detail),
+    }
+    .unwrap()
+    .map(Result::unwrap)
+    .collect();
+    rows.join("\n")
+}
+
+/// Paging and history must read what a page needs through an index, never scan a table:
+/// pin the query plans so a schema or query change that loses the index fails here.
+#[test]
+fn paging_and_history_queries_use_their_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let conn = store.conn.lock().unwrap();
+    let inner_category = plan(
+        &conn,
+        "SELECT article_id, published FROM article_categories WHERE category = 'x' \
+         AND published <= 1000 ORDER BY published DESC, article_id DESC LIMIT 5 OFFSET 10",
+        [],
+    );
+    assert!(
+        inner_category.contains("USING COVERING INDEX categories_newest"),
+        "{inner_category}"
+    );
+    let inner_all = plan(
+        &conn,
+        "SELECT id, published FROM articles WHERE published <= 1000 \
+         ORDER BY published DESC, id DESC LIMIT 5 OFFSET 10",
+        [],
+    );
+    assert!(
+        inner_all.contains("USING COVERING INDEX articles_newest"),
+        "{inner_all}"
+    );
+    // The page's articles, by their place in the time-ordered index (see `page`).
+    for (feed, inner) in [
+        (FeedKey::All, "SELECT id, published FROM articles"),
+        (
+            FeedKey::Category("x"),
+            "SELECT article_id, published FROM article_categories",
+        ),
+    ] {
+        let whole = plan_of_page(&conn, feed);
+        assert!(
+            whole.contains("SEARCH a USING INDEX articles_newest (published=? AND id=?)"),
+            "{inner}: {whole}"
+        );
+        assert!(!whole.contains("autoindex"), "{inner}: {whole}");
+        assert!(!whole.contains("CORRELATED"), "{inner}: {whole}");
+    }
+    let archive = plan(
+        &conn,
+        &format!(
+            "SELECT {COLUMNS} FROM history_entries h JOIN articles a ON a.id = h.article_id \
+             WHERE h.feed = 'x' AND h.page = 3 AND a.published <= 1000 ORDER BY h.position"
+        ),
+        [],
+    );
+    assert!(
+        archive.contains("SEARCH h USING PRIMARY KEY (feed=? AND page=?)"),
+        "{archive}"
+    );
+    assert!(
+        archive.contains("SEARCH a USING INDEX sqlite_autoindex_articles_1 (id=?)"),
+        "{archive}"
+    );
+    assert!(!archive.contains("TEMP B-TREE"), "{archive}");
+    let newest = plan(
+        &conn,
+        "SELECT page, entries, bytes, appended FROM archive_pages WHERE feed = 'x' \
+         ORDER BY page DESC LIMIT 1",
+        [],
+    );
+    assert!(
+        newest.contains("SEARCH archive_pages USING PRIMARY KEY (feed=?)"),
+        "{newest}"
+    );
+    assert!(!newest.contains("TEMP B-TREE"), "{newest}");
+}
+
+#[test]
+fn a_label_feed_and_a_sitemap_walk_indexes_and_never_sort() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("plan.db")).unwrap();
+    let conn = store.conn.lock().unwrap();
+    let label = plan(
+        &conn,
+        &labelled_sql(),
+        params!["tag", "bien-dong", 1_000, 50],
+    );
+    assert!(
+        label.contains(
+            "SEARCH l USING COVERING INDEX labels_newest (kind=? AND slug=? AND published<?)"
+        ),
+        "{label}"
+    );
+    assert!(
+        label.contains("SEARCH a USING INDEX articles_newest (published=? AND id=?)"),
+        "{label}"
+    );
+    let sitemap = plan(&conn, SITEMAP_SQL, params![1_000, 50_000, 0]);
+    assert!(sitemap.contains("articles_newest"), "{sitemap}");
+    for plan in [&label, &sitemap] {
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        assert!(!plan.contains("SCAN"), "{plan}");
+    }
+}
