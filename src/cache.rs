@@ -225,7 +225,7 @@ impl FeedCache {
         // The changes are read before the articles: a write landing during the render moves
         // the revision on again, and the next refresh picks it up.
         let mut changes = self.docs.store.changes_since(since).await?;
-        let labels = self.docs.store.labels_changed_since(since).await?;
+        let labels = changes.labels.take();
         let clock = self.docs.store.clock();
         let now = clock.now();
         let due = self.due.borrow().is_some_and(|due| now >= due);

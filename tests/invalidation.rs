@@ -1,5 +1,6 @@
-//! A write re-renders only the feeds it touched: the store names the categories that changed
-//! since a revision, and the cache keeps the other feeds' renders (the very same bytes).
+//! A write re-renders only the feeds it touched: the store names the categories (and the
+//! labels) that changed since a revision, and the cache keeps the other feeds' renders (the
+//! very same bytes).
 
 mod common;
 
@@ -13,10 +14,11 @@ use vnfeed::documents::Documents;
 use vnfeed::metrics::Metrics;
 use vnfeed::model::{Draft, Format};
 use vnfeed::render::Site;
-use vnfeed::store::{Store, StoreError};
+use vnfeed::store::{LabelKey, LabelKind, Store, StoreError};
 
 on_both_backends!(
     the_store_names_the_categories_changed_since_a_revision,
+    the_store_names_the_labels_changed_since_a_revision_with_the_categories,
     a_write_renders_again_only_the_feeds_it_touched,
 );
 
@@ -33,6 +35,10 @@ fn draft(id: &str, title: &str, categories: &[&str]) -> Draft {
 
 fn set(items: &[&str]) -> Option<BTreeSet<String>> {
     Some(items.iter().map(|s| s.to_string()).collect())
+}
+
+fn labels(items: &[(LabelKind, &str)]) -> Option<BTreeSet<LabelKey>> {
+    Some(items.iter().map(|(k, s)| LabelKey::new(*k, *s)).collect())
 }
 
 async fn upsert(store: &dyn Store, drafts: Vec<Draft>) -> Result<(), StoreError> {
@@ -189,4 +195,66 @@ async fn a_write_renders_again_only_the_feeds_it_touched(backend: Backend) {
         }
     }
     assert_eq!(cache.revision(), store.revision().await.unwrap());
+}
+
+/// The labels (authors, tags) a write touched come with its categories in one `Changes`,
+/// read from one snapshot: the old and the new labels of an article written, none for a
+/// write that changed nothing or an article with no labels.
+async fn the_store_names_the_labels_changed_since_a_revision_with_the_categories(backend: Backend) {
+    let store = backend.open().await;
+    let fresh = store.changes_since(-1).await.unwrap();
+    assert_eq!(
+        (fresh.categories, fresh.labels),
+        (None, None),
+        "a reader that never rendered renders all"
+    );
+
+    let a1 = DraftBuilder::new("a1", "Tuần tra trên biển")
+        .author("Thu Trang")
+        .tags(&["Biển Đông"])
+        .categories(&["borders"])
+        .build();
+    upsert(store.as_ref(), vec![a1.clone()]).await.unwrap();
+    let first = store.changes_since(0).await.unwrap();
+    assert_eq!(first.revision, 1);
+    assert_eq!(first.categories, set(&["borders"]));
+    assert_eq!(
+        first.labels,
+        labels(&[
+            (LabelKind::Author, "thu-trang"),
+            (LabelKind::Tag, "bien-dong")
+        ])
+    );
+
+    // Nothing changed: nothing named.
+    upsert(store.as_ref(), vec![a1]).await.unwrap();
+    let same = store.changes_since(1).await.unwrap();
+    assert_eq!((same.revision, same.labels), (1, labels(&[])));
+
+    // A new tag: the article's labels before and after the write.
+    let retagged = DraftBuilder::new("a1", "Tuần tra trên biển")
+        .author("Thu Trang")
+        .tags(&["Trường Sa"])
+        .categories(&["borders"])
+        .build();
+    upsert(store.as_ref(), vec![retagged]).await.unwrap();
+    let moved = store.changes_since(1).await.unwrap();
+    assert_eq!(moved.revision, 2);
+    assert_eq!(moved.categories, set(&["borders"]));
+    assert_eq!(
+        moved.labels,
+        labels(&[
+            (LabelKind::Author, "thu-trang"),
+            (LabelKind::Tag, "bien-dong"),
+            (LabelKind::Tag, "truong-sa"),
+        ])
+    );
+
+    // An article with no labels names none.
+    let plain = DraftBuilder::new("a2", "Thời tiết cuối tuần").build();
+    upsert(store.as_ref(), vec![plain]).await.unwrap();
+    let unlabelled = store.changes_since(2).await.unwrap();
+    assert_eq!((unlabelled.revision, unlabelled.labels), (3, labels(&[])));
+    // A reader ahead of the store (a restored backup) renders every label's documents.
+    assert_eq!(store.changes_since(9).await.unwrap().labels, None);
 }

@@ -1,8 +1,10 @@
 //! What a reader learns of the writes since it last looked: the revision now and the
-//! categories touched ([`Changes`]), the one rule of how much is stale before any mark is
+//! categories and labels touched ([`Changes`]), the one rule of how much is stale before any mark is
 //! read ([`Staleness`]), and what a change listener has heard ([`ChangeNotices`]).
 
 use std::collections::BTreeSet;
+
+use crate::labels::LabelKey;
 
 /// What changed in the store after a revision a reader has already seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +15,10 @@ pub struct Changes {
     /// (the `all` feed changes with any of them). `None` when the store cannot tell, and every
     /// feed must be taken as changed.
     pub categories: Option<BTreeSet<String>>,
+    /// The labels (authors, tags) an article gained, lost or changed under after the
+    /// revision asked about, from the same snapshot: the label documents to render again.
+    /// `None` when the store cannot tell.
+    pub labels: Option<BTreeSet<LabelKey>>,
 }
 
 /// How much a reader that last saw revision `since` must take as changed, before any

@@ -530,31 +530,6 @@ impl Store for PostgresStore {
             .map_err(|e| self.err(e))
     }
 
-    async fn labels_changed_since(
-        &self,
-        since: i64,
-    ) -> Result<Option<BTreeSet<LabelKey>>, StoreError> {
-        let mut client = self.client().await?;
-        let result: Result<_, tokio_postgres::Error> = async {
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await?;
-            let revision: i64 = tx.query_one(REVISION_SQL, &[]).await?.get(0);
-            let changed = match Staleness::of(since, revision) {
-                Staleness::Current => Some(BTreeSet::new()),
-                Staleness::Unknown => None,
-                Staleness::Marked => Some(labels::changed_since(&tx, since).await?),
-            };
-            tx.commit().await?;
-            Ok(changed)
-        }
-        .await;
-        result.map_err(|e| self.err(e))
-    }
-
     async fn sitemap(&self, offset: u64, limit: usize) -> Result<Vec<SitemapEntry>, StoreError> {
         let client = self.client().await?;
         let now = self.clock.now().timestamp();
@@ -589,7 +564,8 @@ impl Store for PostgresStore {
     async fn changes_since(&self, since: i64) -> Result<Changes, StoreError> {
         let mut client = self.client().await?;
         let result: Result<Changes, tokio_postgres::Error> = async {
-            // REPEATABLE READ: the revision and the categories come from one snapshot.
+            // REPEATABLE READ: the revision, the categories and the labels come from one
+            // snapshot.
             let tx = client
                 .build_transaction()
                 .isolation_level(IsolationLevel::RepeatableRead)
@@ -597,9 +573,9 @@ impl Store for PostgresStore {
                 .start()
                 .await?;
             let revision: i64 = tx.query_one(REVISION_SQL, &[]).await?.get(0);
-            let categories = match Staleness::of(since, revision) {
-                Staleness::Current => Some(BTreeSet::new()),
-                Staleness::Unknown => None,
+            let (categories, labels) = match Staleness::of(since, revision) {
+                Staleness::Current => (Some(BTreeSet::new()), Some(BTreeSet::new())),
+                Staleness::Unknown => (None, None),
                 Staleness::Marked => {
                     let rows = tx
                         .query(
@@ -607,13 +583,18 @@ impl Store for PostgresStore {
                             &[&since],
                         )
                         .await?;
-                    Some(rows.iter().map(|r| r.get(0)).collect())
+                    let categories = rows.iter().map(|r| r.get(0)).collect();
+                    (
+                        Some(categories),
+                        Some(labels::changed_since(&tx, since).await?),
+                    )
                 }
             };
             tx.commit().await?;
             Ok(Changes {
                 revision,
                 categories,
+                labels,
             })
         }
         .await;

@@ -567,23 +567,6 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn labels_changed_since(
-        &self,
-        since: i64,
-    ) -> Result<Option<BTreeSet<LabelKey>>, StoreError> {
-        self.read(move |conn| {
-            let revision: i64 = conn
-                .prepare_cached(REVISION_SQL)?
-                .query_row([], |r| r.get(0))?;
-            match Staleness::of(since, revision) {
-                Staleness::Current => Ok(Some(BTreeSet::new())),
-                Staleness::Unknown => Ok(None),
-                Staleness::Marked => labels::changed_since(conn, since).map(Some),
-            }
-        })
-        .await
-    }
-
     async fn sitemap(&self, offset: u64, limit: usize) -> Result<Vec<SitemapEntry>, StoreError> {
         let now = self.clock.now().timestamp();
         self.read_typed(move |conn| labels::sitemap(conn, offset, limit, now))
@@ -611,14 +594,15 @@ impl Store for SqliteStore {
 
     async fn changes_since(&self, since: i64) -> Result<Changes, StoreError> {
         self.read(move |conn| {
-            // One read transaction: the revision and the categories come from one snapshot.
+            // One read transaction: the revision, the categories and the labels come from one
+            // snapshot.
             let tx = conn.transaction()?;
             let revision: i64 = tx
                 .prepare_cached(REVISION_SQL)?
                 .query_row([], |r| r.get(0))?;
-            let categories = match Staleness::of(since, revision) {
-                Staleness::Current => Some(BTreeSet::new()),
-                Staleness::Unknown => None,
+            let (categories, labels) = match Staleness::of(since, revision) {
+                Staleness::Current => (Some(BTreeSet::new()), Some(BTreeSet::new())),
+                Staleness::Unknown => (None, None),
                 Staleness::Marked => {
                     let mut stmt = tx.prepare_cached(
                         "SELECT category FROM category_revisions WHERE revision > ?1",
@@ -626,12 +610,13 @@ impl Store for SqliteStore {
                     let changed = stmt
                         .query_map(params![since], |r| r.get(0))?
                         .collect::<Result<BTreeSet<String>, _>>()?;
-                    Some(changed)
+                    (Some(changed), Some(labels::changed_since(&tx, since)?))
                 }
             };
             Ok(Changes {
                 revision,
                 categories,
+                labels,
             })
         })
         .await

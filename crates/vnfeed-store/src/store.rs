@@ -149,18 +149,21 @@ pub trait Store: Send + Sync {
     /// writing the same store; readers poll it to know when to render again.
     async fn revision(&self) -> Result<i64, StoreError>;
 
-    /// Which categories changed after revision `since`, so a reader renders only the feeds
-    /// that can differ. A backend that keeps this must record, in the same transaction as
-    /// every write (create, edit, delete), the article's categories before and after it.
+    /// Which categories and which labels changed after revision `since`, so a reader renders
+    /// only the feeds and label documents that can differ; all read from one snapshot, so the
+    /// two sets come from the same writes. A backend that keeps this must record, in the same
+    /// transaction as every write (create, edit, delete), the article's categories and labels
+    /// before and after it.
     ///
-    /// The default cannot tell and says so (`categories: None`): always correct, it just
-    /// makes readers render every feed on each change.
+    /// The default cannot tell and says so (`categories: None`, `labels: None`): always
+    /// correct, it just makes readers render every feed on each change.
     async fn changes_since(&self, since: i64) -> Result<Changes, StoreError> {
         let revision = self.revision().await?;
-        let categories = (revision == since).then(BTreeSet::new);
+        let unchanged = revision == since;
         Ok(Changes {
             revision,
-            categories,
+            categories: unchanged.then(BTreeSet::new),
+            labels: unchanged.then(BTreeSet::new),
         })
     }
 
@@ -191,13 +194,6 @@ pub trait Store: Send + Sync {
         kind: LabelKind,
         limit: usize,
     ) -> Result<Vec<LabelName>, StoreError>;
-
-    /// Which labels changed after revision `since` (as [`Store::changes_since`] tells the
-    /// categories): the label documents to render again. `None` when the store cannot tell.
-    async fn labels_changed_since(
-        &self,
-        since: i64,
-    ) -> Result<Option<BTreeSet<LabelKey>>, StoreError>;
 
     /// The articles shown now, oldest first (ties by id), `limit` after the first `offset`:
     /// a sitemap page. Slugs, titles and times only.
