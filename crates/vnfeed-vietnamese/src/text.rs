@@ -27,6 +27,41 @@ pub(crate) fn is_nfc(s: &str) -> bool {
     s.chars().all(is_always_nfc) || is_nfc_quick(s.chars()) == IsNormalized::Yes
 }
 
+/// Whether every character of `s` is always NFC ([`is_always_nfc`]) and not forbidden
+/// ([`is_forbidden`]): what decoded Vietnamese text nearly always is, so it needs neither
+/// normalizing nor filtering. Read from the UTF-8 bytes, several times faster than decoding
+/// each character (a test holds it to the character predicates).
+pub(crate) fn is_plain(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    while let Some(&lead) = bytes.get(at) {
+        // `s` is valid UTF-8, so a lead byte is followed by all its continuation bytes.
+        let (fine, len) = match lead {
+            // ASCII: the controls but tab, LF and CR are forbidden, and DEL.
+            0x00..=0x7F => (
+                (lead >= 0x20 && lead != 0x7F) || matches!(lead, b'\t' | b'\n' | b'\r'),
+                1,
+            ),
+            // U+0080..U+02FF, but the C1 controls U+0080..U+009F (C2 80..C2 9F).
+            0xC2 => (bytes[at + 1] >= 0xA0, 2),
+            0xC3..=0xCB => (true, 2),
+            // U+1E00..U+1EFF (Latin Extended Additional): E1 B8 80..E1 BB BF.
+            0xE1 => ((0xB8..=0xBB).contains(&bytes[at + 1]), 3),
+            // U+2010..U+2027 (dashes, quotes, ellipsis): E2 80 90..E2 80 A7.
+            0xE2 => (
+                bytes[at + 1] == 0x80 && (0x90..=0xA7).contains(&bytes[at + 2]),
+                3,
+            ),
+            _ => (false, 1),
+        };
+        if !fine {
+            return false;
+        }
+        at += len;
+    }
+    true
+}
+
 /// NFC-normalizes `s` and removes characters that XML 1.0 forbids
 /// (U+0000..U+001F except tab, LF, CR; U+FFFE; U+FFFF) and the C1 controls
 /// U+007F..U+009F. Use it on every string that goes into a feed.
@@ -137,6 +172,25 @@ mod tests {
             assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
             assert_eq!(canonical_combining_class(c), 0, "{c:?}");
         }
+    }
+
+    #[test]
+    fn plain_text_is_read_from_bytes_as_the_character_predicates_say() {
+        use unicode_normalization::char::is_combining_mark;
+        let plain = |c: char| is_always_nfc(c) && !is_forbidden(c);
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let one = c.encode_utf8(&mut buf);
+            assert_eq!(is_plain(one), plain(c), "{c:?}");
+            // Word splitting takes a plain text's words as slices: no mark to keep with them.
+            assert!(!(plain(c) && is_combining_mark(c)), "{c:?}");
+            let around = format!("a{c}\u{1EA3}{c}z");
+            assert_eq!(is_plain(&around), plain(c), "{around:?}");
+        }
+        assert!(is_plain(""));
+        assert!(is_plain("Đảng ủy tỉnh – “an ninh” …\r\n\t2024"));
+        assert!(!is_plain("Ho\u{300}a"));
+        assert!(!is_plain("a\u{1}b"));
     }
 
     #[test]
