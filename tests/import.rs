@@ -18,6 +18,7 @@ on_both_backends!(
     bad_files_are_reported_with_path_and_line_and_the_rest_imported,
     json_articles_with_explicit_categories_aliases_and_errors,
     the_shipped_samples_fill_every_category,
+    a_batch_parsed_on_several_threads_is_stored_and_reported_in_file_order,
 );
 
 const NOW: &str = "2026-11-20T03:00:00Z";
@@ -387,4 +388,66 @@ async fn two_files_with_one_id_are_reported_not_merged(backend: Backend) {
         Some("Hà Linh"),
         "the first file wins, untouched"
     );
+}
+
+/// A batch large enough to be read and parsed on several threads (issue 15): every file's
+/// article is stored under its own id with its own text, and the failures come in the
+/// order a one-thread import gives: files that could not be read first, then the others,
+/// each group in file order.
+async fn a_batch_parsed_on_several_threads_is_stored_and_reported_in_file_order(backend: Backend) {
+    let store = backend.open().await;
+    let cap = 4096;
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let (mut bad_text, mut too_large) = (Vec::new(), Vec::new());
+    for i in 0..300 {
+        let name = format!("bp-{i:04}.txt");
+        let text = if i % 37 == 5 {
+            bad_text.push(name.clone());
+            ARTICLE.replace("07:00 22/04/2024", "10:00 31/02/2024")
+        } else if i % 53 == 7 {
+            too_large.push(name.clone());
+            ARTICLE.repeat(cap / ARTICLE.len() + 1)
+        } else {
+            ARTICLE.replace("Pác Nậm", &format!("Pác Nậm {i}"))
+        };
+        files.push((name, text.into_bytes()));
+    }
+    let listed: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let dir = write_files(backend.path(), "many", &listed);
+    let caps = import::Caps {
+        max_file_bytes: cap as u64,
+        ..import::Caps::default()
+    };
+    let report = import::import_paths_capped(store.as_ref(), &feeds(), &[dir], now(), caps).await;
+    let failed: Vec<String> = report
+        .failed
+        .iter()
+        .map(|e| match e {
+            ImportError::FileTooLarge { path, .. } | ImportError::Text { path, .. } => {
+                path.file_name().unwrap().to_string_lossy().into_owned()
+            }
+            other => panic!("unexpected failure: {other}"),
+        })
+        .collect();
+    let expected: Vec<String> = too_large.iter().chain(&bad_text).cloned().collect();
+    assert!(too_large.len() >= 5 && bad_text.len() >= 8);
+    assert_eq!(failed, expected);
+    assert_eq!(report.created, 300 - expected.len());
+    for (name, _) in &files {
+        let id = name.trim_end_matches(".txt");
+        let stored = store.by_id(id).await.unwrap();
+        if expected.contains(name) {
+            assert!(stored.is_none(), "{name} was not to be stored");
+            continue;
+        }
+        let i: usize = id["bp-".len()..].parse().unwrap();
+        let title = stored.unwrap_or_else(|| panic!("{name} stored")).title;
+        assert!(
+            title.ends_with(&format!("Pác Nậm {i} tuần tra mốc quốc giới mùa mưa lũ")),
+            "{name}: {title}"
+        );
+    }
 }

@@ -94,7 +94,16 @@ impl fmt::Display for Position {
 struct Category {
     slug: String,
     rules: FeedRules,
+    /// The normal form of each term's name, by term (see [`Evidence::found_as`]).
+    term_forms: Vec<Option<String>>,
     exclude: KeywordSet,
+}
+
+impl Category {
+    /// What a term found at `position` adds to the score.
+    fn points(&self, term: usize, position: Position) -> f64 {
+        self.rules.terms[term].weight * position.weight(&self.rules.positions)
+    }
 }
 
 /// What a phrase of the lexicon is to one category.
@@ -108,6 +117,8 @@ struct Owner {
 #[derive(Debug, Clone)]
 pub struct Classifier {
     lexicon: KeywordSet,
+    /// The normal form of each phrase of the lexicon, by phrase.
+    forms: Vec<Option<String>>,
     /// For each phrase of the lexicon, the categories it belongs to and as what.
     owners: Vec<Vec<Owner>>,
     categories: Vec<Category>,
@@ -152,6 +163,13 @@ impl Score {
     }
 }
 
+/// A score from its points, added best first (the order of [`Score::evidence`]), so that
+/// [`Classifier::classify`] and [`Classifier::explain`] add the same numbers in the same order
+/// and agree to the last bit. From +0.0: an empty f64 sum is -0.0, which prints as "-0.0".
+fn total(points: impl Iterator<Item = f64>) -> f64 {
+    points.fold(0.0, |a, b| a + b)
+}
+
 /// A classified article: every category's score, in slug order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
@@ -169,12 +187,25 @@ impl Explanation {
     }
 }
 
+/// What reading an article found, as indexes into the lexicon and the rules: the numbers
+/// both a verdict and an explanation are made of, without the explanation's words.
+struct Findings<'c> {
+    /// best[category][term]: the best position a term was found in, and as which phrase.
+    best: Vec<Vec<Option<(Position, usize)>>>,
+    /// (phrase, the longer phrase it is part of) or (ignored phrase, None); a set, so a
+    /// phrase repeated all through a text is said once.
+    discounted: Vec<BTreeSet<(usize, Option<usize>)>>,
+    /// The first `exclude` phrase of each category found.
+    excluded_by: Vec<Option<&'c str>>,
+}
+
 impl Classifier {
     /// From each category's slug, rules and exclusions, in slug order.
     pub fn new(categories: Vec<(String, FeedRules, KeywordSet)>) -> Classifier {
         let categories: Vec<Category> = categories
             .into_iter()
             .map(|(slug, rules, exclude)| Category {
+                term_forms: rules.terms.iter().map(|t| normal_form(&t.name)).collect(),
                 slug,
                 rules,
                 exclude,
@@ -198,78 +229,59 @@ impl Classifier {
                 });
             }
         }
+        let lexicon = KeywordSet::new(&phrases);
         Classifier {
-            lexicon: KeywordSet::new(&phrases),
+            forms: lexicon.phrases().map(normal_form).collect(),
+            lexicon,
             owners,
             categories,
         }
     }
 
-    /// The chosen categories of an article, as sorted slugs.
+    /// The chosen categories of an article, as sorted slugs: [`Classifier::explain`]'s
+    /// choice, without putting the explanation into words (an import's hot path).
     pub fn classify(&self, text: &ArticleText) -> Vec<String> {
-        self.explain(text).categories()
+        let found = self.read(text);
+        self.categories
+            .iter()
+            .zip(&found.best)
+            .zip(&found.excluded_by)
+            .filter(|((c, best), excluded_by)| {
+                let mut points: Vec<f64> = best
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(term, found)| Some(c.points(term, found.as_ref()?.0)))
+                    .collect();
+                points.sort_by(|a, b| b.total_cmp(a));
+                excluded_by.is_none() && total(points.into_iter()) >= c.rules.threshold
+            })
+            .map(|((c, _), _)| c.slug.clone())
+            .collect()
     }
 
     /// Every category's score of an article, with the evidence behind it.
     pub fn explain(&self, text: &ArticleText) -> Explanation {
-        let n = self.categories.len();
-        // best[category][term]: the best position a term was found in, and as which phrase.
-        let mut best: Vec<Vec<Option<(Position, usize)>>> = self
-            .categories
-            .iter()
-            .map(|c| vec![None; c.rules.terms.len()])
-            .collect();
-        // (phrase, the longer phrase it is part of) or (ignored phrase, None); a set, so a
-        // phrase repeated all through a text is said once.
-        let mut discounted: Vec<BTreeSet<(usize, Option<usize>)>> = vec![BTreeSet::new(); n];
-        let mut excluded_by: Vec<Option<String>> = vec![None; n];
+        let found = self.read(text);
         let phrases: Vec<&str> = self.lexicon.phrases().collect();
-        for position in Position::ALL {
-            let part = match position {
-                Position::Title => &text.title,
-                Position::Lead => &text.lead,
-                Position::Body => &text.body,
-            };
-            let part_words = words(part);
-            self.exclusions(&part_words, &mut excluded_by);
-            let found = self.lexicon.find_all(&part_words);
-            for (m, whole) in found.iter().zip(containers(&found)) {
-                let Some(whole) = whole else {
-                    self.credit(m, position, &mut best, &mut discounted);
-                    continue;
-                };
-                let whole = found[whole].phrase;
-                // Worth saying only when the longer phrase is not this feed's own term.
-                for owner in &self.owners[m.phrase] {
-                    let own = self.owners[whole]
-                        .iter()
-                        .any(|o| o.category == owner.category && matches!(o.role, Role::Term(_)));
-                    if !own {
-                        discounted[owner.category].insert((m.phrase, Some(whole)));
-                    }
-                }
-            }
-        }
         let scores = self
             .categories
             .iter()
-            .zip(best)
-            .zip(discounted)
-            .zip(excluded_by)
+            .zip(found.best)
+            .zip(found.discounted)
+            .zip(found.excluded_by)
             .map(|(((c, best), discounted), excluded_by)| {
                 let mut evidence: Vec<Evidence> = best
                     .into_iter()
                     .enumerate()
                     .filter_map(|(term, found)| {
                         let (position, phrase) = found?;
-                        let t = &c.rules.terms[term];
-                        let found_as = (normal_form(phrases[phrase]) != normal_form(&t.name))
+                        let found_as = (self.forms[phrase] != c.term_forms[term])
                             .then(|| phrases[phrase].to_string());
                         Some(Evidence {
-                            term: t.name.clone(),
+                            term: c.rules.terms[term].name.clone(),
                             found_as,
                             position,
-                            points: t.weight * position.weight(&c.rules.positions),
+                            points: c.points(term, position),
                         })
                     })
                     .collect();
@@ -287,10 +299,9 @@ impl Classifier {
                 discounted.sort();
                 Score {
                     slug: c.slug.clone(),
-                    // From +0.0: an empty f64 sum is -0.0, which prints as "-0.0".
-                    score: evidence.iter().map(|e| e.points).fold(0.0, |a, b| a + b),
+                    score: total(evidence.iter().map(|e| e.points)),
                     threshold: c.rules.threshold,
-                    excluded_by,
+                    excluded_by: excluded_by.map(str::to_string),
                     evidence,
                     discounted,
                 }
@@ -299,34 +310,69 @@ impl Classifier {
         Explanation { scores }
     }
 
+    /// Reads the article's three parts for every category at once.
+    fn read(&self, text: &ArticleText) -> Findings<'_> {
+        let n = self.categories.len();
+        let mut found = Findings {
+            best: self
+                .categories
+                .iter()
+                .map(|c| vec![None; c.rules.terms.len()])
+                .collect(),
+            discounted: vec![BTreeSet::new(); n],
+            excluded_by: vec![None; n],
+        };
+        for position in Position::ALL {
+            let part = match position {
+                Position::Title => &text.title,
+                Position::Lead => &text.lead,
+                Position::Body => &text.body,
+            };
+            let part_words = words(part);
+            self.exclusions(&part_words, &mut found.excluded_by);
+            let matches = self.lexicon.find_all(&part_words);
+            for (m, whole) in matches.iter().zip(containers(&matches)) {
+                let Some(whole) = whole else {
+                    self.credit(m, position, &mut found);
+                    continue;
+                };
+                let whole = matches[whole].phrase;
+                // Worth saying only when the longer phrase is not this feed's own term.
+                for owner in &self.owners[m.phrase] {
+                    let own = self.owners[whole]
+                        .iter()
+                        .any(|o| o.category == owner.category && matches!(o.role, Role::Term(_)));
+                    if !own {
+                        found.discounted[owner.category].insert((m.phrase, Some(whole)));
+                    }
+                }
+            }
+        }
+        found
+    }
+
     /// Counts a phrase that stands on its own for every category that has it.
-    fn credit(
-        &self,
-        m: &Match,
-        position: Position,
-        best: &mut [Vec<Option<(Position, usize)>>],
-        discounted: &mut [BTreeSet<(usize, Option<usize>)>],
-    ) {
+    fn credit(&self, m: &Match, position: Position, found: &mut Findings<'_>) {
         for owner in &self.owners[m.phrase] {
             match owner.role {
                 Role::Term(term) => {
-                    let slot = &mut best[owner.category][term];
+                    let slot = &mut found.best[owner.category][term];
                     // Parts are visited title first, so the first find is the best.
                     if slot.is_none() {
                         *slot = Some((position, m.phrase));
                     }
                 }
                 Role::Ignore => {
-                    discounted[owner.category].insert((m.phrase, None));
+                    found.discounted[owner.category].insert((m.phrase, None));
                 }
             }
         }
     }
 
-    fn exclusions(&self, part: &Words, excluded_by: &mut [Option<String>]) {
+    fn exclusions<'c>(&'c self, part: &Words, excluded_by: &mut [Option<&'c str>]) {
         for (c, slot) in self.categories.iter().zip(excluded_by.iter_mut()) {
             if slot.is_none() {
-                *slot = c.exclude.first_match(part).map(str::to_string);
+                *slot = c.exclude.first_match(part);
             }
         }
     }

@@ -9,6 +9,8 @@ pub mod text;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -113,8 +115,10 @@ impl Report {
 /// import neither holds everything in memory nor pays a commit per article. A commit costs
 /// more than its fsyncs: each transaction writes again every page of the random-keyed
 /// indexes it touched (slug, id) to the WAL and then to the file, so larger batches import
-/// faster. The price is memory, two batches being in flight. The figures behind 5,000 are
-/// in docs/benchmarks.md, "Import batch size".
+/// faster. The price is memory, two batches being in flight: the one the store writes and
+/// the next, read and parsed meanwhile, so at most twice this many files (each within
+/// [`Caps::max_file_bytes`]) and their drafts. The figures behind 5,000 are in
+/// docs/benchmarks.md, "Import batch size".
 pub const BATCH_FILES: usize = 5_000;
 
 /// Expands directories (recursively, `.txt` and `.json` files) and sorts the result so an
@@ -289,26 +293,11 @@ pub async fn import_paths_capped(
         }
     };
     let progress = progress_bar(files.len());
-    let mut batches = Batches::new(store, feeds, now, caps.max_article_bytes);
+    let mut batches = Batches::new(store, feeds, now, caps);
     for chunk in files.chunks(BATCH_FILES) {
-        let mut sources = Vec::with_capacity(chunk.len());
-        for path in chunk {
-            match size::read_capped(path, caps.max_file_bytes) {
-                Ok(bytes) => sources.push(Source {
-                    path: path.clone(),
-                    bytes,
-                }),
-                Err(size::ReadError::Io(source)) => batches.report.failed.push(ImportError::Read {
-                    path: path.clone(),
-                    source,
-                }),
-                Err(source) => batches.report.failed.push(ImportError::FileTooLarge {
-                    path: path.clone(),
-                    source,
-                }),
-            }
-        }
-        batches.push(&sources).await;
+        batches
+            .push(chunk.iter().cloned().map(Input::File).collect())
+            .await;
         progress.inc(chunk.len() as u64);
     }
     let report = batches.finish().await;
@@ -324,9 +313,12 @@ pub async fn import_sources(
     sources: &[Source],
     now: DateTime<Utc>,
 ) -> Report {
-    let mut batches = Batches::new(store, feeds, now, Caps::default().max_article_bytes);
+    let mut batches = Batches::new(store, feeds, now, Caps::default());
     for chunk in sources.chunks(BATCH_FILES) {
-        batches.push(chunk).await;
+        // A copy, as the batch is parsed on other threads while this one writes.
+        batches
+            .push(chunk.iter().cloned().map(Input::Memory).collect())
+            .await;
     }
     batches.finish().await
 }
@@ -346,14 +338,16 @@ fn progress_bar(files: usize) -> ProgressBar {
 }
 
 /// An import in batches of files, each written in one transaction. While the store writes
-/// one batch, the next is parsed (on every core for a large batch), so a bulk import keeps
-/// both the CPU and the store busy.
+/// one batch, the next is read and parsed on other threads (see [`parse_batch`]), so a bulk
+/// import keeps the store busy and the CPU of parsing off the writer's path. The order of
+/// everything stays the files' order: the same store content, revisions and report as a
+/// one-thread import.
 struct Batches<'a> {
     store: &'a dyn Store,
-    feeds: &'a FeedSet,
+    /// Shared with the threads that parse (a copy made once per import).
+    feeds: Arc<FeedSet>,
     now: DateTime<Utc>,
-    /// The cap on one article's stored text.
-    max_article_bytes: usize,
+    caps: Caps,
     /// Ids already taken by earlier files of this import, across batches.
     seen: HashMap<String, PathBuf>,
     /// Parsed and waiting to be written.
@@ -362,31 +356,45 @@ struct Batches<'a> {
 }
 
 impl<'a> Batches<'a> {
-    fn new(
-        store: &'a dyn Store,
-        feeds: &'a FeedSet,
-        now: DateTime<Utc>,
-        max_article_bytes: usize,
-    ) -> Self {
+    fn new(store: &'a dyn Store, feeds: &FeedSet, now: DateTime<Utc>, caps: Caps) -> Self {
         Batches {
             store,
-            feeds,
+            feeds: Arc::new(feeds.clone()),
             now,
-            max_article_bytes,
+            caps,
             seen: HashMap::new(),
             pending: Vec::new(),
             report: Report::default(),
         }
     }
 
-    /// Writes the batch parsed before while parsing this one.
-    async fn push(&mut self, sources: &[Source]) {
+    /// Writes the batch parsed before while reading and parsing this one. Parsing runs on
+    /// the blocking pool, so this task stays free to drive the store's write meanwhile
+    /// (PostgreSQL's statements are futures of this task).
+    async fn push(&mut self, inputs: Vec<Input>) {
         let pending = std::mem::take(&mut self.pending);
-        let (written, parsed) = tokio::join!(write_batch(self.store, pending, self.now), async {
-            parse_batch(self.feeds, sources)
-        });
+        let feeds = Arc::clone(&self.feeds);
+        let max_file_bytes = self.caps.max_file_bytes;
+        let parsing =
+            tokio::task::spawn_blocking(move || parse_batch(&feeds, &inputs, max_file_bytes));
+        let (written, parsed) = tokio::join!(write_batch(self.store, pending, self.now), parsing);
+        let parsed = match parsed {
+            Ok(parsed) => parsed,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("parsing a batch was cancelled: {e}"),
+        };
+        // Files that could not be read are reported first, as when they were read here.
+        let (unread, parsed): (Vec<_>, Vec<_>) = parsed
+            .into_iter()
+            .partition(|file| matches!(file, Parsed::Unread(_)));
+        self.report
+            .failed
+            .extend(unread.into_iter().filter_map(|file| match file {
+                Parsed::Unread(e) => Some(e),
+                Parsed::Read(..) => None,
+            }));
         self.report.absorb(written);
-        self.pending = self.check_ids(sources, parsed);
+        self.pending = self.check_ids(parsed);
     }
 
     async fn finish(mut self) -> Report {
@@ -398,13 +406,12 @@ impl<'a> Batches<'a> {
 
     /// Keeps the files whose ids no earlier file of this import used; reports the others
     /// and the files that did not parse.
-    fn check_ids(
-        &mut self,
-        sources: &[Source],
-        parsed: Vec<Result<(Vec<Draft>, SourceEncoding), ImportError>>,
-    ) -> Vec<(PathBuf, Vec<Draft>)> {
+    fn check_ids(&mut self, parsed: Vec<Parsed>) -> Vec<(PathBuf, Vec<Draft>)> {
         let mut keep = Vec::with_capacity(parsed.len());
-        for (source, result) in sources.iter().zip(parsed) {
+        for file in parsed {
+            let Parsed::Read(path, result) = file else {
+                continue;
+            };
             let (drafts, encoding) = match result {
                 Ok(ok) => ok,
                 Err(e) => {
@@ -414,12 +421,12 @@ impl<'a> Batches<'a> {
             };
             // The file is the unit, as with any other error in it: all or nothing.
             if let Some((i, too_large)) = drafts.iter().enumerate().find_map(|(i, d)| {
-                size::check_article(d, self.max_article_bytes)
+                size::check_article(d, self.caps.max_article_bytes)
                     .err()
                     .map(|e| (i, e))
             }) {
                 self.report.failed.push(ImportError::ArticleTooLarge {
-                    path: source.path.clone(),
+                    path,
                     item: (drafts.len() > 1).then_some(i + 1),
                     source: too_large,
                 });
@@ -428,7 +435,7 @@ impl<'a> Batches<'a> {
             if encoding == SourceEncoding::Windows1258 {
                 self.report.notes.push(format!(
                     "{}: not valid UTF-8, decoded as Windows-1258",
-                    source.path.display()
+                    path.display()
                 ));
             }
             if let Some((id, first)) = drafts.iter().find_map(|d| {
@@ -436,51 +443,115 @@ impl<'a> Batches<'a> {
                     .get(&d.id)
                     .map(|first| (d.id.clone(), first.clone()))
             }) {
-                self.report.failed.push(ImportError::DuplicateId {
-                    path: source.path.clone(),
-                    id,
-                    first,
-                });
+                self.report
+                    .failed
+                    .push(ImportError::DuplicateId { path, id, first });
                 continue;
             }
             for d in &drafts {
-                self.seen.insert(d.id.clone(), source.path.clone());
+                self.seen.insert(d.id.clone(), path.clone());
             }
-            keep.push((source.path.clone(), drafts));
+            keep.push((path, drafts));
         }
         keep
     }
 }
 
+/// One file of a batch: on disk, read by the thread that parses it, or already in memory.
+enum Input {
+    File(PathBuf),
+    Memory(Source),
+}
+
+/// What became of one file of a batch.
+enum Parsed {
+    /// It could not be read, or is over the cap on a file's size.
+    Unread(ImportError),
+    Read(PathBuf, Result<(Vec<Draft>, SourceEncoding), ImportError>),
+}
+
+/// Reads (if on disk) and parses one file.
+fn parse_input(feeds: &FeedSet, input: &Input, max_file_bytes: u64) -> Parsed {
+    let read;
+    let source = match input {
+        Input::Memory(source) => source,
+        Input::File(path) => match size::read_capped(path, max_file_bytes) {
+            Ok(bytes) => {
+                read = Source {
+                    path: path.clone(),
+                    bytes,
+                };
+                &read
+            }
+            Err(size::ReadError::Io(source)) => {
+                return Parsed::Unread(ImportError::Read {
+                    path: path.clone(),
+                    source,
+                });
+            }
+            Err(source) => {
+                return Parsed::Unread(ImportError::FileTooLarge {
+                    path: path.clone(),
+                    source,
+                });
+            }
+        },
+    };
+    Parsed::Read(source.path.clone(), parse_source(source, feeds))
+}
+
+/// The most threads that parse a batch (fewer on a machine with fewer cores). Parsing an
+/// article costs a fraction of writing it (docs/benchmarks.md, `import_stages`), and one
+/// writer takes the batches, so more threads would only wait for it.
+pub const MAX_PARSE_THREADS: usize = 4;
+
 /// Below this many files a batch is parsed on one thread: starting threads would cost more.
 const PARALLEL_FROM: usize = 64;
 
-/// Parses every source, in order, spreading a large batch over the machine's cores.
-fn parse_batch(
-    feeds: &FeedSet,
-    sources: &[Source],
-) -> Vec<Result<(Vec<Draft>, SourceEncoding), ImportError>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || sources.len() < PARALLEL_FROM {
-        return sources.iter().map(|s| parse_source(s, feeds)).collect();
-    }
-    let per_thread = sources.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = sources
-            .chunks(per_thread)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|s| parse_source(s, feeds))
-                        .collect::<Vec<_>>()
-                })
-            })
+/// Files a parsing thread takes at a time: few enough that the threads finish together
+/// when one of them is slowed (the writer shares the cores), many enough that taking them
+/// costs nothing.
+const FILES_PER_TAKE: usize = 16;
+
+/// Reads and parses every input, the results in the inputs' order, spread over up to
+/// [`MAX_PARSE_THREADS`] threads.
+fn parse_batch(feeds: &FeedSet, inputs: &[Input], max_file_bytes: u64) -> Vec<Parsed> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(MAX_PARSE_THREADS);
+    if threads < 2 || inputs.len() < PARALLEL_FROM {
+        return inputs
+            .iter()
+            .map(|input| parse_input(feeds, input, max_file_bytes))
             .collect();
+    }
+    let next = AtomicUsize::new(0);
+    let parse_some = || {
+        let mut done = Vec::new();
+        loop {
+            let from = next.fetch_add(FILES_PER_TAKE, Ordering::Relaxed);
+            if from >= inputs.len() {
+                return done;
+            }
+            let parsed = inputs[from..(from + FILES_PER_TAKE).min(inputs.len())]
+                .iter()
+                .map(|input| parse_input(feeds, input, max_file_bytes))
+                .collect::<Vec<_>>();
+            done.push((from, parsed));
+        }
+    };
+    let mut parts: Vec<(usize, Vec<Parsed>)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(parse_some)).collect();
+        let mut parts = parse_some();
+        for helper in helpers {
+            match helper.join() {
+                Ok(more) => parts.extend(more),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
         parts
-            .into_iter()
-            .flat_map(|part| part.join().expect("parsing an article does not panic"))
-            .collect()
-    })
+    });
+    parts.sort_unstable_by_key(|(from, _)| *from);
+    parts.into_iter().flat_map(|(_, parsed)| parsed).collect()
 }
 
 /// What writing one batch did.

@@ -3,11 +3,16 @@
 //! period), the author alone on a short last line, and optionally the keywords alone on a
 //! line of their own anywhere after the dateline: `Từ khóa: biển đông, kinh tế`.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 
 use crate::model::Block;
 use crate::vietnamese::dateline::{self, DatelineError};
-use crate::vietnamese::text::clean_line;
+use crate::vietnamese::text::cleaned_line;
+
+/// A line of the file: its 1-based number and its text, cleaned and folded.
+type Line<'a> = (usize, &'a str);
 
 /// An article read from the text layout, before it is classified and stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,11 +50,13 @@ const KEYWORD_PREFIXES: [&str; 2] = ["Từ khóa:", "Từ khoá:"];
 
 /// Parses already-decoded, NFC text.
 pub fn parse(text: &str) -> Result<TextArticle, TextError> {
-    let lines: Vec<(usize, String)> = text
+    // Borrowed from `text` but where cleaning changed a line: no copy of most lines.
+    let cleaned: Vec<(usize, Cow<str>)> = text
         .lines()
         .enumerate()
-        .map(|(i, l)| (i + 1, clean_line(l)))
+        .map(|(i, l)| (i + 1, cleaned_line(l)))
         .collect();
+    let lines: Vec<Line> = cleaned.iter().map(|(n, l)| (*n, l.as_ref())).collect();
     let mut rest = lines.iter().skip_while(|(_, l)| l.is_empty());
     let (title_line, title) = rest
         .next()
@@ -75,8 +82,8 @@ pub fn parse(text: &str) -> Result<TextArticle, TextError> {
     let mut author = None;
     let last = groups.len().saturating_sub(1);
     for (i, group) in groups.iter().enumerate() {
-        if i == last && i > 0 && group.len() == 1 && is_author(&group[0].1) {
-            author = Some(group[0].1.clone());
+        if i == last && i > 0 && group.len() == 1 && is_author(group[0].1) {
+            author = Some(group[0].1.to_string());
             continue;
         }
         blocks.extend(blocks_of(group));
@@ -89,7 +96,7 @@ pub fn parse(text: &str) -> Result<TextArticle, TextError> {
         })
         .ok_or_else(|| fail(date_line + 1, "no paragraph after the dateline"))?;
     Ok(TextArticle {
-        title: title.clone(),
+        title: title.to_string(),
         published,
         lead,
         body: blocks,
@@ -99,8 +106,8 @@ pub fn parse(text: &str) -> Result<TextArticle, TextError> {
 }
 
 /// Takes the keyword line out of the groups (a group of that one line) and reads its tags.
-fn keywords(groups: &mut Vec<Vec<(usize, String)>>) -> Result<Vec<String>, TextError> {
-    let keyword_line = |group: &Vec<(usize, String)>| {
+fn keywords(groups: &mut Vec<Vec<Line>>) -> Result<Vec<String>, TextError> {
+    let keyword_line = |group: &Vec<Line>| {
         let [(line, text)] = group.as_slice() else {
             return None;
         };
@@ -120,8 +127,8 @@ fn keywords(groups: &mut Vec<Vec<(usize, String)>>) -> Result<Vec<String>, TextE
 }
 
 /// Groups of consecutive non-blank lines.
-fn paragraphs<'a>(lines: impl Iterator<Item = &'a (usize, String)>) -> Vec<Vec<(usize, String)>> {
-    let mut groups: Vec<Vec<(usize, String)>> = Vec::new();
+fn paragraphs<'a>(lines: impl Iterator<Item = &'a Line<'a>>) -> Vec<Vec<Line<'a>>> {
+    let mut groups: Vec<Vec<Line>> = Vec::new();
     let mut current = Vec::new();
     for (n, line) in lines {
         if line.is_empty() {
@@ -129,7 +136,7 @@ fn paragraphs<'a>(lines: impl Iterator<Item = &'a (usize, String)>) -> Vec<Vec<(
                 groups.push(std::mem::take(&mut current));
             }
         } else {
-            current.push((*n, line.clone()));
+            current.push((*n, *line));
         }
     }
     if !current.is_empty() {
@@ -140,13 +147,13 @@ fn paragraphs<'a>(lines: impl Iterator<Item = &'a (usize, String)>) -> Vec<Vec<(
 
 /// A line followed by itself plus a final period is an image caption; the second,
 /// punctuated copy is the one kept. Other lines of a group form one paragraph.
-fn blocks_of(group: &[(usize, String)]) -> Vec<Block> {
+fn blocks_of(group: &[Line]) -> Vec<Block> {
     let mut out = Vec::new();
     let mut text: Vec<&str> = Vec::new();
     let mut i = 0;
     while i < group.len() {
-        let line = &group[i].1;
-        if let Some(next) = group.get(i + 1).map(|(_, l)| l)
+        let line = group[i].1;
+        if let Some(next) = group.get(i + 1).map(|(_, l)| *l)
             && is_caption_pair(line, next)
         {
             if !text.is_empty() {
@@ -156,7 +163,7 @@ fn blocks_of(group: &[(usize, String)]) -> Vec<Block> {
                 text.clear();
             }
             out.push(Block::Figure {
-                caption: next.clone(),
+                caption: next.to_string(),
                 src: None,
             });
             i += 2;

@@ -2,6 +2,8 @@
 //! normalization and removal of characters XML 1.0 forbids or feed readers
 //! choke on.
 
+use std::borrow::Cow;
+
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// Characters that must never reach a feed: XML 1.0 forbids the C0 controls
@@ -27,50 +29,110 @@ pub(crate) fn is_nfc(s: &str) -> bool {
     s.chars().all(is_always_nfc) || is_nfc_quick(s.chars()) == IsNormalized::Yes
 }
 
+/// Whether every character of `s` is always NFC ([`is_always_nfc`]) and not forbidden
+/// ([`is_forbidden`]): what decoded Vietnamese text nearly always is, so it needs neither
+/// normalizing nor filtering. Read from the UTF-8 bytes, several times faster than decoding
+/// each character (a test holds it to the character predicates).
+pub(crate) fn is_plain(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    while let Some(&lead) = bytes.get(at) {
+        // `s` is valid UTF-8, so a lead byte is followed by all its continuation bytes.
+        let (fine, len) = match lead {
+            // ASCII: the controls but tab, LF and CR are forbidden, and DEL.
+            0x00..=0x7F => (
+                (lead >= 0x20 && lead != 0x7F) || matches!(lead, b'\t' | b'\n' | b'\r'),
+                1,
+            ),
+            // U+0080..U+02FF, but the C1 controls U+0080..U+009F (C2 80..C2 9F).
+            0xC2 => (bytes[at + 1] >= 0xA0, 2),
+            0xC3..=0xCB => (true, 2),
+            // U+1E00..U+1EFF (Latin Extended Additional): E1 B8 80..E1 BB BF.
+            0xE1 => ((0xB8..=0xBB).contains(&bytes[at + 1]), 3),
+            // U+2010..U+2027 (dashes, quotes, ellipsis): E2 80 90..E2 80 A7.
+            0xE2 => (
+                bytes[at + 1] == 0x80 && (0x90..=0xA7).contains(&bytes[at + 2]),
+                3,
+            ),
+            _ => (false, 1),
+        };
+        if !fine {
+            return false;
+        }
+        at += len;
+    }
+    true
+}
+
 /// NFC-normalizes `s` and removes characters that XML 1.0 forbids
 /// (U+0000..U+001F except tab, LF, CR; U+FFFE; U+FFFF) and the C1 controls
 /// U+007F..U+009F. Use it on every string that goes into a feed.
 pub fn clean(s: &str) -> String {
-    // Nearly all text arrives clean and composed: copying it is an order of magnitude
-    // cheaper than normalizing it, and the quick check is exact when it says yes.
-    // One pass decides for nearly all text; the Unicode tables only for the rest.
-    let plain = s.chars().all(|c| is_always_nfc(c) && !is_forbidden(c));
-    if plain || (!s.chars().any(is_forbidden) && is_nfc_quick(s.chars()) == IsNormalized::Yes) {
-        return s.to_string();
+    cleaned(s).into_owned()
+}
+
+/// [`clean`], borrowing `s` when it is clean already (nearly all text is).
+pub fn cleaned(s: &str) -> Cow<'_, str> {
+    // Nearly all text arrives clean and composed: one pass over its bytes says so, and
+    // the quick check is exact when it says yes. The Unicode tables only for the rest.
+    if is_plain(s) || (!s.chars().any(is_forbidden) && is_nfc_quick(s.chars()) == IsNormalized::Yes)
+    {
+        return Cow::Borrowed(s);
     }
     // Filtering before normalizing gives the same result as the other order
     // (no forbidden char is produced or absorbed by NFC), except that a
     // control sitting between a letter and its combining mark would, removed
     // afterwards, leave a non-NFC pair behind. This order keeps the output NFC.
-    s.chars().filter(|&c| !is_forbidden(c)).nfc().collect()
+    Cow::Owned(s.chars().filter(|&c| !is_forbidden(c)).nfc().collect())
 }
 
 /// Like [`clean`], and also folds every run of whitespace (tab, newline and
 /// Unicode spaces included) into one space and trims the ends: for one-line
 /// fields such as titles and author names.
 pub fn clean_line(s: &str) -> String {
-    let cleaned = clean(s);
+    cleaned_line(s).into_owned()
+}
+
+/// [`clean_line`], borrowing `s` when it is clean and folded already (most lines are).
+pub fn cleaned_line(s: &str) -> Cow<'_, str> {
+    let cleaned = cleaned(s);
     if is_folded(&cleaned) {
         return cleaned;
     }
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+    Cow::Owned(cleaned.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Whether folding whitespace would leave `s` as it is: no whitespace but single spaces
-/// between other characters. Most lines are already so.
+/// between other characters. Most lines are already so. Read from the bytes: only four lead
+/// bytes start a non-ASCII space, and only their characters are decoded.
 fn is_folded(s: &str) -> bool {
+    let bytes = s.as_bytes();
     let mut after_space = true;
-    for c in s.chars() {
-        if c == ' ' {
-            if after_space {
-                return false;
+    let mut at = 0;
+    while let Some(&lead) = bytes.get(at) {
+        let len = match lead {
+            b' ' if after_space => return false,
+            b' ' => {
+                after_space = true;
+                at += 1;
+                continue;
             }
-            after_space = true;
-        } else if c.is_whitespace() {
-            return false;
-        } else {
-            after_space = false;
-        }
+            b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' => return false,
+            0x00..=0x7F => 1,
+            // U+0085 and U+00A0; U+1680; U+2000..U+205F; U+3000.
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => {
+                let c = s[at..].chars().next().expect("a character starts here");
+                if c.is_whitespace() {
+                    return false;
+                }
+                c.len_utf8()
+            }
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        after_space = false;
+        at += len;
     }
     !after_space || s.is_empty()
 }
@@ -137,6 +199,67 @@ mod tests {
             assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
             assert_eq!(canonical_combining_class(c), 0, "{c:?}");
         }
+    }
+
+    #[test]
+    fn plain_text_is_read_from_bytes_as_the_character_predicates_say() {
+        use unicode_normalization::char::is_combining_mark;
+        let plain = |c: char| is_always_nfc(c) && !is_forbidden(c);
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let one = c.encode_utf8(&mut buf);
+            assert_eq!(is_plain(one), plain(c), "{c:?}");
+            // Word splitting takes a plain text's words as slices: no mark to keep with them.
+            assert!(!(plain(c) && is_combining_mark(c)), "{c:?}");
+            let around = format!("a{c}\u{1EA3}{c}z");
+            assert_eq!(is_plain(&around), plain(c), "{around:?}");
+        }
+        assert!(is_plain(""));
+        assert!(is_plain("Đảng ủy tỉnh – “an ninh” …\r\n\t2024"));
+        assert!(!is_plain("Ho\u{300}a"));
+        assert!(!is_plain("a\u{1}b"));
+    }
+
+    /// `is_folded` as it read characters before it read bytes.
+    fn is_folded_by_chars(s: &str) -> bool {
+        let mut after_space = true;
+        for c in s.chars() {
+            if c == ' ' {
+                if after_space {
+                    return false;
+                }
+                after_space = true;
+            } else if c.is_whitespace() {
+                return false;
+            } else {
+                after_space = false;
+            }
+        }
+        !after_space || s.is_empty()
+    }
+
+    #[test]
+    fn folding_is_read_from_bytes_as_from_characters() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            for s in [
+                format!("a{c}b"),
+                format!("{c}"),
+                format!("a {c}"),
+                format!("{c} b"),
+            ] {
+                assert_eq!(is_folded(&s), is_folded_by_chars(&s), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn clean_text_is_borrowed_and_the_rest_copied() {
+        assert!(matches!(cleaned("Đảng ủy"), Cow::Borrowed(_)));
+        assert!(matches!(cleaned_line("Đảng ủy"), Cow::Borrowed(_)));
+        assert!(matches!(cleaned("Ho\u{300}a"), Cow::Owned(_)));
+        assert!(matches!(cleaned_line("Đảng  ủy"), Cow::Owned(_)));
+        // Not plain, but NFC and allowed: still borrowed.
+        assert!(matches!(cleaned("Ω ∑ 漢字"), Cow::Borrowed(_)));
     }
 
     #[test]
