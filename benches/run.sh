@@ -4,7 +4,8 @@
 #   bash benches/run.sh            # everything: scale (1,000,000 articles), micro, HTTP vs nginx
 #   bash benches/run.sh --quick    # a few minutes: 20,000 articles, 3 s per HTTP case, 1 round
 #
-# Environment: BENCH_ARTICLES (1000000), BENCH_SECONDS per wrk case (10), BENCH_ROUNDS (3),
+# Environment: BENCH_ARTICLES (1000000), BENCH_SIZE (seed: about 4 KB articles; short: 1.3 KB),
+# BENCH_SECONDS per wrk case (10), BENCH_ROUNDS (3),
 # BENCH_REUSE=1 keeps a store already filled by an earlier run, BENCH_SKIP="scale pg micro
 # http" (any of them; `pg` is the scale run again on a throwaway PostgreSQL cluster, printed
 # beside SQLite's; BENCH_PG_ARTICLES sets its size, default the same). Everything listens on and targets 127.0.0.1 only. Prints numbers; nothing
@@ -24,7 +25,8 @@ if [[ "${1:-}" == "--quick" ]]; then
     ROUNDS=${BENCH_ROUNDS:-1}
 fi
 OUT=target/bench
-STORE=$OUT/store-$ARTICLES.db
+SIZE=${BENCH_SIZE:-seed}
+STORE=$OUT/store-$ARTICLES-$SIZE.db
 mkdir -p "$OUT"
 
 skipped() { [[ " $SKIP " == *" $1 "* ]]; }
@@ -52,7 +54,7 @@ reuse=()
 [[ "${BENCH_REUSE:-}" == 1 ]] && reuse=(--reuse)
 if ! skipped scale; then
     echo
-    target/release/scale --store "$STORE" --articles "$ARTICLES" "${reuse[@]}" \
+    target/release/scale --store "$STORE" --articles "$ARTICLES" --size "$SIZE" "${reuse[@]}" \
         --server-log "$OUT/scale-server.log" | tee "$OUT/scale-sqlite.txt"
     if ! skipped pg; then
         # The same run on PostgreSQL: a throwaway cluster (fsync on, unlike the tests' one),
@@ -64,7 +66,7 @@ if ! skipped scale; then
         PG_STORE=${PG_ADMIN/\/postgres\?//scale?}
         psql -q "$PG_ADMIN" -c 'CREATE DATABASE scale'
         echo
-        target/release/scale --store "$PG_STORE" --articles "${BENCH_PG_ARTICLES:-$ARTICLES}" \
+        target/release/scale --store "$PG_STORE" --articles "${BENCH_PG_ARTICLES:-$ARTICLES}" --size "$SIZE" \
             --server-log "$OUT/scale-server-pg.log" | tee "$OUT/scale-pg.txt"
         echo
         echo "== scale: SQLite beside PostgreSQL"

@@ -102,9 +102,16 @@ pub fn evict_from_page_cache(path: &Path) -> std::io::Result<()> {
 /// shared machine it says what the work cost even when the wall clock says how busy the
 /// neighbours were.
 pub fn cpu_seconds() -> f64 {
+    let (user, system) = cpu_user_system();
+    user + system
+}
+
+/// [`cpu_seconds`] split into user and system time: the system share is the kernel's work
+/// for the process (reading, writing and syncing files, for a store).
+pub fn cpu_user_system() -> (f64, f64) {
     // SAFETY: getrusage fills the struct it is given.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
+    (secs(usage.ru_utime), secs(usage.ru_stime))
 }

@@ -1,8 +1,10 @@
-//! The scale run: a million synthetic Vietnamese articles into a store (an SQLite file, or a
-//! PostgreSQL database with `--store postgres://...`), then the figures
-//! issue 4 asks for, each printed beside its goal: how fast the store takes articles (and
-//! how fast the whole `vnfeed import` path runs into that full store), a cold 50-item
-//! category feed, write -> served, and the server's peak resident memory with that store.
+//! The scale run: a million synthetic Vietnamese articles of a real story's size (about 4 KB,
+//! `--size short` for the old 1.3 KB ones) into a store (an SQLite file, or a PostgreSQL
+//! database with `--store postgres://...`), then the figures issues 4 and 15 ask for, each
+//! printed beside its goal: how fast the store takes articles (per 100,000 of the fill, then
+//! the store alone and the whole `vnfeed import` path into that full store, with the CPU each
+//! costs per article), a cold 50-item category feed, write -> served, and the server's peak
+//! resident memory with that store. `--write-only` stops after the write figures.
 //! Prints numbers; asserts nothing about time.
 
 use std::net::SocketAddr;
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use vnfeed::config::StoreLocation;
 use vnfeed::feeds::FeedSet;
 use vnfeed::http::representation::Rendered;
@@ -23,9 +25,9 @@ use vnfeed::store::{FeedKey, MigrateStore, Store};
 use vnfeed::vietnamese::dateline::rfc3339;
 use vnfeed_bench::probe;
 use vnfeed_bench::report::{Goal, line, ms, summarize};
-use vnfeed_bench::synthetic;
+use vnfeed_bench::synthetic::{self, Length};
 
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(about = "Fill a store with synthetic articles and measure vnfeed at that scale")]
 struct Args {
     /// The store to fill: an SQLite file (replaced, unless --reuse finds it full enough) or
@@ -42,6 +44,27 @@ struct Args {
     chunk: u64,
     #[arg(long, default_value_t = 2016)]
     seed: u64,
+    /// `seed`: about 4 KB (a title, a dateline, four or five paragraphs, a caption and an
+    /// author), a real story's size; `short`: about 1.3 KB, as the first figures were taken.
+    #[arg(long, value_enum, default_value_t = Size::Seed)]
+    size: Size,
+    /// `random`: each article's file (so its id) is named by a hash of its number, as
+    /// newsroom files often are (the seed is `000_ba79d43b9d51b0f4.txt`), so ids arrive in no
+    /// order; `sequential`: `tong-hop-0000001.txt`, ids in the order of time.
+    #[arg(long, value_enum, default_value_t = Ids::Random)]
+    ids: Ids,
+    /// The fill's rate is printed for each this many articles.
+    #[arg(long, default_value_t = 100_000)]
+    every: u64,
+    /// Articles timed through the whole import path, into the full store.
+    #[arg(long, default_value_t = 50_000)]
+    import_path: u64,
+    /// Articles parsed beforehand and timed into the full store by the store alone.
+    #[arg(long, default_value_t = 100_000)]
+    store_alone: u64,
+    /// Only the write figures: no cold feeds, no server.
+    #[arg(long)]
+    write_only: bool,
     /// The vnfeed binary to measure (the release build).
     #[arg(long, default_value = "target/release/vnfeed")]
     vnfeed: PathBuf,
@@ -58,9 +81,42 @@ struct Args {
     server_log: PathBuf,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Size {
+    Seed,
+    Short,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Ids {
+    Random,
+    Sequential,
+}
+
+impl Args {
+    fn length(&self) -> Length {
+        match self.size {
+            Size::Seed => Length::Seed,
+            Size::Short => Length::Short,
+        }
+    }
+
+    /// Article `n` of this run.
+    fn article(&self, n: u64) -> import::Source {
+        let mut source = synthetic::article_of(n, self.seed, self.length());
+        if let Ids::Random = self.ids {
+            // splitmix64's finalizer: a bijection, so no two articles share a name.
+            let mut h = n ^ self.seed.rotate_left(32);
+            h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            h ^= h >> 31;
+            source.path = PathBuf::from(format!("{h:016x}.txt"));
+        }
+        source
+    }
+}
+
 const LIMIT: usize = 50;
-/// Articles timed through the whole import path, into the full store.
-const IMPORT_PATH_ARTICLES: u64 = 50_000;
 /// Each cold feed is measured this many times, evicting the store file before each.
 const COLD_ROUNDS: usize = 5;
 const TOKEN: &str = "bench-token-not-a-secret";
@@ -75,10 +131,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::create_dir_all(dir)?;
     }
     println!(
-        "== scale: {} synthetic articles in {}",
-        args.articles, args.store
+        "== scale: {} synthetic articles ({:?} size, {:?} ids) in {}; load average at the start: {}",
+        args.articles,
+        args.size,
+        args.ids,
+        args.store,
+        load_average()
     );
     fill(&args, &feeds).await?;
+    if args.write_only {
+        return Ok(());
+    }
     cold_render(&args, &feeds).await?;
     let server = ServerProcess::start(&args)?;
     let result = write_to_served(&args, &feeds, &server).await;
@@ -120,13 +183,15 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
     }
     let store = open(args).await?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Draft>>(2);
-    let (total, chunk, seed) = (args.articles, args.chunk, args.seed);
+    let (total, chunk) = (args.articles, args.chunk);
     let parse_feeds = Arc::clone(feeds);
+    let producer_args = args.clone();
     // Generating and parsing run ahead on their own threads, so what is timed below is the
     // store taking drafts: the figure the 20,000/s goal is about.
     let producer = std::thread::spawn(move || {
         for start in (0..total).step_by(chunk as usize) {
-            let drafts = parse_in_parallel(&parse_feeds, start..(start + chunk).min(total), seed);
+            let range = start..(start + chunk).min(total);
+            let drafts = parse_in_parallel(&parse_feeds, &producer_args, range);
             if tx.send(drafts).is_err() {
                 break;
             }
@@ -135,20 +200,24 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
     let started = Instant::now();
     let mut busy = Duration::ZERO;
     let mut written = 0u64;
-    let mut next_progress = 100_000;
+    // The current stretch of `--every` articles: where it began, and its store time.
+    let (mut stretch_from, mut stretch_busy) = (0u64, Duration::ZERO);
     while let Ok(drafts) = tokio::task::block_in_place(|| rx.recv()) {
         let n = drafts.len() as u64;
         let t = Instant::now();
         store.upsert(drafts, Utc::now()).await?;
         busy += t.elapsed();
+        stretch_busy += t.elapsed();
         written += n;
-        if written >= next_progress {
-            eprintln!(
-                "  {written} articles, {:.0} s, store busy {:.0} s",
+        if written - stretch_from >= args.every || written == total {
+            println!(
+                "fill            articles {stretch_from:>7}-{written:<7} {:>7.0} articles/s of store time \
+                 ({:.1} s; {:.0} s since the start)",
+                (written - stretch_from) as f64 / stretch_busy.as_secs_f64(),
+                stretch_busy.as_secs_f64(),
                 started.elapsed().as_secs_f64(),
-                busy.as_secs_f64()
             );
-            next_progress += 100_000;
+            (stretch_from, stretch_busy) = (written, Duration::ZERO);
         }
     }
     producer.join().map_err(|_| "the generator panicked")?;
@@ -165,10 +234,7 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
         ),
         Goal::AtLeast(rate, 20_000.0),
     );
-    if let StoreLocation::Sqlite(path) = &args.store {
-        let size = std::fs::metadata(path)?.len();
-        println!("store size      {:.0} MB", size as f64 / 1e6);
-    }
+    report_size(args)?;
     more_into_the_full_store(args, feeds, written).await
 }
 
@@ -181,42 +247,77 @@ async fn more_into_the_full_store(
     count: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     import_path(args, feeds, count).await?;
-    store_alone(args, feeds, count + IMPORT_PATH_ARTICLES).await
+    store_alone(args, feeds, count + args.import_path).await?;
+    report_size(args)
 }
 
-/// `STORE_ALONE_ARTICLES` drafts, parsed before the clock starts, written in
-/// `--chunk`-article transactions while nothing else in this process runs.
+/// `--store-alone` drafts, parsed and split into `--chunk`-article transactions before the
+/// clock starts, written while nothing else in this process runs.
 async fn store_alone(
     args: &Args,
     feeds: &Arc<FeedSet>,
     first: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    const STORE_ALONE_ARTICLES: u64 = 100_000;
-    let drafts = parse_in_parallel(feeds, first..first + STORE_ALONE_ARTICLES, args.seed);
+    let count = args.store_alone;
+    let mut drafts = parse_in_parallel(feeds, args, first..first + count);
+    let mut batches = Vec::new();
+    while !drafts.is_empty() {
+        let rest = drafts.split_off(drafts.len().min(args.chunk as usize));
+        batches.push(std::mem::replace(&mut drafts, rest));
+    }
     let store = open(args).await?;
-    let cpu_before = probe::cpu_seconds();
+    let (user_before, system_before) = probe::cpu_user_system();
     let started = Instant::now();
-    for batch in drafts.chunks(args.chunk as usize) {
-        store.upsert(batch.to_vec(), Utc::now()).await?;
+    for batch in batches {
+        store.upsert(batch, Utc::now()).await?;
     }
     let secs = started.elapsed().as_secs_f64();
-    let cpu = probe::cpu_seconds() - cpu_before;
-    let rate = STORE_ALONE_ARTICLES as f64 / secs;
+    let (user, system) = probe::cpu_user_system();
+    let (user, system) = (user - user_before, system - system_before);
+    let cpu = user + system;
+    let rate = count as f64 / secs;
+    let per_article = |s: f64| s * 1e6 / count as f64;
     line(
         "store alone",
         &format!(
-            "{STORE_ALONE_ARTICLES} more pre-parsed articles in {secs:.1} s = {rate:.0} articles/s \
-             (CPU {:.0} us/article: {:.0}/s on one free core)",
-            cpu * 1e6 / STORE_ALONE_ARTICLES as f64,
-            STORE_ALONE_ARTICLES as f64 / cpu
+            "{count} more pre-parsed articles in {secs:.1} s = {rate:.0} articles/s \
+             (CPU {:.0} us/article, of it {:.0} us in the kernel: {:.0}/s on one free core; \
+             {:.0} us/article waiting)",
+            per_article(cpu),
+            per_article(system),
+            count as f64 / cpu,
+            per_article(secs - cpu).max(0.0),
         ),
         Goal::AtLeast(rate, 20_000.0),
     );
     Ok(())
 }
 
+/// The SQLite file's size and the machine's load now.
+fn report_size(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    if let StoreLocation::Sqlite(path) = &args.store {
+        let size = std::fs::metadata(path)?.len();
+        println!(
+            "store size      {:.0} MB (load average now: {})",
+            size as f64 / 1e6,
+            load_average()
+        );
+    }
+    Ok(())
+}
+
+/// The 1, 5 and 15 minute load averages.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split(' ')
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Articles `range`, generated and parsed on every core.
-fn parse_in_parallel(feeds: &FeedSet, range: std::ops::Range<u64>, seed: u64) -> Vec<Draft> {
+fn parse_in_parallel(feeds: &FeedSet, args: &Args, range: std::ops::Range<u64>) -> Vec<Draft> {
     let numbers: Vec<u64> = range.collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_thread = numbers.len().div_ceil(threads).max(1);
@@ -227,9 +328,8 @@ fn parse_in_parallel(feeds: &FeedSet, range: std::ops::Range<u64>, seed: u64) ->
                 scope.spawn(move || {
                     part.iter()
                         .map(|&n| {
-                            let (mut drafts, _) =
-                                import::parse_source(&synthetic::article(n, seed), feeds)
-                                    .expect("synthetic articles parse");
+                            let (mut drafts, _) = import::parse_source(&args.article(n), feeds)
+                                .expect("synthetic articles parse");
                             drafts.remove(0)
                         })
                         .collect::<Vec<_>>()
@@ -245,14 +345,14 @@ fn parse_in_parallel(feeds: &FeedSet, range: std::ops::Range<u64>, seed: u64) ->
 
 /// The whole import path, as `vnfeed import` runs it (decode, parse, NFC, classify, store in
 /// `import::BATCH_FILES`-file transactions, parsing the next batch while one is written), for
-/// `IMPORT_PATH_ARTICLES` new articles into the full store.
+/// `--import-path` new articles into the full store.
 async fn import_path(
     args: &Args,
     feeds: &Arc<FeedSet>,
     first: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let sources: Vec<import::Source> = (first..first + IMPORT_PATH_ARTICLES)
-        .map(|n| synthetic::article(n, args.seed))
+    let sources: Vec<import::Source> = (first..first + args.import_path)
+        .map(|n| args.article(n))
         .collect();
     let store = open(args).await?;
     let cpu_before = probe::cpu_seconds();
@@ -480,7 +580,8 @@ async fn write_to_served(
     let mut via_api = None;
     let mut times = Vec::new();
     for k in 0..args.writes {
-        let source = synthetic::article(args.articles + 10_000 + k, args.seed ^ 0xA11);
+        let source =
+            synthetic::article_of(args.articles + 10_000 + k, args.seed ^ 0xA11, args.length());
         let (mut drafts, _) = import::parse_source(&source, feeds)?;
         let mut draft = drafts.remove(0);
         draft.id = format!("ghi-moi-{k}");

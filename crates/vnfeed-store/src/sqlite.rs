@@ -4,6 +4,9 @@
 //! vnfeed's SQL for SQLite lives here (paging and feed history in `sqlite/history.rs`,
 //! migration copies in `sqlite/copy.rs`, the reader pool in `sqlite/readers.rs`).
 
+mod batch;
+#[cfg(test)]
+mod batch_tests;
 mod copy;
 mod history;
 mod labels;
@@ -21,7 +24,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::plan::{self, Existing, Lookup, Plan};
+use super::plan::{self, Plan};
 use super::record;
 use crate::archive::ArchivePage;
 use crate::changes::{Changes, Staleness};
@@ -163,7 +166,7 @@ impl SqliteStore {
     pub async fn plan(&self, draft: &Draft, now: DateTime<Utc>) -> Result<Plan, StoreError> {
         let draft = draft.clone();
         self.read_typed(move |conn| {
-            let found = lookup(conn, &draft)?;
+            let found = batch::lookup(conn, &draft)?;
             plan::plan(&draft, found, now).map_err(DbError::Store)
         })
         .await
@@ -637,11 +640,13 @@ fn upsert_all(
     now: DateTime<Utc>,
 ) -> Result<Vec<Upserted>, DbError> {
     let tx = write_transaction(conn)?;
+    let mut batch = batch::Batch::for_drafts(&tx, &drafts, now.timestamp())?;
     let mut results = Vec::with_capacity(drafts.len());
     let mut touched = BTreeSet::new();
     for draft in drafts {
-        results.push(upsert_one(&tx, draft, now, &mut touched)?);
+        results.push(upsert_one(&tx, &mut batch, draft, now, &mut touched)?);
     }
+    batch.flush(&tx)?;
     if crate::outcome::any_changed(&results) {
         record_change(&tx, &touched, now.timestamp())?;
     }
@@ -746,59 +751,22 @@ fn instant(id: &str, field: &'static str, secs: i64) -> Result<DateTime<Utc>, Db
     record::instant(id, field, secs).map_err(DbError::Store)
 }
 
-/// What the store holds for `draft`: the article under its id and the one holding its URL.
-fn lookup(conn: &Connection, draft: &Draft) -> rusqlite::Result<Lookup> {
-    let by = |sql: &str, key: &str| {
-        conn.prepare_cached(sql)?
-            .query_row(params![key], |r| {
-                Ok(Existing {
-                    id: r.get(0)?,
-                    slug: r.get(1)?,
-                    content_hash: r.get(2)?,
-                    updated: r.get(3)?,
-                    categorized: record::categorized(r.get(4)?),
-                })
-            })
-            .optional()
-    };
-    let by_id =
-        "SELECT id, slug, content_hash, updated, categories_explicit FROM articles WHERE id = ?1";
-    let by_url =
-        "SELECT id, slug, content_hash, updated, categories_explicit FROM articles WHERE url = ?1";
-    Ok(Lookup {
-        by_id: by(by_id, &draft.id)?,
-        by_url: match &draft.url {
-            Some(url) => by(by_url, url)?,
-            None => None,
-        },
-    })
-}
-
-/// The first of the title's slug candidates no other article has.
-fn unique_slug(tx: &rusqlite::Transaction<'_>, title: &str) -> rusqlite::Result<String> {
-    let mut stmt = tx.prepare_cached("SELECT 1 FROM articles WHERE slug = ?1")?;
-    for candidate in plan::slug_candidates(title) {
-        if !stmt.exists(params![candidate])? {
-            return Ok(candidate);
-        }
-    }
-    unreachable!("the candidates never run out")
-}
-
 /// Writes one draft; the categories of a created or changed article, before and after, go
 /// into `touched`.
 fn upsert_one(
     tx: &rusqlite::Transaction<'_>,
+    batch: &mut batch::Batch,
     mut draft: Draft,
     now: DateTime<Utc>,
     touched: &mut BTreeSet<String>,
 ) -> Result<Upserted, DbError> {
-    let planned = plan::plan(&draft, lookup(tx, &draft)?, now).map_err(DbError::Store)?;
+    let planned = plan::plan(&draft, batch.lookup(tx, &draft)?, now).map_err(DbError::Store)?;
     let write = match planned {
         Plan::Unchanged { id, categorized } => {
             if let Some(categorized) = categorized {
                 tx.prepare_cached("UPDATE articles SET categories_explicit = ?2 WHERE id = ?1")?
                     .execute(params![id, categorized == Categorized::Explicitly])?;
+                batch.wrote(&id);
             }
             return Ok(Upserted {
                 outcome: Outcome::Unchanged,
@@ -807,12 +775,20 @@ fn upsert_one(
         }
         Plan::Write(write) => write,
     };
+    let (id, outcome) = (write.id.clone(), write.outcome);
+    let replacing = match outcome {
+        Outcome::Created => Replacing::Nothing,
+        _ => Replacing::SameId,
+    };
+    if replacing == Replacing::SameId {
+        // What follows reads the rows the batch has pending: they go in first.
+        batch.flush(tx)?;
+    }
     let slug = match write.slug.clone() {
         Some(slug) => slug,
-        None => unique_slug(tx, &draft.title)?,
+        None => batch.new_slug(tx, &draft.title)?,
     };
-    let (id, outcome) = (write.id.clone(), write.outcome);
-    if write.retire_tombstone {
+    if write.retire_tombstone && batch.may_have_tombstone(&id) {
         let retired = tx
             .prepare_cached("DELETE FROM tombstones WHERE id = ?1 RETURNING categories")?
             .query_map(params![id], |r| r.get::<_, String>(0))?
@@ -825,13 +801,10 @@ fn upsert_one(
     // The row keeps the body and image as JSON (`write`); the result takes the draft's own.
     let (body, image) = (std::mem::take(&mut draft.body), draft.image.take());
     let stored = write.into_stored(draft, slug);
-    let replacing = match outcome {
-        Outcome::Created => Replacing::Nothing,
-        _ => Replacing::SameId,
-    };
-    put_article(tx, &stored, replacing, touched)?;
+    put_article(tx, batch, &stored, replacing, touched)?;
     let weight = crate::archive::weight(&stored.row);
-    history::append(tx, &id, &stored.row.categories, weight, now.timestamp())?;
+    batch.append(tx, &id, &stored.row.categories, weight)?;
+    batch.wrote(&id);
     let article = stored.written(body, image).map_err(DbError::Store)?;
     Ok(Upserted { outcome, article })
 }
@@ -845,9 +818,12 @@ enum Replacing {
 }
 
 /// Writes an article row as given (overwriting one with the same id) and replaces its
-/// categories; its categories before and after go into `touched`.
+/// categories and labels (the new rows go through `batch`, which writes them at its next
+/// flush; a caller replacing an article flushes first); its categories before and after go
+/// into `touched`.
 fn put_article(
     tx: &rusqlite::Transaction<'_>,
+    batch: &mut batch::Batch,
     stored: &StoredArticle,
     replacing: Replacing,
     touched: &mut BTreeSet<String>,
@@ -880,8 +856,10 @@ fn put_article(
         row.categories_explicit,
         labels::encode(&row.tags)
     ])?;
-    labels::replace(tx, row)?;
+    // A new article has no labels or categories yet (their rows go with their article, ON
+    // DELETE CASCADE): only one written again has old ones to take away.
     if replacing == Replacing::SameId {
+        labels::clear(tx, &row.id)?;
         let before = tx
             .prepare_cached(
                 "DELETE FROM article_categories WHERE article_id = ?1 RETURNING category",
@@ -890,11 +868,12 @@ fn put_article(
             .collect::<Result<Vec<_>, _>>()?;
         touched.extend(before);
     }
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO article_categories (article_id, category, published) VALUES (?1, ?2, ?3)",
-    )?;
+    for label in labels::rows_of(row) {
+        batch.mark_label(tx, label.kind, &label.slug)?;
+        batch.add_label(label);
+    }
     for category in &row.categories {
-        insert.execute(params![row.id, category, row.published])?;
+        batch.add_category(&row.id, category, row.published);
         if !touched.contains(category) {
             touched.insert(category.clone());
         }
@@ -911,17 +890,6 @@ fn load(conn: &Connection, id: &str) -> Result<Article, DbError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// EXPLAIN QUERY PLAN, one line per step.
-    fn plan(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let steps = stmt
-            .query_map(args, |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        steps.join("\n")
-    }
 
     fn draft(id: &str) -> Draft {
         Draft {
@@ -998,40 +966,5 @@ mod tests {
                 .unwrap(),
             2
         );
-    }
-
-    #[test]
-    fn feed_queries_walk_an_index_newest_first_and_never_sort() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("plan.db")).unwrap();
-        let conn = store.conn.lock().unwrap();
-
-        let all = plan(&conn, &latest_sql(false), params![50, 1_000]);
-        assert!(
-            all.contains("SEARCH a USING INDEX articles_newest (published<?)"),
-            "{all}"
-        );
-        let category = plan(&conn, &latest_sql(true), params![50, 1_000, "borders"]);
-        assert!(
-            category.contains(
-                "SEARCH c USING COVERING INDEX categories_newest (category=? AND published<?)"
-            ),
-            "{category}"
-        );
-        // Each article by its place in the time-ordered index, not by its id (see latest_sql).
-        assert!(
-            category.contains("SEARCH a USING INDEX articles_newest (published=? AND id=?)"),
-            "{category}"
-        );
-        for plan in [&all, &category] {
-            // A sort would mean reading every matching row before the first is returned.
-            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
-            // Categories come from the article's own row: no second lookup per article.
-            assert!(!plan.contains("CORRELATED"), "{plan}");
-            assert!(!plan.contains("autoindex"), "{plan}");
-        }
-        // One step per table read: nothing else runs per article.
-        assert_eq!(all.lines().count(), 1, "{all}");
-        assert_eq!(category.lines().count(), 2, "{category}");
     }
 }

@@ -43,16 +43,20 @@ pub(super) fn restore(
     let mut touched = BTreeSet::new();
     // A copy is a change of its feeds now, for their Last-Modified.
     let now = chrono::Utc::now().timestamp();
+    let mut batch = super::batch::Batch::new(now);
     for stored in articles {
-        put_article(&tx, stored, Replacing::SameId, &mut touched)?;
+        // Replacing reads the article's rows: those pending go in first.
+        batch.flush(&tx)?;
+        put_article(&tx, &mut batch, stored, Replacing::SameId, &mut touched)?;
         // The copy's history starts in copy order (by id): every article is in it, though
         // archive pages do not keep the source's boundaries.
         let weight = crate::archive::weight(&stored.row);
         let (id, categories) = (&stored.row.id, &stored.row.categories);
-        super::history::append_if_new(&tx, id, categories, weight, now)?;
+        append_if_new(&tx, &mut batch, id, categories, weight)?;
         tx.prepare_cached("DELETE FROM tombstones WHERE id = ?1")?
             .execute(params![stored.row.id])?;
     }
+    batch.flush(&tx)?;
     for t in tombstones {
         let categories =
             serde_json::to_string(&t.categories).map_err(|e| corrupt(&t.id, "categories", e))?;
@@ -71,6 +75,25 @@ pub(super) fn restore(
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Records an article restored from another store, unless some history already shows it.
+fn append_if_new(
+    tx: &rusqlite::Transaction<'_>,
+    batch: &mut super::batch::Batch,
+    id: &str,
+    categories: &[String],
+    weight: i64,
+) -> rusqlite::Result<()> {
+    // The entries of the articles before it must be in the table to be seen.
+    batch.flush(tx)?;
+    let known = tx
+        .prepare_cached("SELECT 1 FROM history_entries WHERE article_id = ?1")?
+        .exists(params![id])?;
+    if known {
+        return Ok(());
+    }
+    batch.append(tx, id, categories, weight)
 }
 
 pub(super) fn export_history(

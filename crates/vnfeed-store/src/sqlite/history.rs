@@ -3,6 +3,8 @@
 //! page's tally and each feed's last change, and reading a page of the paged feed or an
 //! archive page through the indexes alone, with only the articles whose time has come.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::row::{COLUMNS, DbError, finish, raw_row};
@@ -94,8 +96,9 @@ DROP TABLE feed_history;
 DROP TABLE article_versions;
 "#;
 
-/// The newest archive page of `feed` as stored (page 0 if it has none).
-fn open_page(tx: &Transaction<'_>, feed: &str) -> rusqlite::Result<(OpenPage, i64)> {
+/// The newest archive page of `feed` as stored (page 0 if it has none), with the number of
+/// entries ever appended to it.
+pub(super) fn open_page(tx: &Transaction<'_>, feed: &str) -> rusqlite::Result<(OpenPage, i64)> {
     let found = tx
         .prepare_cached(
             "SELECT page, entries, bytes, appended FROM archive_pages WHERE feed = ?1
@@ -113,57 +116,53 @@ fn open_page(tx: &Transaction<'_>, feed: &str) -> rusqlite::Result<(OpenPage, i6
     Ok(found.unwrap_or_default())
 }
 
-/// Appends the article (of `weight` bytes) to the end of the history of `all` and of each
-/// of its categories, on the page [`archive::place`] picks.
-pub(super) fn append(
-    tx: &Transaction<'_>,
-    id: &str,
-    categories: &[String],
-    weight: i64,
-    now: i64,
-) -> rusqlite::Result<()> {
-    let feeds =
-        std::iter::once(FeedKey::All.history_key()).chain(categories.iter().map(String::as_str));
-    for feed in feeds {
-        let (open, appended) = open_page(tx, feed)?;
-        let page = archive::place(open, weight);
-        let position = if page == open.page { appended } else { 0 };
-        tx.prepare_cached(
-            "INSERT INTO archive_pages (feed, page, entries, bytes, appended, changed)
-             VALUES (?1, ?2, 1, ?3, 1, ?4)
-             ON CONFLICT (feed, page) DO UPDATE SET entries = entries + 1,
-                 bytes = bytes + excluded.bytes, appended = appended + 1,
-                 changed = max(changed, excluded.changed)",
-        )?
-        .execute(params![feed, page, weight, now])?;
-        tx.prepare_cached(
-            "INSERT INTO history_entries (feed, page, position, article_id, weight)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![feed, page, position, id, weight])?;
+/// One feed-history entry, as a write appends it.
+pub(super) struct EntryRow {
+    pub feed: String,
+    pub page: i64,
+    pub position: i64,
+    pub article_id: String,
+    pub weight: i64,
+}
+
+/// Writes feed-history entries (placed by the batch that appended them).
+pub(super) fn insert_entries(tx: &Transaction<'_>, rows: &[EntryRow]) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO history_entries (feed, page, position, article_id, weight)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for e in rows {
+        insert.execute(params![e.feed, e.page, e.position, e.article_id, e.weight])?;
     }
     Ok(())
 }
 
-/// Records an article restored from another store, unless some history already shows it.
-pub(super) fn append_if_new(
+/// Adds to each archive page the entries and bytes it `gained` (each entry also counts as
+/// appended), creating the pages that are new; each changed at `now`.
+pub(super) fn add_to_pages(
     tx: &Transaction<'_>,
-    id: &str,
-    categories: &[String],
-    weight: i64,
+    gained: &BTreeMap<(String, i64), (i64, i64)>,
     now: i64,
 ) -> rusqlite::Result<()> {
-    let known = tx
-        .prepare_cached("SELECT 1 FROM history_entries WHERE article_id = ?1")?
-        .exists(params![id])?;
-    if known {
+    if gained.is_empty() {
         return Ok(());
     }
-    append(tx, id, categories, weight, now)
+    let mut add = tx.prepare_cached(
+        "INSERT INTO archive_pages (feed, page, entries, bytes, appended, changed)
+         VALUES (?1, ?2, ?3, ?4, ?3, ?5)
+         ON CONFLICT (feed, page) DO UPDATE SET entries = entries + excluded.entries,
+             bytes = bytes + excluded.bytes, appended = appended + excluded.appended,
+             changed = max(changed, excluded.changed)",
+    )?;
+    for ((feed, page), (entries, bytes)) in gained {
+        add.execute(params![feed, page, entries, bytes, now])?;
+    }
+    Ok(())
 }
 
 /// Takes article `id` out of every feed's history (before it is written again, or deleted):
-/// the pages it leaves change at `now`; every other entry keeps its page and place.
+/// the pages it leaves change at `now`; every other entry keeps its page and place. A batch
+/// with entries or tallies pending is flushed first.
 pub(super) fn leave(tx: &Transaction<'_>, id: &str, now: i64) -> rusqlite::Result<()> {
     let left = tx
         .prepare_cached(

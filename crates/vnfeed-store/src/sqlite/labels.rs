@@ -63,21 +63,52 @@ pub(super) fn encode(tags: &[String]) -> String {
     serde_json::to_string(tags).expect("a list of strings serializes")
 }
 
-/// Replaces an article's labels with the row's, marking the labels it had and has as
-/// changed. Runs inside the write's transaction, before `record_change` moves the revision
-/// on by one: every mark is that coming revision.
-pub(super) fn replace(tx: &Transaction<'_>, row: &Row) -> rusqlite::Result<()> {
-    touch(tx, &row.id)?;
+/// Takes away an article's labels before it is written again, marking them as changed. Runs
+/// inside the write's transaction, before `record_change` moves the revision on by one:
+/// every mark is that coming revision.
+pub(super) fn clear(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
+    touch(tx, id)?;
     tx.prepare_cached("DELETE FROM article_labels WHERE article_id = ?1")?
-        .execute(params![row.id])?;
+        .execute(params![id])?;
+    Ok(())
+}
+
+/// One article's row of `article_labels`.
+pub(super) struct LabelRow {
+    pub article_id: String,
+    pub kind: LabelKind,
+    pub slug: String,
+    pub name: String,
+    pub published: i64,
+}
+
+/// The labels of a stored row, as rows to insert.
+pub(super) fn rows_of(row: &Row) -> impl Iterator<Item = LabelRow> + '_ {
+    labels::of_row(row)
+        .into_iter()
+        .map(|(kind, slug, name)| LabelRow {
+            article_id: row.id.clone(),
+            kind,
+            slug,
+            name,
+            published: row.published,
+        })
+}
+
+/// Writes label rows (their labels are marked by the caller).
+pub(super) fn insert(tx: &Transaction<'_>, rows: &[LabelRow]) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO article_labels (article_id, kind, slug, name, published)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    let mut mark = mark_stmt(tx)?;
-    for (kind, slug, name) in labels::of_row(row) {
-        insert.execute(params![row.id, kind.as_str(), slug, name, row.published])?;
-        mark.execute(params![kind.as_str(), slug])?;
+    for r in rows {
+        insert.execute(params![
+            r.article_id,
+            r.kind.as_str(),
+            r.slug,
+            r.name,
+            r.published
+        ])?;
     }
     Ok(())
 }
@@ -90,19 +121,21 @@ pub(super) fn touch(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut mark = mark_stmt(tx)?;
     for (kind, slug) in had {
-        mark.execute(params![kind, slug])?;
+        mark(tx, &kind, &slug)?;
     }
     Ok(())
 }
 
-fn mark_stmt<'a>(tx: &'a Transaction<'_>) -> rusqlite::Result<rusqlite::CachedStatement<'a>> {
+/// Marks a label as changed at the coming revision (the one `record_change` moves to).
+pub(super) fn mark(tx: &Transaction<'_>, kind: &str, slug: &str) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO label_revisions (kind, slug, revision)
          VALUES (?1, ?2, (SELECT value FROM meta WHERE key = 'revision') + 1)
          ON CONFLICT (kind, slug) DO UPDATE SET revision = excluded.revision",
-    )
+    )?
+    .execute(params![kind, slug])?;
+    Ok(())
 }
 
 /// The labels changed after revision `since` (the caller has checked it is not newer than

@@ -1,12 +1,15 @@
 //! The query plans SQLite picks for the reads that must walk an index, pinned so a schema
 //! or query change that loses an index fails here. A test-only child of `sqlite`: it opens
-//! a store and reads the SQL of `history` and `labels`, which depend on nothing of it.
+//! a store and reads the SQL of `sqlite` (the feed queries), `history`, `labels` and
+//! `batch` (a write's read-ahead).
 
 use rusqlite::{Connection, params};
 
 use super::SqliteStore;
+use super::batch::{KNOWN_BY_ID, SLUGS_TAKEN, TOMBSTONED};
 use super::history::page_sql;
 use super::labels::{SITEMAP_SQL, labelled_sql};
+use super::latest_sql;
 use super::row::COLUMNS;
 use crate::key::FeedKey;
 
@@ -135,5 +138,65 @@ fn a_label_feed_and_a_sitemap_walk_indexes_and_never_sort() {
     for plan in [&label, &sitemap] {
         assert!(!plan.contains("TEMP B-TREE"), "{plan}");
         assert!(!plan.contains("SCAN"), "{plan}");
+    }
+}
+
+#[test]
+fn feed_queries_walk_an_index_newest_first_and_never_sort() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("plan.db")).unwrap();
+    let conn = store.conn.lock().unwrap();
+
+    let all = plan(&conn, &latest_sql(false), params![50, 1_000]);
+    assert!(
+        all.contains("SEARCH a USING INDEX articles_newest (published<?)"),
+        "{all}"
+    );
+    let category = plan(&conn, &latest_sql(true), params![50, 1_000, "borders"]);
+    assert!(
+        category.contains(
+            "SEARCH c USING COVERING INDEX categories_newest (category=? AND published<?)"
+        ),
+        "{category}"
+    );
+    // Each article by its place in the time-ordered index, not by its id (see latest_sql).
+    assert!(
+        category.contains("SEARCH a USING INDEX articles_newest (published=? AND id=?)"),
+        "{category}"
+    );
+    for plan in [&all, &category] {
+        // A sort would mean reading every matching row before the first is returned.
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        // Categories come from the article's own row: no second lookup per article.
+        assert!(!plan.contains("CORRELATED"), "{plan}");
+        assert!(!plan.contains("autoindex"), "{plan}");
+    }
+    // One step per table read: nothing else runs per article.
+    assert_eq!(all.lines().count(), 1, "{all}");
+    assert_eq!(category.lines().count(), 2, "{category}");
+}
+
+/// A batch's read-ahead must seek each key in an index: a scan would read every article
+/// of a million-article store once per batch.
+#[test]
+fn the_read_ahead_seeks_each_key_and_scans_nothing_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("plan.db")).unwrap();
+    let conn = store.conn.lock().unwrap();
+    for (sql, index) in [
+        (
+            KNOWN_BY_ID,
+            "SEARCH articles USING INDEX sqlite_autoindex_articles_1 (id=?)",
+        ),
+        (
+            SLUGS_TAKEN,
+            "SEARCH articles USING COVERING INDEX sqlite_autoindex_articles_2 (slug=?)",
+        ),
+        (TOMBSTONED, "SEARCH tombstones USING PRIMARY KEY (id=?)"),
+    ] {
+        let plan = plan(&conn, sql, params!["[\"a\",\"b\"]"]);
+        assert!(plan.contains(index), "{sql}\n{plan}");
+        assert!(!plan.contains("SCAN articles"), "{sql}\n{plan}");
+        assert!(!plan.contains("SCAN tombstones"), "{sql}\n{plan}");
     }
 }
