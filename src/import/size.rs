@@ -96,8 +96,26 @@ pub enum ReadError {
 
 /// Reads `path` whole, refusing it before reading when its size is known to be over `max`,
 /// and reading at most `max + 1` bytes when it is not (a pipe, a device, a growing file).
+///
+/// Opening never waits: a FIFO that nobody writes to would block a plain `open` for ever
+/// (and with it `vnfeed import`, or `serve` reading its definitions), so it is opened with
+/// `O_NONBLOCK`, which is then cleared so a pipe with a writer is read to its end as before.
+/// One without a writer reads as empty at once.
 pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
-    let file = std::fs::File::open(path)?;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    // SAFETY: fcntl on a descriptor this function owns; no memory is passed.
+    let blocking = unsafe {
+        let flags = libc::fcntl(file.as_raw_fd(), libc::F_GETFL);
+        flags >= 0 && libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK) == 0
+    };
+    if !blocking {
+        return Err(ReadError::Io(std::io::Error::last_os_error()));
+    }
     let meta = file.metadata()?;
     if meta.is_file() && meta.len() > max {
         return Err(ReadError::TooLarge {
@@ -176,5 +194,41 @@ mod tests {
                 max: 4096
             })
         ));
+    }
+
+    #[test]
+    fn a_fifo_is_opened_without_waiting_and_a_pipe_with_a_writer_is_read_whole() {
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("ong.txt");
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a plain syscall on a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+        // Nobody writes to it: a plain open would block for ever. Run where a hang is seen.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || tx.send(read_capped(&path, 4096).map_err(|e| e.to_string())));
+        let read = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a FIFO with no writer returned");
+        assert_eq!(read, Ok(Vec::new()));
+        // With a writer that takes its time, the reader waits for the data and its end. A
+        // reader is kept open meanwhile so the writer's open need not wait for ours.
+        let _keeper = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .unwrap();
+        let (opened, is_open) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            let mut w = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            opened.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::io::Write::write_all(&mut w, "Tiêu đề".as_bytes()).unwrap();
+        });
+        is_open.recv().unwrap();
+        assert_eq!(read_capped(&fifo, 4096).unwrap(), "Tiêu đề".as_bytes());
+        writer.join().unwrap();
     }
 }
