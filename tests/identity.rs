@@ -24,6 +24,20 @@ fn feeds_copy(dir: &Path) -> PathBuf {
 }
 
 /// Appends `lines` to the top-level table of a feed file (before its first `[section]`).
+/// `vnfeed serve` on `feeds` and `store`, run to its end (the tests using it expect it to
+/// refuse to start).
+fn serve_on(feeds: &Path, store: &Path) -> std::process::Output {
+    vnfeed(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--feeds",
+        feeds.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+    ])
+}
+
 fn add_to_feed(feeds: &Path, file: &str, lines: &str) {
     let path = feeds.join(file);
     let text = std::fs::read_to_string(&path).unwrap();
@@ -243,15 +257,7 @@ fn a_bad_icon_logo_or_content_setting_stops_the_start_naming_the_file_and_field(
             add_to_feed(&feeds, file, line);
         }
         let store = dir.path().join("vnfeed.db");
-        let out = vnfeed(&[
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--feeds",
-            feeds.to_str().unwrap(),
-            "--store",
-            store.to_str().unwrap(),
-        ]);
+        let out = serve_on(&feeds, &store);
         assert!(!out.status.success(), "{line}: started");
         let err = stderr(&out);
         assert!(err.contains(expected), "{line}: {err}");
@@ -301,15 +307,7 @@ fn a_fifo_a_device_or_a_huge_definition_file_is_refused_at_once() {
         make(&feeds.join(file));
         let store = dir.path().join("vnfeed.db");
         let started = std::time::Instant::now();
-        let out = vnfeed(&[
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--feeds",
-            feeds.to_str().unwrap(),
-            "--store",
-            store.to_str().unwrap(),
-        ]);
+        let out = serve_on(&feeds, &store);
         assert!(!out.status.success(), "{file} ({expected}): started");
         let err = stderr(&out);
         let named = format!("{}: {expected}", feeds.join(file).display());
