@@ -191,14 +191,7 @@ async fn a_scheduled_article_is_shown_nowhere_until_the_clock_reaches_it_then_ev
     }
     hub.topics.lock().unwrap().clear();
 
-    let posted = server
-        .api(
-            "POST",
-            "/api/articles",
-            Some(&article("hoi-cho", SCHEDULED_TITLE, MORNING_VN)),
-        )
-        .await;
-    assert_eq!(posted.status, 201, "{}", posted.json);
+    let posted = post_fair(&server, MORNING_VN).await;
     assert_eq!(posted.json["status"], "scheduled");
     let slug = posted.json["slug"].as_str().unwrap().to_string();
     let got = server.api("GET", "/api/articles/hoi-cho", None).await;
@@ -338,14 +331,7 @@ async fn moving_a_scheduled_articles_time_earlier_rearms_the_timer(backend: Back
 async fn deleting_a_scheduled_article_leaves_no_tombstone(backend: Backend) {
     let clock = Clock::manual(at(EVENING));
     let server = start(&backend, &clock, &[]).await;
-    let posted = server
-        .api(
-            "POST",
-            "/api/articles",
-            Some(&article("hoi-cho", SCHEDULED_TITLE, MORNING_VN)),
-        )
-        .await;
-    assert_eq!(posted.status, 201);
+    post_fair(&server, MORNING_VN).await;
     let before = snapshot(&server).await;
     let deleted = server.api("DELETE", "/api/articles/hoi-cho", None).await;
     assert_eq!(deleted.status, 200, "{}", deleted.json);
@@ -453,6 +439,20 @@ async fn an_imported_future_article_is_stored_and_scheduled(backend: Backend) {
     server.stop().await;
 }
 
+/// Posts the scheduled fair article, published at `published` (RFC 3339), and checks that
+/// the API took it.
+async fn post_fair(server: &TestServer, published: &str) -> ApiReply {
+    let posted = server
+        .api(
+            "POST",
+            "/api/articles",
+            Some(&article("hoi-cho", SCHEDULED_TITLE, published)),
+        )
+        .await;
+    assert_eq!(posted.status, 201, "{}", posted.json);
+    posted
+}
+
 /// A time `ahead` from now on the real clock, in whole seconds (as stored).
 fn due_in(ahead: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(Utc::now().timestamp() + ahead, 0).unwrap()
@@ -461,14 +461,7 @@ fn due_in(ahead: i64) -> DateTime<Utc> {
 async fn on_the_real_clock_an_article_due_two_seconds_ahead_appears_at_its_time(backend: Backend) {
     let server = start(&backend, &Clock::system(), &[]).await;
     let due = due_in(2);
-    let posted = server
-        .api(
-            "POST",
-            "/api/articles",
-            Some(&article("hoi-cho", SCHEDULED_TITLE, &due.to_rfc3339())),
-        )
-        .await;
-    assert_eq!(posted.status, 201, "{}", posted.json);
+    post_fair(&server, &due.to_rfc3339()).await;
     let (etag, _, body) = fetch(&server, "/feeds/borders.atom").await;
     assert!(
         Utc::now() >= due || !String::from_utf8(body).unwrap().contains(SCHEDULED_TITLE),
@@ -540,14 +533,7 @@ async fn every_postgres_replica_publishes_a_scheduled_article_with_identical_fee
     .await;
     // Three seconds: B must first hear of the write (NOTIFY) to know when to wake.
     let due = due_in(3);
-    let posted = a
-        .api(
-            "POST",
-            "/api/articles",
-            Some(&article("hoi-cho", SCHEDULED_TITLE, &due.to_rfc3339())),
-        )
-        .await;
-    assert_eq!(posted.status, 201, "{}", posted.json);
+    post_fair(&a, &due.to_rfc3339()).await;
     let (ta, tb) = tokio::join!(
         a.wait_until("/feeds/borders.atom", LIMIT, "A publishes", |body| body
             .contains(SCHEDULED_TITLE)),
