@@ -45,14 +45,6 @@ mkdir -p "$OUT"
 LOADLOG=$OUT/load.log
 : >"$LOADLOG"
 
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [[ -n "${WWW:-}" ]]; then rm -rf "$WWW"; fi
-}
-trap cleanup EXIT
-
 echo "== tools"
 install_tools strace
 

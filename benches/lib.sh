@@ -1,6 +1,16 @@
 # shellcheck shell=bash
 # Shell pieces both benchmark drivers (run.sh, http.sh) use; sourced, never run.
 
+# Processes a script starts (its servers) go into `pids`; on exit they are stopped and the
+# nginx root `WWW`, if made, is removed.
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ -n "${WWW:-}" ]]; then rm -rf "$WWW"; fi
+}
+trap cleanup EXIT
+
 # Installs what the HTTP runs need (wrk, nginx, curl, and the commands given) with apt-get.
 install_tools() { # extra-command...
     local missing=() extra

@@ -31,14 +31,6 @@ mkdir -p "$OUT"
 
 skipped() { [[ " $SKIP " == *" $1 "* ]]; }
 
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [[ -n "${WWW:-}" ]]; then rm -rf "$WWW"; fi
-}
-trap cleanup EXIT
-
 echo "== tools"
 install_tools
 
