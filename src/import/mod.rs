@@ -243,26 +243,26 @@ pub fn parse_source(
 /// Reads and parses one file from disk into drafts, classified by `feeds` (no store), with
 /// the default [`Caps`] on the file's size.
 pub fn read_drafts(path: &Path, feeds: &FeedSet) -> Result<Vec<Draft>, ImportError> {
-    let bytes = match size::read_capped(path, Caps::default().max_file_bytes) {
-        Ok(bytes) => bytes,
-        Err(size::ReadError::Io(source)) => {
-            return Err(ImportError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-        Err(source) => {
-            return Err(ImportError::FileTooLarge {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    };
-    let source = Source {
-        path: path.to_path_buf(),
-        bytes,
-    };
+    let source = read_source(path, Caps::default().max_file_bytes)?;
     Ok(parse_source(&source, feeds)?.0)
+}
+
+/// Reads one file from disk, within `max_file_bytes`; the error names the file.
+fn read_source(path: &Path, max_file_bytes: u64) -> Result<Source, ImportError> {
+    match size::read_capped(path, max_file_bytes) {
+        Ok(bytes) => Ok(Source {
+            path: path.to_path_buf(),
+            bytes,
+        }),
+        Err(size::ReadError::Io(source)) => Err(ImportError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+        Err(source) => Err(ImportError::FileTooLarge {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
 }
 
 /// Imports files and directories from disk, with the default [`Caps`].
@@ -475,26 +475,12 @@ fn parse_input(feeds: &FeedSet, input: &Input, max_file_bytes: u64) -> Parsed {
     let read;
     let source = match input {
         Input::Memory(source) => source,
-        Input::File(path) => match size::read_capped(path, max_file_bytes) {
-            Ok(bytes) => {
-                read = Source {
-                    path: path.clone(),
-                    bytes,
-                };
+        Input::File(path) => match read_source(path, max_file_bytes) {
+            Ok(source) => {
+                read = source;
                 &read
             }
-            Err(size::ReadError::Io(source)) => {
-                return Parsed::Unread(ImportError::Read {
-                    path: path.clone(),
-                    source,
-                });
-            }
-            Err(source) => {
-                return Parsed::Unread(ImportError::FileTooLarge {
-                    path: path.clone(),
-                    source,
-                });
-            }
+            Err(e) => return Parsed::Unread(e),
         },
     };
     Parsed::Read(source.path.clone(), parse_source(source, feeds))
