@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # vnfeed against nginx serving the very same feed bytes, as issue 15 asks, in one command:
 #
-#   bash benches/http.sh           # 5 alternating rounds of 8 s per case (about 35 minutes)
+#   bash benches/http.sh           # 5 alternating rounds of 8 s per case (about 45 minutes)
 #   bash benches/http.sh --quick   # 1 round of 2 s per case: does the harness work?
 #
 # Two feeds of seed-sized articles (about 4 KB each, `benches/src/bin/corpus.rs`): a small one
 # (about 100 KB identity) and a large one (about 330 KB). Three servers: vnfeed on its default
 # multi-threaded runtime, vnfeed with `--workers $(nproc)` (thread-per-core), and nginx
-# (sendfile, gzip_static, open_file_cache, access log off). Cases: 200 with gzip and 304 via
-# If-None-Match, at 64 and 256 connections, with wrk -t1 and -t2. Each round runs the three
-# servers back to back, the order rotating from round to round.
+# (sendfile, gzip_static, open_file_cache, access log off), and a second, identical nginx as
+# the control: nginx-b/nginx is what the noise of this machine alone does to a ratio, so a
+# ratio of vnfeed's can be read against it. Cases: 200 with gzip and 304 via If-None-Match,
+# at 64 and 256 connections, with wrk -t1 and -t2. Each round runs the four servers back to
+# back, the order rotating from round to round.
 #
 # Before every round the machine must be quiet: the share of all cores busy (from
 # /proc/stat over one second, nothing of ours running) must be under BENCH_MAX_BUSY (25%).
@@ -103,15 +105,26 @@ PID[nginx]=$!
 pids+=("${PID[nginx]}")
 NG="http://127.0.0.1:$NGINX_PORT"
 wait_for "$NG/small$FEED" "${PID[nginx]}"
+# The control: the same files and configuration on another port, its own pid file.
+mkdir -p "$WWW/b"
+NGINX_B_PORT=$(free_port $((NGINX_PORT + 1)))
+nginx_conf "$WWW" "$NGINX_B_PORT" "$WWW/b" >"$WWW/b/nginx.conf"
+nginx -c "$WWW/b/nginx.conf" -e "$WWW/b/error.log" 2>"$OUT/nginx-b.log" &
+PID[nginx-b]=$!
+pids+=("${PID[nginx-b]}")
+NGB="http://127.0.0.1:$NGINX_B_PORT"
+wait_for "$NGB/small$FEED" "${PID[nginx-b]}"
 
 etag_of() { curl -sf -o /dev/null -D - -H 'Accept-Encoding: gzip' "$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag" {print $2}'; }
 declare -A TARGET ETAG
+SERVERS=(vnfeed vnfeed-tpc nginx nginx-b)
 for size in small large; do
     for who in vnfeed vnfeed-tpc; do
         TARGET[$who-$size]=${URL[$who-$size]}$FEED
     done
     TARGET[nginx-$size]=$NG/$size$FEED
-    for who in vnfeed vnfeed-tpc nginx; do
+    TARGET[nginx-b-$size]=$NGB/$size$FEED
+    for who in "${SERVERS[@]}"; do
         for enc in identity gzip; do
             a=$(curl -sf -H "Accept-Encoding: $enc" "${TARGET[vnfeed-$size]}" | sha256sum)
             b=$(curl -sf -H "Accept-Encoding: $enc" "${TARGET[$who-$size]}" | sha256sum)
@@ -121,7 +134,7 @@ for size in small large; do
         code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' -H "If-None-Match: ${ETAG[$who-$size]}" "${TARGET[$who-$size]}")
         [[ "$code" == 304 ]] || { echo "$who answered $code to If-None-Match" >&2; exit 1; }
     done
-    echo "$size feed: $(stat -c %s "$WWW/$size$FEED") bytes identity, $(stat -c %s "$WWW/$size$FEED.gz") gzip; the same bytes from all three servers"
+    echo "$size feed: $(stat -c %s "$WWW/$size$FEED") bytes identity, $(stat -c %s "$WWW/$size$FEED.gz") gzip; the same bytes from all four servers"
 done
 
 TICKS=$(getconf CLK_TCK)
@@ -166,7 +179,7 @@ run_wrk() { # threads conns url etag-or-empty pid
 }
 
 pid_of() { # who size
-    if [[ $1 == nginx ]]; then echo "${PID[nginx]}"; else echo "${PID[$1-$2]}"; fi
+    if [[ $1 == nginx* ]]; then echo "${PID[$1]}"; else echo "${PID[$1-$2]}"; fi
 }
 
 # "median min max" of the numbers on stdin.
@@ -174,16 +187,16 @@ summary() { sort -g | awk '{a[NR]=$1} END {printf "%s %s %s\n", (NR%2)?a[(NR+1)/
 
 echo
 echo "== HTTP: $ROUNDS rounds of ${SECONDS_PER_CASE} s per case and server; refused when over ${MAX_BUSY}% busy for ${WAIT} s"
-printf '%-5s %-3s %-4s %5s | %-27s | %-27s | %-27s | %-22s | %-22s | %s\n' size wrk case conns \
+printf '%-5s %-3s %-4s %5s | %-27s | %-27s | %-27s | %-22s | %-22s | %-22s | %s\n' size wrk case conns \
     "vnfeed req/s med (min-max)" "tpc req/s med (min-max)" "nginx req/s med (min-max)" \
-    "vnfeed/nginx (range)" "tpc/nginx (range)" "CPU us/req vn tpc ng; refused"
+    "vnfeed/nginx (range)" "tpc/nginx (range)" "nginx-b/nginx (range)" "CPU us/req vn tpc ng; refused"
 refused_total=0
 for size in small large; do
     for threads in 1 2; do
         for case in 200 304; do
             for conns in 64 256; do
                 declare -A RPS=() CPU=()
-                ratios_vn=() ratios_tpc=()
+                ratios_vn=() ratios_tpc=() ratios_b=()
                 refused=0
                 for round in $(seq 1 "$ROUNDS"); do
                     if ! quiet "$size t$threads $case c$conns round $round"; then
@@ -191,8 +204,8 @@ for size in small large; do
                         continue
                     fi
                     # Rotate who goes first, so no server always meets the same neighbours.
-                    order=(vnfeed vnfeed-tpc nginx)
-                    shift_by=$(((round - 1) % 3))
+                    order=("${SERVERS[@]}")
+                    shift_by=$(((round - 1) % ${#order[@]}))
                     order=("${order[@]:$shift_by}" "${order[@]:0:$shift_by}")
                     declare -A this=()
                     for who in "${order[@]}"; do
@@ -206,6 +219,7 @@ for size in small large; do
                     done
                     ratios_vn+=("$(awk -v a="${this[vnfeed]}" -v b="${this[nginx]}" 'BEGIN {printf "%.3f", a/b}')")
                     ratios_tpc+=("$(awk -v a="${this[vnfeed-tpc]}" -v b="${this[nginx]}" 'BEGIN {printf "%.3f", a/b}')")
+                    ratios_b+=("$(awk -v a="${this[nginx-b]}" -v b="${this[nginx]}" 'BEGIN {printf "%.3f", a/b}')")
                 done
                 refused_total=$((refused_total + refused))
                 if ((${#ratios_vn[@]} == 0)); then
@@ -230,15 +244,17 @@ for size in small large; do
                     read -r c _ _ < <(printf '%s\n' ${CPU[$who]} | summary)
                     cpus+="$c "
                 done
-                printf '%-5s t%-2s %-4s %5s | %-27s | %-27s | %-27s | %-22s | %-22s | %s; %s\n' \
+                printf '%-5s t%-2s %-4s %5s | %-27s | %-27s | %-27s | %-22s | %-22s | %-22s | %s; %s\n' \
                     "$size" "$threads" "$case" "$conns" "$(cell vnfeed)" "$(cell vnfeed-tpc)" "$(cell nginx)" \
-                    "$(ratio vnfeed "${ratios_vn[@]}")" "$(ratio vnfeed-tpc "${ratios_tpc[@]}")" "$cpus" "$refused"
+                    "$(ratio vnfeed "${ratios_vn[@]}")" "$(ratio vnfeed-tpc "${ratios_tpc[@]}")" \
+                    "$(ratio nginx-b "${ratios_b[@]}")" "$cpus" "$refused"
             done
         done
     done
 done
 echo "(req/s: median of the measured rounds, (min-max), spread = (max-min)/median; ratio: of the"
 echo " medians, (range of the per-round ratios); \"claimed\" = median >= 1.0 and range >= 0.9;"
+echo " nginx-b is a second, identical nginx: its ratio is the noise alone;"
 echo " CPU: the server's own user+system time per request, median; $refused_total rounds refused"
 echo " for a busy machine; each round's load is in $LOADLOG)"
 

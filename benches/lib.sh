@@ -63,12 +63,13 @@ cpu_ticks() { # pid
 }
 
 # nginx's configuration for serving the files under ROOT on 127.0.0.1:PORT as the
-# benchmarks compare it: sendfile, gzip_static, open_file_cache, access log off.
-nginx_conf() { # root port
+# benchmarks compare it: sendfile, gzip_static, open_file_cache, access log off. Its pid file
+# and error log go into STATE (ROOT unless given), so that two can serve the same files.
+nginx_conf() { # root port [state]
     cat <<EOF
 worker_processes auto;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
+pid ${3:-$1}/nginx.pid;
+error_log ${3:-$1}/error.log warn;
 daemon off;
 events { worker_connections 4096; }
 http {
