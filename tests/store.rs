@@ -1,7 +1,7 @@
 //! The `Store` contract, checked on every backend with the same code: matching by id then
 //! URL, slugs fixed at first insert and made unique, `updated` moving forward, newest-first
-//! order with a byte-order id tie-break, the revision counter, concurrent writers, a
-//! failed batch leaving nothing behind, and a bulk import's session (`Store::bulk`).
+//! order with a byte-order id tie-break, the revision counter, concurrent writers, and a
+//! failed batch leaving nothing behind.
 
 mod common;
 
@@ -17,7 +17,6 @@ on_both_backends!(
     the_revision_moves_only_when_something_changed,
     concurrent_writers_from_two_handles_agree,
     a_batch_that_fails_writes_nothing_and_the_next_continues_the_history,
-    a_bulk_session_keeps_good_batches_drops_a_failed_one_and_commits_together,
 );
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -286,112 +285,6 @@ async fn a_batch_that_fails_writes_nothing_and_the_next_continues_the_history(ba
         let ids = history_ids(store.as_ref(), feed).await;
         assert_eq!(ids, ["chu-url", "doi-url", "moi-1", "moi-2"], "{feed:?}");
     }
-}
-
-async fn a_bulk_session_keeps_good_batches_drops_a_failed_one_and_commits_together(
-    backend: Backend,
-) {
-    let store = backend.open().await;
-    let reader = backend.open_for_copy().await;
-    let mut owner = draft("giu-dia-chi", "Bài giữ địa chỉ", "2025-04-01T00:00:00Z");
-    owner.url = Some("https://bao.example/giu".to_string());
-    store.upsert(vec![owner], at(NOW)).await.unwrap();
-    let revision = store.revision().await.unwrap();
-    // SQLite holds the session's batches in one transaction until `commit`; PostgreSQL
-    // commits each batch on its own (crates/vnfeed-store/src/postgres.rs, EachCommitted).
-    let shared_transaction = backend.kind == Kind::Sqlite;
-
-    let mut bulk = store.bulk();
-    let first = bulk
-        .upsert(
-            vec![
-                draft("dot-1-a", "Đợt một, bài a", "2025-04-02T00:00:00Z"),
-                draft("dot-1-b", "Đợt một, bài b", "2025-04-03T00:00:00Z"),
-            ],
-            at(NOW),
-        )
-        .await
-        .unwrap();
-    assert_eq!(first.len(), 2);
-    // A batch whose last draft takes another article's URL fails whole; the batch before
-    // stays in the session.
-    let mut thief = draft("dot-1-a", "Đợt một, bài a", "2025-04-02T00:00:00Z");
-    thief.url = Some("https://bao.example/giu".to_string());
-    let failed = bulk
-        .upsert(
-            vec![
-                draft("dot-2-a", "Đợt hai, bài a", "2025-04-05T00:00:00Z"),
-                thief,
-            ],
-            at(NOW),
-        )
-        .await;
-    assert!(
-        matches!(failed, Err(StoreError::Conflict { field: "url", .. })),
-        "{failed:?}"
-    );
-    bulk.upsert(
-        vec![draft("dot-3-a", "Đợt ba, bài a", "2025-04-06T00:00:00Z")],
-        at(NOW),
-    )
-    .await
-    .unwrap();
-    let seen_before_commit = reader.count_stored().await.unwrap();
-    if shared_transaction {
-        assert_eq!(
-            seen_before_commit, 1,
-            "a reader sees nothing before the commit"
-        );
-    } else {
-        assert_eq!(seen_before_commit, 4, "each batch committed on its own");
-    }
-    bulk.commit().await.unwrap();
-    drop(bulk);
-
-    let mut ids: Vec<String> = reader
-        .latest(FeedKey::All, 50)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.id)
-        .collect();
-    ids.sort();
-    assert_eq!(ids, ["dot-1-a", "dot-1-b", "dot-3-a", "giu-dia-chi"]);
-    assert_eq!(
-        reader.by_id("dot-1-a").await.unwrap().unwrap().url,
-        None,
-        "the failed batch changed nothing"
-    );
-    assert_eq!(
-        history_ids(reader.as_ref(), FeedKey::All).await,
-        ["giu-dia-chi", "dot-1-a", "dot-1-b", "dot-3-a"]
-    );
-    // Two batches wrote, each moving the revision once.
-    assert_eq!(store.revision().await.unwrap(), revision + 2);
-
-    // A session dropped without a commit: on SQLite nothing of it is stored, and the write
-    // connection is free again for the next write.
-    let mut abandoned = store.bulk();
-    abandoned
-        .upsert(
-            vec![draft("bo-do", "Bài bỏ dở", "2025-04-07T00:00:00Z")],
-            at(NOW),
-        )
-        .await
-        .unwrap();
-    drop(abandoned);
-    store
-        .upsert(
-            vec![draft("sau-do", "Bài viết sau", "2025-04-08T00:00:00Z")],
-            at(NOW),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        reader.by_id("bo-do").await.unwrap().is_some(),
-        !shared_transaction
-    );
-    assert!(reader.by_id("sau-do").await.unwrap().is_some());
 }
 
 /// The ids on a feed's first archive page, oldest entry first.

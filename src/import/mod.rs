@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -19,7 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::classify::ArticleText;
 use crate::feeds::FeedSet;
 use crate::model::{Categorized, Draft};
-use crate::store::{Bulk, Outcome, Store, StoreError};
+use crate::store::{Outcome, Store, StoreError};
 use crate::vietnamese::encoding::{SourceEncoding, decode};
 use crate::vietnamese::slug::slugify;
 
@@ -76,14 +75,6 @@ pub enum ImportError {
         #[source]
         source: StoreError,
     },
-    /// The file was written, but the transaction it was written in did not commit: nothing
-    /// of it is stored. Every file of that transaction gets this error, sharing the cause.
-    #[error("{}: not stored, its transaction did not commit: {source}", path.display())]
-    Uncommitted {
-        path: PathBuf,
-        #[source]
-        source: Arc<StoreError>,
-    },
 }
 
 /// One file's bytes and the name to report it by.
@@ -120,30 +111,15 @@ impl Report {
     }
 }
 
-/// Files are read, parsed and handed to the store in batches of this many, so a large import
-/// never holds everything in memory: two batches are in flight, the one the store writes and
+/// Files are read and written in batches of this many, one transaction each, so a large
+/// import neither holds everything in memory nor pays a commit per article. A commit costs
+/// more than its fsyncs: each transaction writes again every page of the random-keyed
+/// indexes it touched (slug, id) to the WAL and then to the file, so larger batches import
+/// faster. The price is memory, two batches being in flight: the one the store writes and
 /// the next, read and parsed meanwhile, so at most twice this many files (each within
-/// [`Caps::max_file_bytes`]) and their drafts.
+/// [`Caps::max_file_bytes`]) and their drafts. The figures behind 5,000 are in
+/// docs/benchmarks.md, "Import batch size".
 pub const BATCH_FILES: usize = 5_000;
-
-/// Batches are committed together once this many drafts are written since the last commit
-/// (or once [`COMMIT_AFTER`] has passed, and at the end). A commit costs more than its
-/// fsyncs: it writes again every page of the random-keyed indexes (id, slug, URL) the
-/// transaction touched, to the WAL and then to the file, and in a large store a page touched
-/// by several batches is written once. The price
-/// is on disk, not in memory (SQLite keeps its page cache at the session's size and moves
-/// the rest of the transaction to the WAL), and in what a crash costs: an import stopped
-/// midway keeps only what was committed, and running it again writes the rest (an upsert
-/// of an unchanged article changes nothing). A reader sees the articles at each commit.
-/// The figures behind both numbers are in docs/benchmarks.md, "Import transactions".
-pub const COMMIT_DRAFTS: usize = 50_000;
-
-/// Batches are also committed once the open transaction is this old, whatever
-/// [`COMMIT_DRAFTS`] says. The transaction's write lock keeps every other writer of
-/// the store waiting (the server's publishing API, a second import) for as long as it is
-/// open, and they give up after the store's 10 s busy timeout: a write to the API waits at
-/// most about this long, plus one batch.
-pub const COMMIT_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Expands directories (recursively, `.txt` and `.json` files) and sorts the result so an
 /// import always runs in the same order. Files named directly are taken whatever their name.
@@ -361,17 +337,13 @@ fn progress_bar(files: usize) -> ProgressBar {
     bar
 }
 
-/// An import in batches of files, written in a bulk session of the store and committed every
-/// [`COMMIT_DRAFTS`] drafts or [`COMMIT_AFTER`]. While the store writes one batch, the next is
-/// read and parsed on other threads (see [`parse_batch`]), so a bulk import keeps the store
-/// busy and the CPU of parsing off the writer's path. The order of everything stays the
-/// files' order: the same store content, revisions and report as a one-thread import.
+/// An import in batches of files, each written in one transaction. While the store writes
+/// one batch, the next is read and parsed on other threads (see [`parse_batch`]), so a bulk
+/// import keeps the store busy and the CPU of parsing off the writer's path. The order of
+/// everything stays the files' order: the same store content, revisions and report as a
+/// one-thread import.
 struct Batches<'a> {
-    bulk: Box<dyn Bulk + 'a>,
-    /// Written since the last commit: counted in the report once the commit succeeds.
-    uncommitted: Written,
-    /// When the first of them began to be written (the transaction took the write lock).
-    uncommitted_since: Option<Instant>,
+    store: &'a dyn Store,
     /// Shared with the threads that parse (a copy made once per import).
     feeds: Arc<FeedSet>,
     now: DateTime<Utc>,
@@ -386,9 +358,7 @@ struct Batches<'a> {
 impl<'a> Batches<'a> {
     fn new(store: &'a dyn Store, feeds: &FeedSet, now: DateTime<Utc>, caps: Caps) -> Self {
         Batches {
-            bulk: store.bulk(),
-            uncommitted: Written::default(),
-            uncommitted_since: None,
+            store,
             feeds: Arc::new(feeds.clone()),
             now,
             caps,
@@ -407,11 +377,7 @@ impl<'a> Batches<'a> {
         let max_file_bytes = self.caps.max_file_bytes;
         let parsing =
             tokio::task::spawn_blocking(move || parse_batch(&feeds, &inputs, max_file_bytes));
-        if !pending.is_empty() && self.uncommitted_since.is_none() {
-            self.uncommitted_since = Some(Instant::now());
-        }
-        let (written, parsed) =
-            tokio::join!(write_batch(self.bulk.as_mut(), pending, self.now), parsing);
+        let (written, parsed) = tokio::join!(write_batch(self.store, pending, self.now), parsing);
         let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -427,48 +393,15 @@ impl<'a> Batches<'a> {
                 Parsed::Unread(e) => Some(e),
                 Parsed::Read(..) => None,
             }));
-        self.uncommitted.add(written);
-        if self.uncommitted.drafts >= COMMIT_DRAFTS
-            || self
-                .uncommitted_since
-                .is_some_and(|since| since.elapsed() >= COMMIT_AFTER)
-        {
-            self.commit().await;
-        }
+        self.report.absorb(written);
         self.pending = self.check_ids(parsed);
     }
 
     async fn finish(mut self) -> Report {
         let pending = std::mem::take(&mut self.pending);
-        let written = write_batch(self.bulk.as_mut(), pending, self.now).await;
-        self.uncommitted.add(written);
-        self.commit().await;
+        let written = write_batch(self.store, pending, self.now).await;
+        self.report.absorb(written);
         self.report
-    }
-
-    /// Commits what was written since the last commit and reports it: counted if the
-    /// commit succeeds, every file of it failed if not.
-    async fn commit(&mut self) {
-        let written = std::mem::take(&mut self.uncommitted);
-        self.uncommitted_since = None;
-        match self.bulk.commit().await {
-            Ok(()) => self.report.absorb(written),
-            Err(e) => {
-                let source = Arc::new(e);
-                self.report.failed.extend(written.failed);
-                self.report
-                    .failed
-                    .extend(
-                        written
-                            .files
-                            .into_iter()
-                            .map(|path| ImportError::Uncommitted {
-                                path,
-                                source: Arc::clone(&source),
-                            }),
-                    );
-            }
-        }
     }
 
     /// Keeps the files whose ids no earlier file of this import used; reports the others
@@ -607,28 +540,15 @@ fn parse_batch(feeds: &FeedSet, inputs: &[Input], max_file_bytes: u64) -> Vec<Pa
     parts.into_iter().flat_map(|(_, parsed)| parsed).collect()
 }
 
-/// What writing batches did.
+/// What writing one batch did.
 #[derive(Default)]
 struct Written {
     outcomes: Vec<Outcome>,
-    /// The files written (their drafts are in the transaction).
-    files: Vec<PathBuf>,
-    /// How many drafts those files held.
-    drafts: usize,
     failed: Vec<ImportError>,
 }
 
-impl Written {
-    fn add(&mut self, more: Written) {
-        self.outcomes.extend(more.outcomes);
-        self.files.extend(more.files);
-        self.drafts += more.drafts;
-        self.failed.extend(more.failed);
-    }
-}
-
 async fn write_batch(
-    bulk: &mut dyn Bulk,
+    store: &dyn Store,
     parsed: Vec<(PathBuf, Vec<Draft>)>,
     now: DateTime<Utc>,
 ) -> Written {
@@ -637,22 +557,14 @@ async fn write_batch(
         return written;
     }
     let all: Vec<Draft> = parsed.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
-    match bulk.upsert(all, now).await {
-        Ok(results) => {
-            written.outcomes.extend(results.iter().map(|r| r.outcome));
-            written.drafts = results.len();
-            written.files = parsed.into_iter().map(|(path, _)| path).collect();
-        }
-        // The batch rolled back as a whole: retry file by file so one file the store refuses
-        // does not keep the others out.
+    match store.upsert(all, now).await {
+        Ok(results) => written.outcomes.extend(results.iter().map(|r| r.outcome)),
+        // The batch's transaction rolled back as a whole: retry file by file so one file the
+        // store refuses does not keep the others out.
         Err(_) => {
             for (path, drafts) in parsed {
-                match bulk.upsert(drafts, now).await {
-                    Ok(results) => {
-                        written.outcomes.extend(results.iter().map(|r| r.outcome));
-                        written.drafts += results.len();
-                        written.files.push(path);
-                    }
+                match store.upsert(drafts, now).await {
+                    Ok(results) => written.outcomes.extend(results.iter().map(|r| r.outcome)),
                     Err(source) => written.failed.push(ImportError::Store { path, source }),
                 }
             }

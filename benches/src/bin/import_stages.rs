@@ -116,28 +116,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut written = 0;
     let cpu = probe::cpu_seconds();
     let started = Instant::now();
-    // As `vnfeed import` writes: batches in a bulk session, committed together.
-    let mut bulk = store.bulk();
-    let mut uncommitted = 0;
     for batch in drafts.chunks(import::BATCH_FILES) {
-        bulk.upsert(batch.to_vec(), now).await?;
+        store.upsert(batch.to_vec(), now).await?;
         written += batch.len();
-        uncommitted += batch.len();
-        if uncommitted >= import::COMMIT_DRAFTS {
-            bulk.commit().await?;
-            uncommitted = 0;
-        }
     }
-    bulk.commit().await?;
-    drop(bulk);
     let (wall, cpu) = (started.elapsed().as_secs_f64(), probe::cpu_seconds() - cpu);
     println!(
         "{:<44} {:>8.1} us CPU/article {:>8.1} us wall/article {:>9.0} articles/s wall",
-        format!(
-            "store alone ({} per batch, {} per commit)",
-            import::BATCH_FILES,
-            import::COMMIT_DRAFTS
-        ),
+        format!("store alone ({} per transaction)", import::BATCH_FILES),
         cpu * 1e6 / written as f64,
         wall * 1e6 / written as f64,
         written as f64 / wall

@@ -39,18 +39,9 @@ struct Args {
     /// Keep a store that already holds at least --articles articles.
     #[arg(long)]
     reuse: bool,
-    /// Articles per store batch in the bulk fill and the store-alone figure (`vnfeed import`
-    /// hands the store batches of `import::BATCH_FILES`).
-    #[arg(long, default_value_t = import::BATCH_FILES as u64)]
+    /// Articles per store transaction in the bulk fill.
+    #[arg(long, default_value_t = 5_000)]
     chunk: u64,
-    /// Articles per commit: the batches are written in a bulk session of the store and
-    /// committed together every this many, as `vnfeed import` does (`import::COMMIT_DRAFTS`).
-    #[arg(long, default_value_t = import::COMMIT_DRAFTS as u64)]
-    commit: u64,
-    /// Commit also once the open transaction is this many milliseconds old, as `vnfeed
-    /// import` does (`import::COMMIT_AFTER`).
-    #[arg(long, default_value_t = import::COMMIT_AFTER.as_millis() as u64)]
-    commit_after_ms: u64,
     #[arg(long, default_value_t = 2016)]
     seed: u64,
     /// `seed`: about 4 KB (a title, a dateline, four or five paragraphs, a caption and an
@@ -211,16 +202,10 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
     let mut written = 0u64;
     // The current stretch of `--every` articles: where it began, and its store time.
     let (mut stretch_from, mut stretch_busy) = (0u64, Duration::ZERO);
-    let mut bulk = store.bulk();
-    let mut open = Open::default();
     while let Ok(drafts) = tokio::task::block_in_place(|| rx.recv()) {
         let n = drafts.len() as u64;
         let t = Instant::now();
-        bulk.upsert(drafts, Utc::now()).await?;
-        if open.wrote(n, args) || written + n >= total {
-            bulk.commit().await?;
-            open = Open::default();
-        }
+        store.upsert(drafts, Utc::now()).await?;
         busy += t.elapsed();
         stretch_busy += t.elapsed();
         written += n;
@@ -235,8 +220,6 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
             (stretch_from, stretch_busy) = (written, Duration::ZERO);
         }
     }
-    bulk.commit().await?;
-    drop(bulk);
     producer.join().map_err(|_| "the generator panicked")?;
     let wall = started.elapsed().as_secs_f64();
     let rate = written as f64 / busy.as_secs_f64();
@@ -244,35 +227,15 @@ async fn fill(args: &Args, feeds: &Arc<FeedSet>) -> Result<(), Box<dyn std::erro
         "store write",
         &format!(
             "{written} articles in {:.1} s of store time = {rate:.0} articles/s \
-             ({chunk}-article batches, a durable commit every {} or {} ms; wall {wall:.1} s = {:.0}/s \
+             ({chunk}-article transactions, durable commits; wall {wall:.1} s = {:.0}/s \
              while generating and parsing kept up)",
             busy.as_secs_f64(),
-            args.commit,
-            args.commit_after_ms,
             written as f64 / wall,
         ),
         Goal::AtLeast(rate, 20_000.0),
     );
     report_size(args)?;
     more_into_the_full_store(args, feeds, written).await
-}
-
-/// The bulk session's open transaction, committed as `vnfeed import` commits its own: after
-/// `--commit` articles or `--commit-after-ms`.
-#[derive(Default)]
-struct Open {
-    articles: u64,
-    since: Option<Instant>,
-}
-
-impl Open {
-    /// Counts `n` more articles written; true when the transaction is due to commit.
-    fn wrote(&mut self, n: u64, args: &Args) -> bool {
-        let since = *self.since.get_or_insert_with(Instant::now);
-        self.articles += n;
-        self.articles >= args.commit
-            || since.elapsed() >= Duration::from_millis(args.commit_after_ms)
-    }
 }
 
 /// Two more figures on the full store: the whole `vnfeed import` path, and the store alone
@@ -288,9 +251,8 @@ async fn more_into_the_full_store(
     report_size(args)
 }
 
-/// `--store-alone` drafts, parsed and split into `--chunk`-article batches before the clock
-/// starts, written in a bulk session (a commit every `--commit`) while nothing else in this
-/// process runs.
+/// `--store-alone` drafts, parsed and split into `--chunk`-article transactions before the
+/// clock starts, written while nothing else in this process runs.
 async fn store_alone(
     args: &Args,
     feeds: &Arc<FeedSet>,
@@ -306,18 +268,9 @@ async fn store_alone(
     let store = open(args).await?;
     let (user_before, system_before) = probe::cpu_user_system();
     let started = Instant::now();
-    let mut bulk = store.bulk();
-    let mut open = Open::default();
     for batch in batches {
-        let n = batch.len() as u64;
-        bulk.upsert(batch, Utc::now()).await?;
-        if open.wrote(n, args) {
-            bulk.commit().await?;
-            open = Open::default();
-        }
+        store.upsert(batch, Utc::now()).await?;
     }
-    bulk.commit().await?;
-    drop(bulk);
     let secs = started.elapsed().as_secs_f64();
     let (user, system) = probe::cpu_user_system();
     let (user, system) = (user - user_before, system - system_before);

@@ -11,7 +11,6 @@
 pub mod model;
 
 pub mod archive;
-mod bulk;
 mod changes;
 pub mod clock;
 mod content_hash;
@@ -27,7 +26,6 @@ pub mod sqlite;
 mod store;
 
 pub use archive::ArchivePage;
-pub use bulk::Bulk;
 pub use changes::{ChangeNotices, Changes, Staleness};
 pub use clock::Clock;
 pub use content_hash::content_hash;

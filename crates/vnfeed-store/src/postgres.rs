@@ -27,7 +27,6 @@ use tokio_postgres::{IsolationLevel, NoTls};
 
 use super::record;
 use crate::archive::ArchivePage;
-use crate::bulk::Bulk;
 use crate::changes::{ChangeNotices, Changes, Staleness};
 use crate::clock::Clock;
 use crate::error::{StoreError, redact};
@@ -289,10 +288,6 @@ impl Store for PostgresStore {
         write::upsert(&mut client, drafts, now)
             .await
             .map_err(|e| self.db_err(e))
-    }
-
-    fn bulk(&self) -> Box<dyn Bulk + '_> {
-        Box::new(EachCommitted(self))
     }
 
     async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError> {
@@ -616,26 +611,5 @@ impl Store for PostgresStore {
             .changes
             .get_or_init(|| listen::spawn(self.inner.config.clone(), self.inner.target.clone()));
         Some(rx.clone())
-    }
-}
-
-/// PostgreSQL's bulk session: each batch is its own transaction, committed at once, as before
-/// sessions existed. Sharing transactions between batches was measured only on SQLite (where
-/// a commit rewrites every index page it touched); on a shared PostgreSQL server a
-/// transaction held open for minutes also holds back vacuum for everyone.
-struct EachCommitted<'a>(&'a PostgresStore);
-
-#[async_trait]
-impl Bulk for EachCommitted<'_> {
-    async fn upsert(
-        &mut self,
-        drafts: Vec<Draft>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Upserted>, StoreError> {
-        self.0.upsert(drafts, now).await
-    }
-
-    async fn commit(&mut self) -> Result<(), StoreError> {
-        Ok(())
     }
 }

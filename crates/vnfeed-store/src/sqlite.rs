@@ -7,7 +7,6 @@
 mod batch;
 #[cfg(test)]
 mod batch_tests;
-mod bulk;
 mod copy;
 mod history;
 mod labels;
@@ -28,7 +27,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::plan::{self, Plan};
 use super::record;
 use crate::archive::ArchivePage;
-use crate::bulk::Bulk;
 use crate::changes::{Changes, Staleness};
 use crate::clock::Clock;
 use crate::error::StoreError;
@@ -223,28 +221,22 @@ impl SqliteStore {
         &self,
         joined: Result<Result<T, DbError>, tokio::task::JoinError>,
     ) -> Result<T, StoreError> {
-        match joined {
-            Ok(result) => result.map_err(|e| self.store_error(e)),
-            Err(e) => Err(self.counted(StoreError::Task(e.to_string()))),
-        }
-    }
-
-    /// The store's error for a failed call: SQL errors name the file; failures are counted.
-    fn store_error(&self, e: DbError) -> StoreError {
-        self.counted(match e {
-            DbError::Sql(source) => StoreError::Sqlite {
-                path: self.path.display().to_string(),
-                source,
-            },
-            DbError::Store(e) => e,
-        })
-    }
-
-    fn counted(&self, e: StoreError) -> StoreError {
-        if e.is_failure() {
+        let result = match joined {
+            Ok(result) => result.map_err(|e| match e {
+                DbError::Sql(source) => StoreError::Sqlite {
+                    path: self.path.display().to_string(),
+                    source,
+                },
+                DbError::Store(e) => e,
+            }),
+            Err(e) => Err(StoreError::Task(e.to_string())),
+        };
+        if let Err(e) = &result
+            && e.is_failure()
+        {
             self.errors.fetch_add(1, Ordering::Relaxed);
         }
-        e
+        result
     }
 }
 
@@ -297,15 +289,6 @@ impl Store for SqliteStore {
             upsert_all(conn, drafts, now)
         })
         .await
-    }
-
-    fn bulk(&self) -> Box<dyn Bulk + '_> {
-        Box::new(bulk::Session::start(
-            Arc::clone(&self.conn),
-            BULK_CACHE_SIZE,
-            write_drafts,
-            Box::new(|e| self.store_error(e)),
-        ))
     }
 
     async fn delete(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Tombstone>, StoreError> {
@@ -657,34 +640,28 @@ fn upsert_all(
     now: DateTime<Utc>,
 ) -> Result<Vec<Upserted>, DbError> {
     let tx = write_transaction(conn)?;
-    let results = write_drafts(&tx, drafts, now)?;
-    tx.commit()?;
-    Ok(results)
-}
-
-/// Writes the drafts inside the caller's transaction (or savepoint), which commits them.
-fn write_drafts(
-    tx: &Connection,
-    drafts: Vec<Draft>,
-    now: DateTime<Utc>,
-) -> Result<Vec<Upserted>, DbError> {
-    let mut batch = batch::Batch::for_drafts(tx, &drafts, now.timestamp())?;
+    let mut batch = batch::Batch::for_drafts(&tx, &drafts, now.timestamp())?;
     let mut results = Vec::with_capacity(drafts.len());
     let mut touched = BTreeSet::new();
     for draft in drafts {
-        results.push(upsert_one(tx, &mut batch, draft, now, &mut touched)?);
+        results.push(upsert_one(&tx, &mut batch, draft, now, &mut touched)?);
     }
-    batch.flush(tx)?;
+    batch.flush(&tx)?;
     if crate::outcome::any_changed(&results) {
-        record_change(tx, &touched, now.timestamp())?;
+        record_change(&tx, &touched, now.timestamp())?;
     }
+    tx.commit()?;
     Ok(results)
 }
 
 /// Moves the store's revision on and marks `categories` (and `all`) as changed at it and at
 /// `now` (their `Last-Modified`). Every write that changes something calls this inside its
 /// transaction, with the categories the changed articles had before and have after.
-fn record_change(tx: &Connection, categories: &BTreeSet<String>, now: i64) -> rusqlite::Result<()> {
+fn record_change(
+    tx: &rusqlite::Transaction<'_>,
+    categories: &BTreeSet<String>,
+    now: i64,
+) -> rusqlite::Result<()> {
     history::mark_changed(tx, categories, now)?;
     tx.prepare_cached("UPDATE meta SET value = value + 1 WHERE key = 'revision'")?
         .execute([])?;
@@ -777,7 +754,7 @@ fn instant(id: &str, field: &'static str, secs: i64) -> Result<DateTime<Utc>, Db
 /// Writes one draft; the categories of a created or changed article, before and after, go
 /// into `touched`.
 fn upsert_one(
-    tx: &Connection,
+    tx: &rusqlite::Transaction<'_>,
     batch: &mut batch::Batch,
     mut draft: Draft,
     now: DateTime<Utc>,
@@ -845,7 +822,7 @@ enum Replacing {
 /// flush; a caller replacing an article flushes first); its categories before and after go
 /// into `touched`.
 fn put_article(
-    tx: &Connection,
+    tx: &rusqlite::Transaction<'_>,
     batch: &mut batch::Batch,
     stored: &StoredArticle,
     replacing: Replacing,

@@ -10,7 +10,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::archive::ArchivePage;
-use crate::bulk::Bulk;
 use crate::changes::{ChangeNotices, Changes};
 use crate::clock::Clock;
 use crate::error::StoreError;
@@ -32,11 +31,6 @@ pub trait Store: Send + Sync {
         drafts: Vec<Draft>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Upserted>, StoreError>;
-
-    /// A session for a bulk import: batches written as [`Store::upsert`] writes them and made
-    /// durable together at [`Bulk::commit`]. Other writes wait until the session ends (SQLite)
-    /// or are unaffected (PostgreSQL, where each batch commits on its own).
-    fn bulk(&self) -> Box<dyn Bulk + '_>;
 
     /// The newest `limit` articles of a feed, newest first,
     /// ties broken by id so the order is the same on every call.

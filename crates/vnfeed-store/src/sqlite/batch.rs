@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::history::{self, EntryRow};
 use super::labels::LabelRow;
@@ -117,7 +117,7 @@ impl Batch {
     /// A batch for `drafts`, with what the store holds under their ids, whether the first
     /// slug candidate of each new one is taken, and which ids have tombstones.
     pub(super) fn for_drafts(
-        tx: &Connection,
+        tx: &Transaction<'_>,
         drafts: &[Draft],
         now: i64,
     ) -> rusqlite::Result<Batch> {
@@ -151,7 +151,7 @@ impl Batch {
     }
 
     /// What the store holds for `draft` now, as [`lookup`] would read it.
-    pub(super) fn lookup(&self, tx: &Connection, draft: &Draft) -> rusqlite::Result<Lookup> {
+    pub(super) fn lookup(&self, tx: &Transaction<'_>, draft: &Draft) -> rusqlite::Result<Lookup> {
         let by_id = if self.known.complete && !self.written_ids.contains(&draft.id) {
             self.known.by_id.get(&draft.id).cloned()
         } else {
@@ -165,7 +165,11 @@ impl Batch {
     }
 
     /// The slug for a new article titled `title`: the first of its candidates no article has.
-    pub(super) fn new_slug(&mut self, tx: &Connection, title: &str) -> rusqlite::Result<String> {
+    pub(super) fn new_slug(
+        &mut self,
+        tx: &Transaction<'_>,
+        title: &str,
+    ) -> rusqlite::Result<String> {
         let first = first_slug(title);
         let free = self.known.slugs_asked.contains(&first)
             && !self.known.slugs_taken.contains(&first)
@@ -190,7 +194,7 @@ impl Batch {
     /// Marks a label as changed at the coming revision, once per transaction.
     pub(super) fn mark_label(
         &mut self,
-        tx: &Connection,
+        tx: &Transaction<'_>,
         kind: LabelKind,
         slug: &str,
     ) -> rusqlite::Result<()> {
@@ -218,7 +222,7 @@ impl Batch {
     /// pages' tallies are written at the next flush.
     pub(super) fn append(
         &mut self,
-        tx: &Connection,
+        tx: &Transaction<'_>,
         id: &str,
         categories: &[String],
         weight: i64,
@@ -266,7 +270,7 @@ impl Batch {
 
     /// Writes everything pending: the rows sorted by article id (the key of the indexes they
     /// land in at random places), then the pages' tallies.
-    pub(super) fn flush(&mut self, tx: &Connection) -> rusqlite::Result<()> {
+    pub(super) fn flush(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
         if !self.categories.is_empty() {
             let mut rows = std::mem::take(&mut self.categories);
             rows.sort_unstable_by(|a, b| {
@@ -321,7 +325,7 @@ fn stored_by(conn: &Connection, sql: &str, key: &str) -> rusqlite::Result<Option
 }
 
 /// The first of the title's slug candidates no other article has.
-fn unique_slug(tx: &Connection, title: &str) -> rusqlite::Result<String> {
+fn unique_slug(tx: &Transaction<'_>, title: &str) -> rusqlite::Result<String> {
     let mut stmt = tx.prepare_cached("SELECT 1 FROM articles WHERE slug = ?1")?;
     for candidate in plan::slug_candidates(title) {
         if !stmt.exists(params![candidate])? {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::row::{COLUMNS, DbError, finish, raw_row};
 use crate::archive::{self, OpenPage};
@@ -98,7 +98,7 @@ DROP TABLE article_versions;
 
 /// The newest archive page of `feed` as stored (page 0 if it has none), with the number of
 /// entries ever appended to it.
-pub(super) fn open_page(tx: &Connection, feed: &str) -> rusqlite::Result<(OpenPage, i64)> {
+pub(super) fn open_page(tx: &Transaction<'_>, feed: &str) -> rusqlite::Result<(OpenPage, i64)> {
     let found = tx
         .prepare_cached(
             "SELECT page, entries, bytes, appended FROM archive_pages WHERE feed = ?1
@@ -126,7 +126,7 @@ pub(super) struct EntryRow {
 }
 
 /// Writes feed-history entries (placed by the batch that appended them).
-pub(super) fn insert_entries(tx: &Connection, rows: &[EntryRow]) -> rusqlite::Result<()> {
+pub(super) fn insert_entries(tx: &Transaction<'_>, rows: &[EntryRow]) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO history_entries (feed, page, position, article_id, weight)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -140,7 +140,7 @@ pub(super) fn insert_entries(tx: &Connection, rows: &[EntryRow]) -> rusqlite::Re
 /// Adds to each archive page the entries and bytes it `gained` (each entry also counts as
 /// appended), creating the pages that are new; each changed at `now`.
 pub(super) fn add_to_pages(
-    tx: &Connection,
+    tx: &Transaction<'_>,
     gained: &BTreeMap<(String, i64), (i64, i64)>,
     now: i64,
 ) -> rusqlite::Result<()> {
@@ -163,7 +163,7 @@ pub(super) fn add_to_pages(
 /// Takes article `id` out of every feed's history (before it is written again, or deleted):
 /// the pages it leaves change at `now`; every other entry keeps its page and place. A batch
 /// with entries or tallies pending is flushed first.
-pub(super) fn leave(tx: &Connection, id: &str, now: i64) -> rusqlite::Result<()> {
+pub(super) fn leave(tx: &Transaction<'_>, id: &str, now: i64) -> rusqlite::Result<()> {
     let left = tx
         .prepare_cached(
             "DELETE FROM history_entries WHERE article_id = ?1 RETURNING feed, page, weight",
@@ -189,7 +189,7 @@ pub(super) fn leave(tx: &Connection, id: &str, now: i64) -> rusqlite::Result<()>
 /// Marks `all` and `categories` as changed at `now`, for their `Last-Modified`. Never moves
 /// a feed's time back, whatever clock a writer has.
 pub(super) fn mark_changed<'a>(
-    tx: &Connection,
+    tx: &Transaction<'_>,
     categories: impl IntoIterator<Item = &'a String>,
     now: i64,
 ) -> rusqlite::Result<()> {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, params};
 
 use super::row::{COLUMNS, DbError, finish, raw_row};
 use crate::labels::{self, LabelKey, LabelKind, LabelName, SitemapEntry};
@@ -35,7 +35,7 @@ CREATE INDEX label_revisions_since ON label_revisions (revision);
 "#;
 
 /// Files every stored article under its author (the slug is Rust's, not SQL's).
-pub(super) fn backfill(tx: &Connection) -> rusqlite::Result<()> {
+pub(super) fn backfill(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let rows = tx
         .prepare("SELECT id, author, published FROM articles WHERE author IS NOT NULL")?
         .query_map([], |r| {
@@ -66,7 +66,7 @@ pub(super) fn encode(tags: &[String]) -> String {
 /// Takes away an article's labels before it is written again, marking them as changed. Runs
 /// inside the write's transaction, before `record_change` moves the revision on by one:
 /// every mark is that coming revision.
-pub(super) fn clear(tx: &Connection, id: &str) -> rusqlite::Result<()> {
+pub(super) fn clear(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
     touch(tx, id)?;
     tx.prepare_cached("DELETE FROM article_labels WHERE article_id = ?1")?
         .execute(params![id])?;
@@ -96,7 +96,7 @@ pub(super) fn rows_of(row: &Row) -> impl Iterator<Item = LabelRow> + '_ {
 }
 
 /// Writes label rows (their labels are marked by the caller).
-pub(super) fn insert(tx: &Connection, rows: &[LabelRow]) -> rusqlite::Result<()> {
+pub(super) fn insert(tx: &Transaction<'_>, rows: &[LabelRow]) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO article_labels (article_id, kind, slug, name, published)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -114,7 +114,7 @@ pub(super) fn insert(tx: &Connection, rows: &[LabelRow]) -> rusqlite::Result<()>
 }
 
 /// Marks the labels an article has now as changed (before it is deleted or rewritten).
-pub(super) fn touch(tx: &Connection, id: &str) -> rusqlite::Result<()> {
+pub(super) fn touch(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
     let had = tx
         .prepare_cached("SELECT kind, slug FROM article_labels WHERE article_id = ?1")?
         .query_map(params![id], |r| {
@@ -128,7 +128,7 @@ pub(super) fn touch(tx: &Connection, id: &str) -> rusqlite::Result<()> {
 }
 
 /// Marks a label as changed at the coming revision (the one `record_change` moves to).
-pub(super) fn mark(tx: &Connection, kind: &str, slug: &str) -> rusqlite::Result<()> {
+pub(super) fn mark(tx: &Transaction<'_>, kind: &str, slug: &str) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO label_revisions (kind, slug, revision)
          VALUES (?1, ?2, (SELECT value FROM meta WHERE key = 'revision') + 1)
