@@ -365,7 +365,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), AppError> {
 
 /// A write past a file-size limit (`ulimit -f`, some quotas) raises SIGXFSZ, which kills the
 /// process by default. Handling it turns that write into an error (EFBIG) the store reports,
-/// so the server keeps serving its last renders and answers writes with 503 instead.
+/// so the server keeps serving its last renders and answers writes with 503 instead, and an
+/// import names the files it could not store rather than dying without a word.
 fn survive_file_size_limits() {
     #[cfg(unix)]
     {
@@ -380,6 +381,7 @@ fn survive_file_size_limits() {
 
 /// Runs an import and prints its report: failures and notes to stderr, the summary last.
 pub async fn import(args: ImportArgs) -> Result<Report, AppError> {
+    survive_file_size_limits();
     let opened = open(&args.store).await?;
     let report = import::import_paths_capped(
         opened.store.as_ref(),

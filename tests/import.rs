@@ -1,5 +1,5 @@
 //! Import into a real SQLite store: the text layout, JSON, encodings, classification,
-//! idempotence and bad input.
+//! idempotence, bad input, and a store that cannot take the writes.
 
 mod common;
 
@@ -450,4 +450,104 @@ async fn a_batch_parsed_on_several_threads_is_stored_and_reported_in_file_order(
             "{name}: {title}"
         );
     }
+}
+
+/// The store's file cannot grow (a file-size limit, as a full disk or a quota would do):
+/// `vnfeed import` is not killed by SIGXFSZ but reports each file it could not store by name,
+/// stores the others whole, exits with an error, and keeps what the store held. Run again
+/// without the limit, the same import stores the rest and leaves the stored ones unchanged.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_store_that_cannot_grow_names_every_file_not_stored_and_keeps_the_rest_whole() {
+    use std::os::unix::process::CommandExt;
+    use vnfeed::store::{MigrateStore, SqliteStore, Store};
+
+    let dir = tempdir();
+    let store = dir.path().join("vnfeed.db");
+    let store_arg = store.to_str().unwrap();
+    let first = write_files(dir.path(), "first", &[("truoc-1.txt", ARTICLE.as_bytes())]);
+    let out = vnfeed(&["import", "--store", store_arg, first.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let files: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|i| {
+            let text = ARTICLE.replace("Pác Nậm", &format!("Pác Nậm {i}"));
+            (format!("sau-{i:03}.txt"), text.into_bytes())
+        })
+        .collect();
+    let listed: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let more = write_files(dir.path(), "more", &listed);
+    // Room for the store as it is and a little more, not for 300 more articles.
+    let limit = std::fs::metadata(&store).unwrap().len() + 128 * 1024;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_vnfeed"));
+    cmd.args(["import", "--store", store_arg, more.to_str().unwrap()]);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let cap = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &cap) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().expect("vnfeed import runs");
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an error exit, not a signal: {err}"
+    );
+    let summary = err.lines().last().unwrap_or_default();
+    let counts: Vec<usize> = summary
+        .split(", ")
+        .map(|part| part.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    let (imported, failed) = (counts[0], counts[3]);
+    assert_eq!(imported + failed, 300, "{summary}");
+    assert!(failed > 0, "the limit refused nothing: {summary}");
+
+    let opened = SqliteStore::open(&store).unwrap();
+    assert!(opened.by_id("truoc-1").await.unwrap().is_some(), "kept");
+    let mut stored = 0;
+    for (i, (name, _)) in files.iter().enumerate() {
+        let named = err
+            .lines()
+            .find(|l| l.contains(&format!("/{name}:")))
+            .inspect(|line| {
+                assert!(
+                    line.starts_with("error: ") && line.contains(store_arg),
+                    "{line}"
+                )
+            });
+        match opened.by_id(name.trim_end_matches(".txt")).await.unwrap() {
+            Some(article) => {
+                assert!(named.is_none(), "{name} stored and reported: {err}");
+                // Whole: the title and body as in the file.
+                assert!(
+                    article.title.contains(&format!("Pác Nậm {i} ")),
+                    "{}",
+                    article.title
+                );
+                stored += 1;
+            }
+            None => assert!(named.is_some(), "{name} neither stored nor named: {err}"),
+        }
+    }
+    assert_eq!(stored, imported);
+    assert_eq!(opened.count_stored().await.unwrap(), 1 + imported as u64);
+    drop(opened);
+
+    let again = vnfeed(&["import", "--store", store_arg, more.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        stderr(&again).lines().last().unwrap_or_default(),
+        format!("imported {failed}, updated 0, unchanged {imported}, failed 0")
+    );
 }
