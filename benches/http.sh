@@ -5,7 +5,7 @@
 #   bash benches/http.sh --quick   # 1 round of 2 s per case: does the harness work?
 #
 # Two feeds of seed-sized articles (about 4 KB each, `benches/src/bin/corpus.rs`): a small one
-# (about 100 KB identity) and a large one (about 330 KB). Three servers: vnfeed on its default
+# (about 100 KB identity) and a large one (about 330 KB). Four servers: vnfeed on its default
 # multi-threaded runtime, vnfeed with `--workers $(nproc)` (thread-per-core), and nginx
 # (sendfile, gzip_static, open_file_cache, access log off), and a second, identical nginx as
 # the control: nginx-b/nginx is what the noise of this machine alone does to a ratio, so a
