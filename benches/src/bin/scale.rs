@@ -561,7 +561,7 @@ fn free_loopback_port() -> std::io::Result<SocketAddr> {
     listener.local_addr()
 }
 
-/// A new article, newer than every other, written through the API when the server has one
+/// A new article dated now (newer than any shown), written through the API when the server has one
 /// (it renders the article's feeds before answering) and else straight into the store from
 /// this process, as `vnfeed import` from cron would (the server finds it on its next poll).
 /// Timed until a GET of the article's feed returns it.
@@ -571,12 +571,6 @@ async fn write_to_served(
     server: &ServerProcess,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let store = open(args).await?;
-    let newest = store
-        .latest(FeedKey::All, 1)
-        .await?
-        .first()
-        .map_or_else(Utc::now, |a| a.published)
-        .max(DateTime::from_timestamp(Utc::now().timestamp(), 0).expect("now"));
     let mut via_api = None;
     let mut times = Vec::new();
     for k in 0..args.writes {
@@ -585,9 +579,10 @@ async fn write_to_served(
         let (mut drafts, _) = import::parse_source(&source, feeds)?;
         let mut draft = drafts.remove(0);
         draft.id = format!("ghi-moi-{k}");
-        // Newer than everything stored, so it heads its feeds (synthetic datelines of a
-        // large store run past today).
-        draft.published = newest + chrono::Duration::minutes(1 + k as i64);
+        // Now, to the second: at the head of its feeds, as no article dated later is shown
+        // yet. Not later: the synthetic datelines of a large store run past today, and an
+        // article dated after now waits, unshown, for its time (scheduled publishing).
+        draft.published = DateTime::from_timestamp(Utc::now().timestamp(), 0).expect("now");
         let slug = draft
             .categories
             .first()
