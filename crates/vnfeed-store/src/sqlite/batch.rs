@@ -22,14 +22,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::history::{self, EntryRow};
+use super::history;
 use super::labels::LabelRow;
 use crate::archive::{self, OpenPage};
 use crate::key::FeedKey;
 use crate::labels::LabelKind;
 use crate::model::Draft;
 use crate::plan::{self, Existing, Lookup};
-use crate::record;
+use crate::record::{self, HistoryEntry};
 
 /// A stored article as the upsert decisions need it, from the columns `id, slug,
 /// content_hash, updated, categories_explicit`.
@@ -85,7 +85,7 @@ pub(super) struct Batch {
     tally: Tally,
     categories: Vec<CategoryRow>,
     labels: Vec<LabelRow>,
-    entries: Vec<EntryRow>,
+    entries: Vec<HistoryEntry>,
 }
 
 /// Each of the batch's read-ahead statements: one walk of an index for a JSON list of keys
@@ -257,7 +257,7 @@ impl Batch {
                 .entry((feed.to_string(), page))
                 .or_default();
             *gained = (gained.0 + 1, gained.1 + weight);
-            self.entries.push(EntryRow {
+            self.entries.push(HistoryEntry {
                 feed: feed.to_string(),
                 page,
                 position,

@@ -158,14 +158,8 @@ pub(super) fn restore_history(
             p.feed, p.page, p.entries, p.bytes, p.appended, p.changed
         ])?;
     }
-    let mut entry = tx.prepare_cached(
-        "INSERT INTO history_entries (feed, page, position, article_id, weight)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    for e in entries {
-        entry.execute(params![e.feed, e.page, e.position, e.article_id, e.weight])?;
-    }
-    drop((page, entry));
+    drop(page);
+    super::history::insert_entries(&tx, entries)?;
     let feeds: BTreeSet<String> = entries.iter().map(|e| e.feed.clone()).collect();
     record_change(&tx, &feeds, chrono::Utc::now().timestamp())?;
     tx.commit()

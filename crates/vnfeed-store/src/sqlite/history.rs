@@ -11,6 +11,7 @@ use super::row::{COLUMNS, DbError, finish, raw_row};
 use crate::archive::{self, OpenPage};
 use crate::key::FeedKey;
 use crate::model::Article;
+use crate::record::HistoryEntry;
 
 /// Schema version 4: the first history tables (one frozen copy per edit), filled for articles
 /// stored before they existed in the only order known for them, oldest published first.
@@ -116,17 +117,8 @@ pub(super) fn open_page(tx: &Transaction<'_>, feed: &str) -> rusqlite::Result<(O
     Ok(found.unwrap_or_default())
 }
 
-/// One feed-history entry, as a write appends it.
-pub(super) struct EntryRow {
-    pub feed: String,
-    pub page: i64,
-    pub position: i64,
-    pub article_id: String,
-    pub weight: i64,
-}
-
-/// Writes feed-history entries (placed by the batch that appended them).
-pub(super) fn insert_entries(tx: &Transaction<'_>, rows: &[EntryRow]) -> rusqlite::Result<()> {
+/// Writes feed-history entries: those a batch appended, or a copy's, as they were stored.
+pub(super) fn insert_entries(tx: &Transaction<'_>, rows: &[HistoryEntry]) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO history_entries (feed, page, position, article_id, weight)
          VALUES (?1, ?2, ?3, ?4, ?5)",
