@@ -147,12 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "(CPU: this process's user + system time; load average at the end: {})",
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .split(' ')
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        probe::load_average()
     );
     Ok(())
 }

@@ -136,7 +136,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         args.size,
         args.ids,
         args.store,
-        load_average()
+        probe::load_average()
     );
     fill(&args, &feeds).await?;
     if args.write_only {
@@ -300,20 +300,10 @@ fn report_size(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "store size      {:.0} MB (load average now: {})",
             size as f64 / 1e6,
-            load_average()
+            probe::load_average()
         );
     }
     Ok(())
-}
-
-/// The 1, 5 and 15 minute load averages.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split(' ')
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Articles `range`, generated and parsed on every core.
