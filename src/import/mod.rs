@@ -191,10 +191,7 @@ fn id_from_path(path: &Path) -> String {
 }
 
 /// Decodes and parses one file into drafts; the encoding is returned for the report.
-pub fn parse_source(
-    source: &Source,
-    feeds: &FeedSet,
-) -> Result<(Vec<Draft>, SourceEncoding), ImportError> {
+pub fn parse_source(source: &Source, feeds: &FeedSet) -> ParseResult {
     let path = &source.path;
     let (text, encoding) = decode(&source.bytes);
     let drafts = match kind_of(path).unwrap_or(Kind::Text) {
@@ -384,17 +381,15 @@ impl<'a> Batches<'a> {
             Err(e) => panic!("parsing a batch was cancelled: {e}"),
         };
         // Files that could not be read are reported first, as when they were read here.
-        let (unread, parsed): (Vec<_>, Vec<_>) = parsed
-            .into_iter()
-            .partition(|file| matches!(file, Parsed::Unread(_)));
-        self.report
-            .failed
-            .extend(unread.into_iter().filter_map(|file| match file {
-                Parsed::Unread(e) => Some(e),
-                Parsed::Read(..) => None,
-            }));
+        let mut read = Vec::with_capacity(parsed.len());
+        for file in parsed {
+            match file {
+                Parsed::Unread(e) => self.report.failed.push(e),
+                Parsed::Read(path, result) => read.push((path, result)),
+            }
+        }
         self.report.absorb(written);
-        self.pending = self.check_ids(parsed);
+        self.pending = self.check_ids(read);
     }
 
     async fn finish(mut self) -> Report {
@@ -406,12 +401,9 @@ impl<'a> Batches<'a> {
 
     /// Keeps the files whose ids no earlier file of this import used; reports the others
     /// and the files that did not parse.
-    fn check_ids(&mut self, parsed: Vec<Parsed>) -> Vec<(PathBuf, Vec<Draft>)> {
-        let mut keep = Vec::with_capacity(parsed.len());
-        for file in parsed {
-            let Parsed::Read(path, result) = file else {
-                continue;
-            };
+    fn check_ids(&mut self, read: Vec<(PathBuf, ParseResult)>) -> Vec<(PathBuf, Vec<Draft>)> {
+        let mut keep = Vec::with_capacity(read.len());
+        for (path, result) in read {
             let (drafts, encoding) = match result {
                 Ok(ok) => ok,
                 Err(e) => {
@@ -463,11 +455,14 @@ enum Input {
     Memory(Source),
 }
 
+/// A file's drafts and the encoding it was read in, or why it did not parse.
+pub type ParseResult = Result<(Vec<Draft>, SourceEncoding), ImportError>;
+
 /// What became of one file of a batch.
 enum Parsed {
     /// It could not be read, or is over the cap on a file's size.
     Unread(ImportError),
-    Read(PathBuf, Result<(Vec<Draft>, SourceEncoding), ImportError>),
+    Read(PathBuf, ParseResult),
 }
 
 /// Reads (if on disk) and parses one file.
