@@ -46,12 +46,7 @@ async fn a_second_server_on_a_taken_port_is_refused_with_workers_too() {
     }
     // The first server still answers every connection.
     for _ in 0..8 {
-        let r = client()
-            .get(format!("{}/healthz", first.url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        assert_eq!(first.get_with("/healthz", &[]).await.status(), 200);
     }
     first.stop().await;
 }
